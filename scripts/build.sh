@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the native tree (tests, benchmarks) and the wasm tree (tests, the npm package's module).
+# usage: scripts/build.sh [native|wasm|all]   (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+jobs=$(nproc)
+# Emscripten 3.1.6's optimizer needs Debian's acorn on the module path.
+export NODE_PATH=/usr/share/nodejs
+
+if [ "$what" = native ] || [ "$what" = all ]; then
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native >/dev/null
+  cmake --build build/native -j"$jobs"
+fi
+if [ "$what" = wasm ] || [ "$what" = all ]; then
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+  cmake --build build/wasm -j"$jobs"
+fi

@@ -1,0 +1,56 @@
+// The numeric kernels: the only code that does arithmetic over whole buffers. Row-major
+// float32 throughout; every matrix argument has a leading dimension (elements between rows)
+// that may exceed its width. The SIMD implementations (xsimd) live in src/kernels/*.cpp and are
+// the only files that include xsimd; each has a naive scalar twin in reference.h for tests.
+#pragma once
+#include <cstdint>
+
+#include "kernels/activation.h"
+
+namespace attn::kernels {
+
+enum class Trans { No, Yes };
+
+// C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C.
+// op(A) is A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise op(B).
+// beta == 0 overwrites C without reading it (C may hold garbage or NaN).
+void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+          int ldb, float beta, float* C, int ldc);
+
+// ---- vector ops over n contiguous floats ----
+void fill(float* y, float value, int64_t n);
+void copy(const float* x, float* y, int64_t n);
+void add(const float* a, const float* b, float* y, int64_t n);        // y = a + b
+void addInPlace(const float* x, float* y, int64_t n);                  // y += x
+void axpy(float alpha, const float* x, float* y, int64_t n);           // y += alpha * x
+void mul(const float* a, const float* b, float* y, int64_t n);        // y = a * b
+void mulAdd(const float* a, const float* b, float* y, int64_t n);     // y += a * b
+void scale(float alpha, float* y, int64_t n);                          // y *= alpha
+float sum(const float* x, int64_t n);
+float dot(const float* a, const float* b, int64_t n);
+
+// ---- row/column helpers for (rows x cols) matrices, contiguous ----
+void addRowVector(const float* bias, float* y, int rows, int cols);    // y[r,:] += bias
+void sumRows(const float* x, float* out, int rows, int cols);          // out[:] += sum_r x[r,:]
+
+// ---- activations, elementwise over n floats (Softmax: over the last axis of width `cols`) ----
+// y = f(x); x and y may alias.
+void activationForward(Activation a, const float* x, float* y, int64_t n, int cols);
+// dx = dy * f'(x), written (not accumulated). Needs x (pre-activation) and y (output); dx may
+// alias dy.
+void activationBackward(Activation a, const float* x, const float* y, const float* dy, float* dx, int64_t n,
+                        int cols);
+
+// ---- softmax over one axis of a tensor viewed as (outer, axis, inner) ----
+// y = exp(x - max) / sum exp(x - max) along the axis; x and y may alias.
+void softmax(const float* x, float* y, int outer, int axis, int inner);
+// dx = y * (dy - sum_axis(dy * y)), written (not accumulated); dx may alias dy.
+void softmaxBackward(const float* y, const float* dy, float* dx, int outer, int axis, int inner);
+
+// ---- reductions over one axis of a tensor viewed as (outer, axis, inner) ----
+void reduceSum(const float* x, float* out, int outer, int axis, int inner);    // out (outer, inner), written
+void reduceMean(const float* x, float* out, int outer, int axis, int inner);
+// Which instruction set the kernels were compiled for ("avx512bw", "fma3+avx2", "sse4.1", ...).
+const char* simdArchitecture();
+
+}  // namespace attn::kernels

@@ -1,0 +1,115 @@
+// Dense: y = f(x W + b) over the last axis; leading axes are flattened into rows.
+//   x (B, ..., D) -> y (B, ..., units);  W (D, units), b (units)  [Keras layout]
+#include "core/check.h"
+#include "core/config.h"
+#include "kernels/kernels.h"
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+using kernels::Trans;
+
+class Dense final : public Layer {
+ public:
+  Dense(const Json& config, const std::string& name) : Layer(name) {
+    ConfigReader options(config, name);
+    units_ = options.positiveInt("units");
+    activation_ = parseActivation(options.string("activation", "linear"), name);
+    useBias_ = options.boolean("useBias", true);
+    kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
+    biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
+    kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name);
+    biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name);
+    options.finish();
+  }
+
+  const char* className() const override { return "Dense"; }
+
+  Json options() const override {
+    return Json{{"units", units_},
+                {"activation", activationName(activation_)},
+                {"useBias", useBias_},
+                {"kernelInitializer", initializerToJson(kernelInit_)},
+                {"biasInitializer", initializerToJson(biasInit_)},
+                {"kernelRegularizer", regularizerToJson(kernelReg_)},
+                {"biasRegularizer", regularizerToJson(biasReg_)}};
+  }
+
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
+    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+    ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
+    inputDim_ = in[0].back();
+    kernel_ = addParam(store, "kernel", {inputDim_, units_}, kernelInit_, kernelReg_);
+    if (useBias_) bias_ = addParam(store, "bias", {units_}, biasInit_, biasReg_);
+    setOutputCount(1);
+    Shape out = in[0];
+    out[-1] = units_;
+    return {out};
+  }
+
+  void forward(const ForwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    ATTN_CHECK(x.shape().back() == inputDim_, name_, ": expected input with last dimension ", inputDim_, ", got ",
+               x.shape().back());
+    const int rows = static_cast<int>(x.size() / inputDim_);
+    Shape outShape = x.shape();
+    outShape[-1] = units_;
+    Tensor& y = outputs_[0];
+    y.resize(outShape);
+    // With an activation, z = x W + b is kept for the backward pass (and as the loss's logits).
+    Tensor& z = activation_ == Activation::Linear ? y : preActivation_;
+    z.resize(outShape);
+    // z = x W (+ b)
+    kernels::gemm(Trans::No, Trans::No, rows, units_, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, units_,
+                  0.f, z.data(), units_);
+    if (useBias_) kernels::addRowVector(bias_->value, z.data(), rows, units_);
+    // y = f(z)
+    if (activation_ != Activation::Linear)
+      kernels::activationForward(activation_, z.data(), y.data(), z.size(), units_);
+  }
+
+  void backward(const BackwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    const Tensor& dy = *pass.outputGrads[0];
+    const int rows = static_cast<int>(x.size() / inputDim_);
+    const float* dz = dy.data();
+    // dz = dy * f'(z), unless the loss already handed us dLoss/dz.
+    if (activation_ != Activation::Linear && !logitGradients_) {
+      dz_.resize(dy.shape());
+      kernels::activationBackward(activation_, preActivation_.data(), outputs_[0].data(), dy.data(), dz_.data(),
+                                  dy.size(), units_);
+      dz = dz_.data();
+    }
+    // dW += x^T dz
+    kernels::gemm(Trans::Yes, Trans::No, inputDim_, units_, rows, 1.f, x.data(), inputDim_, dz, units_, 1.f,
+                  kernel_->grad, units_);
+    // db += sum_rows dz
+    if (useBias_) kernels::sumRows(dz, bias_->grad, rows, units_);
+    // dx += dz W^T
+    if (Tensor* dx = pass.inputGrads[0])
+      kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, units_, 1.f, dz, units_, kernel_->value, units_, 1.f,
+                    dx->data(), inputDim_);
+  }
+
+  Activation outputActivation() const override { return activation_; }
+  const Tensor* outputLogits() const override {
+    return activation_ == Activation::Linear ? &outputs_[0] : &preActivation_;
+  }
+
+ private:
+  int units_ = 0, inputDim_ = 0;
+  Activation activation_ = Activation::Linear;
+  bool useBias_ = true;
+  Initializer kernelInit_, biasInit_;
+  Regularizer kernelReg_, biasReg_;
+  Param* kernel_ = nullptr;
+  Param* bias_ = nullptr;
+  Tensor preActivation_, dz_;
+};
+
+}  // namespace
+
+ATTN_REGISTER_LAYER(Dense, "dense", "Dense")
+
+}  // namespace attn
