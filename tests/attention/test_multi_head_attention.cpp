@@ -199,8 +199,9 @@ TEST(MultiHeadAttention, MaskedKeysGetExactlyZeroWeightAndGradient) {
         if (j >= valid) EXPECT_EQ(g, 0.f);
         else EXPECT_NE(g, 0.f);
       }
-      if (j >= valid)
+      if (j >= valid) {
         for (int d = 0; d < kKeyInputDim; ++d) EXPECT_EQ(h.inputGrads[2][(b * kS + j) * kKeyInputDim + d], 0.f);
+      }
     }
   }
 }
