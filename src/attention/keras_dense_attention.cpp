@@ -28,8 +28,8 @@ std::vector<Shape> BaseDenseAttention::build(const std::vector<Shape>& in, Param
   const Shape& query = in[0];
   const Shape& value = in[1];
   const Shape& key = in.size() == 3 ? in[2] : in[1];
-  ATTN_CHECK(key[1] == query[1], name_, ": query and key must have the same last dimension, got ", query[1],
-             " and ", key[1]);
+  ATTN_CHECK(key[1] == query[1], name_, ": query and ", in.size() == 3 ? "key" : "value (the key when none is given)",
+             " must have the same last dimension, got ", query[1], " and ", key[1]);
   ATTN_CHECK(key[0] == value[0], name_, ": value and key must have the same number of steps, got ", value[0],
              " and ", key[0]);
   dim_ = query[1];

@@ -233,7 +233,8 @@ TEST(DotAttention, RejectsMismatchedInputsAndBadOptions) {
   expectBuildError({Shape{3, 4}}, "att: expected 2 or 3 inputs [query, value, key], got 1");
   expectBuildError({Shape{3, 4}, Shape{5, 4}, Shape{5, 4}, Shape{5, 4}}, "got 4");
   expectBuildError({Shape{3, 4}, Shape{5, 4}, Shape{5, 3}}, "query and key must have the same last dimension, got 4 and 3");
-  expectBuildError({Shape{3, 4}, Shape{5, 3}}, "query and key must have the same last dimension, got 4 and 3");
+  expectBuildError({Shape{3, 4}, Shape{5, 3}},
+                   "query and value (the key when none is given) must have the same last dimension, got 4 and 3");
   expectBuildError({Shape{3, 4}, Shape{5, 4}, Shape{6, 4}}, "value and key must have the same number of steps, got 5 and 6");
   expectBuildError({Shape{4}, Shape{5, 4}}, "expected query of shape (None, steps, dim)");
 
