@@ -9,6 +9,7 @@
 
 #include "core/tensor.h"
 #include "layers/layer.h"
+#include "layers/param.h"
 
 namespace attn::testing {
 
@@ -91,6 +92,35 @@ inline int64_t allocationsOfSecondStep(Layer& layer, const Tensor& x, const Tens
   layer.forward(forward);
   layer.backward(backward);
   return Tensor::allocationCount() - before;
+}
+
+// backward must ADD into input and parameter gradients: a second backward doubles them.
+inline void expectBackwardAccumulates(Layer& layer, ParamStore& store, const Tensor& x, const Tensor* mask) {
+  const Tensor* inputs[] = {&x};
+  const Tensor* masks[] = {mask};
+  layer.forward(ForwardPass{inputs, masks, false, nullptr});
+  Tensor outputGrad(layer.output().shape());
+  for (int64_t i = 0; i < outputGrad.size(); ++i) outputGrad[i] = 0.25f + 0.1f * float(i % 7);
+  Tensor inputGrad(x.shape());
+  const Tensor* outputGrads[] = {&outputGrad};
+  Tensor* inputGrads[] = {&inputGrad};
+  BackwardPass backward{inputs, masks, outputGrads, inputGrads};
+  store.zeroGrads();
+  layer.backward(backward);
+  const Tensor once = inputGrad;
+  std::vector<std::vector<float>> paramOnce;
+  for (const Param* p : layer.params()) paramOnce.emplace_back(p->grad, p->grad + p->size());
+  layer.backward(backward);
+  for (int64_t i = 0; i < x.size(); ++i) ASSERT_NEAR(inputGrad[i], 2 * once[i], 1e-5 + 1e-5 * std::fabs(once[i]));
+  for (size_t k = 0; k < paramOnce.size(); ++k) {
+    const Param* p = layer.params()[k];
+    bool anyNonzero = false;
+    for (int64_t i = 0; i < p->size(); ++i) {
+      anyNonzero = anyNonzero || paramOnce[k][i] != 0.f;
+      ASSERT_NEAR(p->grad[i], 2 * paramOnce[k][i], 1e-5 + 1e-5 * std::fabs(paramOnce[k][i])) << p->name << "[" << i << "]";
+    }
+    EXPECT_TRUE(anyNonzero) << p->name << " got no gradient: the check cannot fail";
+  }
 }
 
 }  // namespace attn::testing

@@ -176,6 +176,12 @@ TEST_P(AttentionScores, NoAllocationAfterTheFirstStep) {
   EXPECT_EQ(testing::allocationsOfSecondStep(h.layer(), h.inputs[0], &h.masks[0]), 0);
 }
 
+TEST_P(AttentionScores, BackwardAccumulates) {
+  LayerHarness h(makeLayer("attention", options(GetParam())), {Shape{kSteps, kDim}}, kBatch);
+  h.maskTail(0, {0, 1, 2, 3});
+  testing::expectBackwardAccumulates(h.layer(), h.store(), h.inputs[0], &h.masks[0]);
+}
+
 TEST_P(AttentionScores, OptionsRoundTripThroughTheRegistry) {
   LayerHarness h(makeLayer("attention", {{"units", 7}, {"score", GetParam()}, {"name", "attn"}}), {Shape{4, 2}}, 2);
   Json spec = layerSpec(h.layer());
