@@ -39,6 +39,7 @@ class Attention final : public Layer {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",
                in[0].str(true));
     dim_ = in[0].back();
+    ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
     const Initializer glorot = Initializer::glorotUniform();
     // Keras creates the sub-layers' weights in call order: the score weights, then Wc.
     if (luong_) {

@@ -29,6 +29,7 @@ class FeatureAttention final : public Layer {
     ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
     ATTN_CHECK(in[0].rank == 1, name_, ": expected input of shape (batch, features), got shape ", in[0].str(true));
     dim_ = in[0][0];
+    ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
     kernel_ = addParam(store, "kernel", {dim_, dim_}, Initializer::glorotUniform());
     bias_ = addParam(store, "bias", {dim_}, Initializer::zeros());
     setOutputCount(1);

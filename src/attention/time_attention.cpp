@@ -40,6 +40,7 @@ class TimeAttention final : public Layer {
     dim_ = in[0][1];
     ATTN_CHECK(steps_ >= 1, name_, ": needs a fixed number of time steps (its kernel is (steps, steps)), got ",
                in[0].str(true));
+    ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
     kernel_ = addParam(store, "kernel", {steps_, steps_}, Initializer::glorotUniform());
     bias_ = addParam(store, "bias", {steps_}, Initializer::zeros());
     setOutputCount(1);
