@@ -2,7 +2,8 @@
 //   x (B, T, D) -> out (B, T, D) with returnSequences, else (B, D);  attention weights a (B, T)
 //   e_t = tanh(x_t W + b_t)     W = att_weight (D, 1), b = att_bias (T, 1): one bias per time step
 //   a = softmax_t(e);  out_t = a_t x_t;  out = sum_t a_t x_t unless returnSequences
-// The per-step bias ties the layer to the T it was built with.
+// The per-step bias ties the layer to the T it was built with. W is a vector, so its products are
+// row loops of dot/axpy (a packed gemm with N = 1 or K = 1 ran 20-100x slower).
 // Masks: masked steps get weight exactly 0 (so out_t = 0 there) and gradient exactly 0; a row with
 // every step masked gets zero weights and a zero output. The mask passes through with
 // returnSequences and is consumed otherwise.
@@ -58,8 +59,8 @@ class AdditiveSelfAttention final : public Layer {
     preTanh_.resize({B, T});
     energies_.resize({B, T});
     weights_.resize({B, T});
-    // z = x W + b  (b indexed by time step)
-    kernels::gemm(Trans::No, Trans::No, B * T, 1, D, 1.f, x.data(), D, kernel_->value, 1, 0.f, preTanh_.data(), 1);
+    // z[b, t] = x[b, t, :] . W + b[t]
+    for (int64_t r = 0; r < int64_t(B) * T; ++r) preTanh_[r] = kernels::dot(x.data() + r * D, kernel_->value, D);
     kernels::addRowVector(bias_->value, preTanh_.data(), B, T);
     // e = tanh(z)
     kernels::activationForward(Activation::Tanh, preTanh_.data(), energies_.data(), energies_.size(), T);
@@ -100,14 +101,14 @@ class AdditiveSelfAttention final : public Layer {
       }
     } else {
       for (int b = 0; b < B; ++b) {
-        const float* xb = x.data() + int64_t(b) * T * D;
         const float* dout = dy.data() + int64_t(b) * D;
-        // da[b, t] = x[b, t, :] . dout[b]
-        kernels::gemm(Trans::No, Trans::No, T, 1, D, 1.f, xb, D, dout, 1, 0.f, dScores_.data() + int64_t(b) * T, 1);
-        // dx[b, t, :] += a[b, t] dout[b]
-        if (dx)
-          kernels::gemm(Trans::No, Trans::No, T, D, 1, 1.f, weights_.data() + int64_t(b) * T, 1, dout, D, 1.f,
-                        dx + int64_t(b) * T * D, D);
+        for (int t = 0; t < T; ++t) {
+          const int64_t r = int64_t(b) * T + t;
+          // da[b, t] = x[b, t, :] . dout[b]
+          dScores_[r] = kernels::dot(x.data() + r * D, dout, D);
+          // dx[b, t, :] += a[b, t] dout[b]
+          if (dx) kernels::axpy(weights_[r], dout, dx + r * D, D);
+        }
       }
     }
     // de = a * (da - sum_t a da); masked steps have a = 0, hence de = 0 and no gradient below
@@ -115,12 +116,14 @@ class AdditiveSelfAttention final : public Layer {
     // dz = de * (1 - e^2)
     kernels::activationBackward(Activation::Tanh, preTanh_.data(), energies_.data(), dScores_.data(), dScores_.data(),
                                 dScores_.size(), T);
-    // dW += x^T dz
-    kernels::gemm(Trans::Yes, Trans::No, D, 1, B * T, 1.f, x.data(), D, dScores_.data(), 1, 1.f, kernel_->grad, 1);
     // db[t] += sum_b dz[b, t]
     kernels::sumRows(dScores_.data(), bias_->grad, B, T);
-    // dx += dz W^T
-    if (dx) kernels::gemm(Trans::No, Trans::Yes, B * T, D, 1, 1.f, dScores_.data(), 1, kernel_->value, 1, 1.f, dx, D);
+    for (int64_t r = 0; r < int64_t(B) * T; ++r) {
+      // dW += dz[b, t] x[b, t, :]
+      kernels::axpy(dScores_[r], x.data() + r * D, kernel_->grad, D);
+      // dx[b, t, :] += dz[b, t] W
+      if (dx) kernels::axpy(dScores_[r], kernel_->value, dx + r * D, D);
+    }
   }
 
   const Tensor* outputMask(const ForwardPass& pass, int) const override {

@@ -5,6 +5,9 @@
 //   bahdanau: score_s = v . tanh(W1 h_t + W2 h_s)       W1, W2 (D, D), v (D, 1)
 //   a = softmax_s(score);  c = sum_s a_s h_s;  out = tanh([c; h_t] Wc)   Wc = attention_vector/kernel (2D, units)
 // No biases. Kernels are in Keras' Dense layout (in, out), so "W h_s" is the row product h_s W.
+// The (D x D) and (2D x units) projections are gemms; products with a vector (one score per
+// step, rank-1 updates) are row loops of dot/axpy, as a packed gemm with N = 1 or K = 1 pads
+// its tile and ran 20-100x slower than them.
 // Masks: masked steps get weight exactly 0 and gradient exactly 0. The query is the last
 // unmasked step (the last step itself under the usual 'pre' padding); a row with every step
 // masked has no query: h_t = 0, a = 0, c = 0, so its output is tanh(0) = 0.
@@ -88,8 +91,9 @@ class Attention final : public Layer {
       kernels::gemm(Trans::No, Trans::Yes, B, D, D, 1.f, ht, 2 * D, luongW_->value, D, 0.f, query_.data(), D);
       // score[b, s] = x[b, s, :] . q[b]
       for (int b = 0; b < B; ++b)
-        kernels::gemm(Trans::No, Trans::No, T, 1, D, 1.f, x.data() + int64_t(b) * T * D, D, query_.data() + b * D, 1,
-                      0.f, scores_.data() + int64_t(b) * T, 1);
+        for (int s = 0; s < T; ++s)
+          scores_[int64_t(b) * T + s] =
+              kernels::dot(x.data() + (int64_t(b) * T + s) * D, query_.data() + int64_t(b) * D, D);
     } else {
       query_.resize({B, D});
       preTanh_.resize({B, T, D});
@@ -102,8 +106,8 @@ class Attention final : public Layer {
         kernels::addRowVector(query_.data() + int64_t(b) * D, preTanh_.data() + int64_t(b) * T * D, T, D);
       // hidden = tanh(z)
       kernels::activationForward(Activation::Tanh, preTanh_.data(), hidden_.data(), hidden_.size(), D);
-      // score = hidden v
-      kernels::gemm(Trans::No, Trans::No, B * T, 1, D, 1.f, hidden_.data(), D, v_->value, 1, 0.f, scores_.data(), 1);
+      // score[b, s] = hidden[b, s, :] . v
+      for (int64_t r = 0; r < int64_t(B) * T; ++r) scores_[r] = kernels::dot(hidden_.data() + r * D, v_->value, D);
     }
 
     weights_.resize({B, T});
@@ -147,14 +151,14 @@ class Attention final : public Layer {
 
     dScores_.resize({B, T});
     for (int b = 0; b < B; ++b) {
-      const float* xb = x.data() + int64_t(b) * T * D;
       const float* dc = dConcat_.data() + int64_t(b) * 2 * D;
-      // da[b, s] = x[b, s, :] . dc[b]
-      kernels::gemm(Trans::No, Trans::No, T, 1, D, 1.f, xb, D, dc, 1, 0.f, dScores_.data() + int64_t(b) * T, 1);
-      // dx[b, s, :] += a[b, s] dc[b]
-      if (dx)
-        kernels::gemm(Trans::No, Trans::No, T, D, 1, 1.f, weights_.data() + int64_t(b) * T, 1, dc, 2 * D, 1.f,
-                      dx + int64_t(b) * T * D, D);
+      for (int s = 0; s < T; ++s) {
+        const int64_t r = int64_t(b) * T + s;
+        // da[b, s] = x[b, s, :] . dc[b]
+        dScores_[r] = kernels::dot(x.data() + r * D, dc, D);
+        // dx[b, s, :] += a[b, s] dc[b]
+        if (dx) kernels::axpy(weights_[r], dc, dx + r * D, D);
+      }
     }
     // dscore = a * (da - sum_s a da); masked steps have a = 0, hence dscore = 0 and no gradient below
     kernels::softmaxBackward(weights_.data(), dScores_.data(), dScores_.data(), B, T, 1);
@@ -168,8 +172,8 @@ class Attention final : public Layer {
         kernels::gemm(Trans::No, Trans::No, 1, D, T, 1.f, dscore, T, xb, D, 0.f, dQuery_.data() + int64_t(b) * D, D);
         // dx[b, s, :] += dscore[b, s] q[b]
         if (dx)
-          kernels::gemm(Trans::No, Trans::No, T, D, 1, 1.f, dscore, 1, query_.data() + int64_t(b) * D, D, 1.f,
-                        dx + int64_t(b) * T * D, D);
+          for (int s = 0; s < T; ++s)
+            kernels::axpy(dscore[s], query_.data() + int64_t(b) * D, dx + (int64_t(b) * T + s) * D, D);
       }
       // dW += dq^T h_t
       kernels::gemm(Trans::Yes, Trans::No, D, D, B, 1.f, dQuery_.data(), D, ht, 2 * D, 1.f, luongW_->grad, D);
@@ -177,11 +181,13 @@ class Attention final : public Layer {
       kernels::gemm(Trans::No, Trans::No, B, D, D, 1.f, dQuery_.data(), D, luongW_->value, D, 1.f, dht, 2 * D);
     } else {
       dPreTanh_.resize({B, T, D});
-      // dhidden = dscore v^T
-      kernels::gemm(Trans::No, Trans::No, B * T, D, 1, 1.f, dScores_.data(), 1, v_->value, D, 0.f, dPreTanh_.data(),
-                    D);
-      // dv += hidden^T dscore
-      kernels::gemm(Trans::Yes, Trans::No, D, 1, B * T, 1.f, hidden_.data(), D, dScores_.data(), 1, 1.f, v_->grad, 1);
+      for (int64_t r = 0; r < int64_t(B) * T; ++r) {
+        // dhidden[b, s, :] = dscore[b, s] v
+        kernels::copy(v_->value, dPreTanh_.data() + r * D, D);
+        kernels::scale(dScores_[r], dPreTanh_.data() + r * D, D);
+        // dv += dscore[b, s] hidden[b, s, :]
+        kernels::axpy(dScores_[r], hidden_.data() + r * D, v_->grad, D);
+      }
       // dz = dhidden * (1 - hidden^2)
       kernels::activationBackward(Activation::Tanh, preTanh_.data(), hidden_.data(), dPreTanh_.data(),
                                   dPreTanh_.data(), dPreTanh_.size(), D);
