@@ -241,6 +241,13 @@ TEST(Attention, RejectsBadInputsAndOptions) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "attn_1: expected input with last dimension 3, got 4");
   }
+  h.inputs[0] = Tensor(Shape{2, 15});
+  try {
+    h.forward();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "attn_1: expected input of shape (batch, steps, features), got shape (2, 15)");
+  }
   h.inputs[0] = Tensor(Shape{2, 5, 3});
   h.masks[0] = Tensor(Shape{2, 4});
   try {
