@@ -78,7 +78,8 @@ std::unique_ptr<Layer> createLayer(const Json& spec) {
 Json layerSpec(const Layer& layer) {
   Json config = Json::object();
   config["name"] = layer.name();
-  for (auto& [key, value] : layer.options().items()) config[key] = value;
+  const Json options = layer.options();  // named: iterating a temporary's items() would dangle
+  for (auto it = options.begin(); it != options.end(); ++it) config[it.key()] = it.value();
   return Json{{"className", layer.className()}, {"config", config}};
 }
 

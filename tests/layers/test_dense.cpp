@@ -88,3 +88,30 @@ TEST(Dense, RejectsWrongInputAndBadOptions) {
 
 }  // namespace
 }  // namespace attn
+
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+TEST(Registry, SpecRoundTripsEveryOption) {
+  auto layer = createLayer("dense", {{"units", 5}, {"activation", "relu"}, {"name", "d"}});
+  Json spec = layerSpec(*layer);
+  EXPECT_EQ(spec["className"], "Dense");
+  EXPECT_EQ(spec["config"]["name"], "d");
+  EXPECT_EQ(spec["config"]["units"], 5);
+  EXPECT_EQ(spec["config"]["activation"], "relu");
+  auto again = createLayer(spec);
+  EXPECT_EQ(layerSpec(*again).dump(), spec.dump());
+}
+
+TEST(Registry, SnakeCaseNamesAsKeras) {
+  EXPECT_EQ(snakeCase("Dense"), "dense");
+  EXPECT_EQ(snakeCase("LSTM"), "lstm");
+  EXPECT_EQ(snakeCase("SimpleRNN"), "simple_rnn");
+  EXPECT_EQ(snakeCase("GlobalAveragePooling1D"), "global_average_pooling1d");
+  EXPECT_EQ(snakeCase("MultiHeadAttention"), "multi_head_attention");
+}
+
+}  // namespace
+}  // namespace attn
