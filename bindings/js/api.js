@@ -1,0 +1,426 @@
+// The public API of API.md over the Embind module. Thin by rule: argument normalization, the
+// one copy of data into wasm memory, the async fit loop (which must yield to the event loop,
+// something only JS can do), and ownership of wasm handles. Validation, shapes and all maths
+// happen in the C++ core, which throws; its messages reach users unchanged as JS Errors.
+import { tensor } from './tensor.js';
+import { padSequences, text } from './text.js';
+
+const LAYER_FACTORIES = [
+  'dense', 'activation', 'dropout', 'flatten', 'reshape', 'permute', 'repeatVector', 'embedding',
+  'batchNormalization', 'layerNormalization', 'timeDistributed', 'globalAveragePooling1D', 'lambdaSum',
+  'multiply', 'add', 'concatenate', 'dot',
+  'lstm', 'gru', 'simpleRNN', 'bidirectional',
+  'attention', 'additiveSelfAttention', 'timeAttention', 'featureAttention', 'dotAttention',
+  'additiveAttention', 'multiHeadAttention',
+];
+// Model-level keys a layer's options may carry (Keras' inputShape on a Sequential's first layer).
+const MODEL_LEVEL_KEYS = ['inputShape', 'batchInputShape'];
+
+function plainOptions(options, owner) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${owner}: options must be an object, got ${JSON.stringify(options)}`);
+  }
+  return options;
+}
+
+// How long fit() may compute before it yields to the event loop (API.md: ~50 ms at most).
+const YIELD_BUDGET_MS = 25;
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+// setTimeout(0) is clamped to 4 ms in browsers after a few nestings; a message round trip is not.
+function yieldToEventLoop() {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export function createApi(M) {
+  // A safety net only: the wrapper deletes what it creates; models are freed by dispose().
+  const finalizer = typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); }) : null;
+
+  // ---- data into and out of wasm: exactly one copy each way ------------------------------
+  function toWasm(value, what) {
+    const t = tensor(value, undefined, what);
+    const handle = new M.Tensor(t.shape);
+    try {
+      handle.view().set(t.data);  // Int32 token ids convert to float32 in the same copy
+    } catch (error) {
+      handle.delete();
+      throw error;
+    }
+    return handle;
+  }
+  function fromWasm(handle) {
+    return { data: handle.view().slice(), shape: handle.shape() };
+  }
+  // One input/target per model input/output: a single tensor-like, or an array of them.
+  function toWasmList(value, count, what) {
+    const items = count > 1 ? value : [value];
+    if (count > 1 && (!Array.isArray(items) || items.length !== count)) {
+      throw new Error(`${what}: the model has ${count} of them; pass an array of ${count} tensors`);
+    }
+    const handles = new M.TensorList();
+    try {
+      items.forEach((item, i) => {
+        const h = toWasm(item, count > 1 ? `${what}[${i}]` : what);
+        handles.push(h);
+        h.delete();  // the list holds its own reference
+      });
+    } catch (error) {
+      handles.delete();
+      throw error;
+    }
+    return handles;
+  }
+  function listFromWasm(list, single) {
+    const out = [];
+    for (let i = 0; i < list.size(); i++) {
+      const h = list.get(i);
+      out.push(fromWasm(h));
+      h.delete();
+    }
+    return single && out.length === 1 ? out[0] : out;
+  }
+  // ---- symbolic graph (functional API) ---------------------------------------------------
+  class SymbolicTensor {
+    constructor(node, index, shape) {
+      this.node = node;
+      this.index = index;
+      this.shape = [null, ...shape];
+    }
+  }
+
+  class Layer {
+    constructor(type, options) {
+      this.type = type;
+      this.options = { ...plainOptions(options, type) };
+      this.node = null;
+    }
+    get name() { return this.node?.name ?? this.options.name; }
+    // The layer as a spec for the core: nested layers (bidirectional, timeDistributed) too.
+    toJSON() {
+      const config = {};
+      for (const [key, value] of Object.entries(this.options)) {
+        if (!MODEL_LEVEL_KEYS.includes(key)) config[key] = value;
+      }
+      return { className: this.type, config };
+    }
+    apply(inputs) {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      for (const t of list) {
+        if (!(t instanceof SymbolicTensor)) {
+          throw new Error(`${this.options.name ?? this.type}: apply() takes the output of aw.input() or of another layer's apply()`);
+        }
+      }
+      if (this.node) {
+        throw new Error(`${this.name}: this layer is already applied; using one layer at several places is not supported`);
+      }
+      const spec = this.toJSON();
+      const info = JSON.parse(M.inferLayer(spec.className, JSON.stringify(spec.config),
+        JSON.stringify(list.map((t) => t.shape.slice(1)))));
+      this.node = { layer: this, spec, inputs: list, name: this.options.name ?? null };
+      const outputs = info.outputShapes.map((shape, i) => new SymbolicTensor(this.node, i, shape));
+      return outputs.length === 1 ? outputs[0] : outputs;
+    }
+  }
+
+  function input(options) {
+    const o = plainOptions(options, 'input');
+    for (const key of Object.keys(o)) {
+      if (!['shape', 'name', 'dtype'].includes(key)) throw new Error(`input: unknown option '${key}' (known: shape, name, dtype)`);
+    }
+    if (!Array.isArray(o.shape) || o.shape.length === 0 || o.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new Error(`input: option 'shape' must be a non-empty array of positive integers (per sample, no batch), got ${JSON.stringify(o.shape)}`);
+    }
+    if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'int32') {
+      throw new Error(`input: option 'dtype' must be 'float32' or 'int32', got ${JSON.stringify(o.dtype)}`);
+    }
+    const node = { input: true, shape: [...o.shape], name: o.name ?? null };
+    return new SymbolicTensor(node, 0, o.shape);
+  }
+
+  // Functional config: layers in topological order; unnamed layers are referred to by their
+  // index and named by the core (Keras' "dense_1").
+  function functionalConfig(inputs, outputs, name) {
+    const inputList = Array.isArray(inputs) ? inputs : [inputs];
+    const outputList = Array.isArray(outputs) ? outputs : [outputs];
+    for (const t of [...inputList, ...outputList]) {
+      if (!(t instanceof SymbolicTensor)) throw new Error('model: inputs and outputs must be symbolic tensors from aw.input() and layer.apply()');
+    }
+    const order = [];
+    const indexOf = new Map();
+    const visit = (node, path) => {
+      if (indexOf.has(node)) return;
+      if (path.has(node)) throw new Error('model: the layer graph has a cycle');
+      path.add(node);
+      for (const t of node.inputs ?? []) visit(t.node, path);
+      path.delete(node);
+      indexOf.set(node, order.length);
+      order.push(node);
+    };
+    for (const t of outputList) visit(t.node, new Set());
+    const ref = (node) => node.name ?? indexOf.get(node);
+    const layers = order.map((node) => {
+      if (node.input) {
+        const config = { shape: node.shape };
+        if (node.name) config.name = node.name;
+        return { className: 'InputLayer', config };
+      }
+      const config = { ...node.spec.config };
+      if (node.name) config.name = node.name;
+      return { className: node.spec.className, config,
+               inboundNodes: node.inputs.map((t) => [ref(t.node), t.index]) };
+    });
+    for (const t of inputList) {
+      if (!indexOf.has(t.node) || !t.node.input) throw new Error('model: every input must be an aw.input() that the outputs depend on');
+    }
+    return {
+      className: 'Model',
+      config: { name: name ?? 'model', layers,
+                inputLayers: inputList.map((t) => [ref(t.node), 0]),
+                outputLayers: outputList.map((t) => [ref(t.node), t.index]) },
+    };
+  }
+
+  // ---- models ----------------------------------------------------------------------------
+  class Model {
+    #handle;
+    constructor(handle) {
+      this.#handle = handle;
+      this.stopTraining = false;
+      finalizer?.register(this, handle, this);
+    }
+    get #live() {
+      if (!this.#handle) throw new Error('model: this model has been disposed');
+      return this.#handle;
+    }
+    get inputCount() { return this.#live.inputCount(); }
+    get outputCount() { return this.#live.outputCount(); }
+    get name() { return this.toJSON().config.name; }
+
+    compile(options) {
+      this.#live.compile(JSON.stringify(plainOptions(options, 'compile')));
+    }
+
+    predict(x, options = {}) {
+      const o = plainOptions(options, 'predict');
+      const h = this.#live;
+      const xs = toWasmList(x, h.inputCount(), 'predict: x');
+      try {
+        const out = h.predict(xs, o.batchSize ?? 32);
+        try { return listFromWasm(out, true); } finally { out.delete(); }
+      } finally {
+        xs.delete();
+      }
+    }
+
+    evaluate(x, y, options = {}) {
+      const o = plainOptions(options, 'evaluate');
+      const h = this.#live;
+      const xs = toWasmList(x, h.inputCount(), 'evaluate: x');
+      try {
+        const ys = toWasmList(y, h.outputCount(), 'evaluate: y');
+        try { return JSON.parse(h.evaluate(xs, ys, o.batchSize ?? 32)); } finally { ys.delete(); }
+      } finally {
+        xs.delete();
+      }
+    }
+
+    trainOnBatch(x, y) {
+      const h = this.#live;
+      const xs = toWasmList(x, h.inputCount(), 'trainOnBatch: x');
+      try {
+        const ys = toWasmList(y, h.outputCount(), 'trainOnBatch: y');
+        try { return JSON.parse(h.trainOnBatch(xs, ys)); } finally { ys.delete(); }
+      } finally {
+        xs.delete();
+      }
+    }
+
+    async fit(x, y, options = {}) {
+      const o = { ...plainOptions(options, 'fit') };
+      const { callbacks = {}, signal, validationData } = o;
+      delete o.callbacks; delete o.signal; delete o.validationData;
+      if (o.verbose !== undefined) delete o.verbose;
+      const h = this.#live;
+      const handles = [];
+      let session = null;
+      try {
+        const xs = toWasmList(x, h.inputCount(), 'fit: x'); handles.push(xs);
+        const ys = toWasmList(y, h.outputCount(), 'fit: y'); handles.push(ys);
+        let vx = null, vy = null;
+        if (validationData !== undefined) {
+          if (!Array.isArray(validationData) || validationData.length !== 2) {
+            throw new Error('fit: option \'validationData\' must be [x, y]');
+          }
+          vx = toWasmList(validationData[0], h.inputCount(), 'fit: validationData x'); handles.push(vx);
+          vy = toWasmList(validationData[1], h.outputCount(), 'fit: validationData y'); handles.push(vy);
+        }
+        session = vx ? h.beginFitWithValidation(xs, ys, vx, vy, JSON.stringify(o)) : h.beginFit(xs, ys, JSON.stringify(o));
+        const history = { epoch: [], history: {}, params: { epochs: o.epochs ?? 1, samples: session.samples() } };
+        this.stopTraining = false;
+        await callbacks.onTrainBegin?.();
+        let sliceStart = now();
+        for (;;) {
+          if (signal?.aborted || this.stopTraining) break;
+          const progress = JSON.parse(session.step());
+          if (progress.batchLogs) await callbacks.onBatchEnd?.(progress.batch, progress.batchLogs);
+          if (progress.epochLogs) {
+            history.epoch.push(progress.epoch);
+            for (const [key, value] of Object.entries(progress.epochLogs)) (history.history[key] ??= []).push(value);
+            await callbacks.onEpochEnd?.(progress.epoch, progress.epochLogs);
+          }
+          if (progress.done) break;
+          if (now() - sliceStart > YIELD_BUDGET_MS) {
+            await yieldToEventLoop();
+            sliceStart = now();
+          }
+        }
+        history.stopped = !!(signal?.aborted || this.stopTraining);
+        await callbacks.onTrainEnd?.(history);
+        return history;
+      } finally {
+        session?.delete();
+        for (const handle of handles) handle.delete();
+      }
+    }
+
+    getAttention(x, options = {}) {
+      const o = plainOptions(options, 'getAttention');
+      const h = this.#live;
+      const xs = toWasmList(x, h.inputCount(), 'getAttention: x');
+      try {
+        const out = h.getAttention(xs, o.layer ?? '');
+        try { return fromWasm(out); } finally { out.delete(); }
+      } finally {
+        xs.delete();
+      }
+    }
+
+    getActivations(x, layerName) {
+      const h = this.#live;
+      if (typeof layerName !== 'string') throw new Error('getActivations: the layer name must be a string');
+      const xs = toWasmList(x, h.inputCount(), 'getActivations: x');
+      try {
+        const out = h.getActivations(xs, layerName);
+        try { return listFromWasm(out, true); } finally { out.delete(); }
+      } finally {
+        xs.delete();
+      }
+    }
+
+    summary(print = console.log) {
+      const text = this.#live.summary();
+      if (print) print(text);
+      return text;
+    }
+    countParams() { return this.#live.countParams(); }
+    get layers() { return JSON.parse(this.#live.layersJson()); }
+    toJSON() { return JSON.parse(this.#live.toJSON()); }
+
+    getWeights() {
+      const h = this.#live;
+      const info = JSON.parse(h.weightsJson());
+      return info.map((w, i) => ({ name: w.name, shape: w.shape, data: h.weightView(i).slice() }));
+    }
+
+    setWeights(list) {
+      const h = this.#live;
+      if (!Array.isArray(list)) throw new Error('setWeights: expected an array of {name?, shape?, data}');
+      const staged = new M.TensorList();
+      try {
+        list.forEach((w, i) => {
+          const t = w && 'data' in w ? toWasm({ data: w.data instanceof Float32Array ? w.data : Float32Array.from(w.data),
+                                                shape: w.shape ?? [w.data.length] }, `setWeights[${i}]`)
+                                     : toWasm(w, `setWeights[${i}]`);
+          staged.push(t);
+          t.delete();
+        });
+        h.setWeights(staged, JSON.stringify(list.map((w) => w?.name ?? null)));
+      } finally {
+        staged.delete();
+      }
+    }
+
+    save() {
+      return this.#live.save().slice();
+    }
+
+    dispose() {
+      if (!this.#handle) throw new Error('model: this model has already been disposed');
+      finalizer?.unregister(this);
+      this.#handle.delete();
+      this.#handle = null;
+    }
+    get isDisposed() { return this.#handle === null; }
+  }
+
+  function modelFromConfig(config, seed) {
+    return new Model(M.Model.fromConfig(JSON.stringify(config), seed ?? 0));
+  }
+
+  function model(options) {
+    const o = plainOptions(options, 'model');
+    for (const key of Object.keys(o)) {
+      if (!['inputs', 'outputs', 'name', 'seed'].includes(key)) throw new Error(`model: unknown option '${key}' (known: inputs, outputs, name, seed)`);
+    }
+    if (!o.inputs || !o.outputs) throw new Error('model: options \'inputs\' and \'outputs\' are required');
+    return modelFromConfig(functionalConfig(o.inputs, o.outputs, o.name), o.seed);
+  }
+
+  function sequential(options) {
+    const o = plainOptions(options, 'sequential');
+    for (const key of Object.keys(o)) {
+      if (!['layers', 'name', 'seed'].includes(key)) throw new Error(`sequential: unknown option '${key}' (known: layers, name, seed)`);
+    }
+    if (!Array.isArray(o.layers) || o.layers.length === 0) throw new Error('sequential: option \'layers\' must be a non-empty array of layers');
+    const layers = o.layers.map((layer, i) => {
+      if (!(layer instanceof Layer)) throw new Error(`sequential: layers[${i}] is not a layer from aw.layers`);
+      const spec = layer.toJSON();
+      for (const key of MODEL_LEVEL_KEYS) if (layer.options[key] !== undefined) spec.config[key] = layer.options[key];
+      return spec;
+    });
+    return modelFromConfig({ className: 'Sequential', config: { name: o.name ?? 'sequential', layers } }, o.seed);
+  }
+
+  function loadModel(bytes) {
+    if (!(bytes instanceof Uint8Array)) {
+      if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
+      else throw new Error('loadModel: expected the Uint8Array that model.save() returned');
+    }
+    const buffer = new M.Bytes(bytes.length);
+    try {
+      buffer.view().set(bytes);
+      return new Model(M.Model.load(buffer));
+    } finally {
+      buffer.delete();
+    }
+  }
+
+  const layers = {};
+  for (const name of LAYER_FACTORIES) layers[name] = (options) => new Layer(name, options);
+
+  const simd = M.simdArchitecture();
+  return Object.freeze({
+    version: M.version(),
+    backend: simd === 'scalar' ? 'wasm' : 'wasm-simd128',
+    simdArchitecture: simd,
+    tensor: (values, shape) => tensor(values, shape),
+    input,
+    model,
+    sequential,
+    layers: Object.freeze(layers),
+    loadModel,
+    text,
+    padSequences,
+    // Bytes of wasm memory in use: lets apps (and our soak tests) watch for leaks.
+    memoryBytes: () => M.HEAPU8.length,
+  });
+}
