@@ -99,6 +99,7 @@ const handlers = {
   },
   explored(m) {
     if (m.id !== state.exploreId) return;  // a newer edit is on its way
+    exploreResult.dataset.id = String(m.id);
     drawExplore(m);
   },
   saved(m) {
@@ -113,8 +114,7 @@ const handlers = {
   },
   error(m) {
     if (m.during === 'explore') {
-      exploreResult.dataset.state = 'error';
-      exploreResult.textContent = m.message;
+      if (m.id === state.exploreId) exploreError(m.message, m.id);
       return;
     }
     showError(m.during, m.message);
@@ -181,7 +181,7 @@ function selectTask(name) {
   $('#export-model').disabled = true;
   $('#export-png').disabled = true;
   resetChart();
-  setStatus({ task: name, epoch: null, loss: null, firstLoss: null, metric: null, attentionArgmax: null,
+  setStatus({ state: state.ready ? 'idle' : 'loading', task: name, epoch: null, loss: null, firstLoss: null, metric: null, attentionArgmax: null,
               attentionTruth: null, attentionHits: null, attentionDigest: null, firstAttentionDigest: null });
   const url = new URL(location.href);
   url.searchParams.set('task', name);
@@ -235,7 +235,7 @@ form.addEventListener('submit', (e) => {
   $('#export-model').disabled = true;
   for (const tab of document.querySelectorAll('#task-tabs button')) tab.disabled = true;
   setStatus({ state: 'training', epoch: '0', epochs: String(state.epochs), loss: null, firstLoss: null, metric: null,
-              attentionArgmax: null, attentionHits: null, attentionDigest: null, firstAttentionDigest: null },
+              attentionArgmax: null, attentionHits: null, attentionDigest: null, firstAttentionDigest: null, samplesPerSecond: null },
             'building the model…');
   worker.postMessage({ type: 'train', task: state.task, ...settings });
 });
@@ -259,7 +259,8 @@ function finishRun(how) {
   const done = state.history.epoch.length;
   const last = done ? state.history.loss[done - 1] : NaN;
   const words = { done: 'Finished', stopped: 'Stopped', error: 'Failed' }[how];
-  setStatus({ state: how }, `${words} after ${done}/${state.epochs} epochs${done ? ` · loss ${fmt(last)}` : ''}.`);
+  const speed = status.dataset.samplesPerSecond ? ` · ${status.dataset.samplesPerSecond} samples/s` : '';
+  setStatus({ state: how }, `${words} after ${done}/${state.epochs} epochs${done ? ` · loss ${fmt(last)}${speed}` : ''}.`);
 }
 
 // ---- the built-in sentences / the visitor's CSV ----------------------------------------------
@@ -278,7 +279,8 @@ $('#csv-file').addEventListener('change', async () => {
 });
 $('#csv-text').addEventListener('input', () => checkCsv());
 
-// Parses the CSV box; shows what is wrong (line numbers) right under it.
+// Parses the CSV box and says right under it what it found or what is wrong (with the line).
+// Returns { rows } or { error }: typing half a CSV is normal, not an exception.
 function checkCsv() {
   const box = $('#csv-status');
   try {
@@ -287,20 +289,18 @@ function checkCsv() {
     box.textContent = `${rows.length} sentences: ${positives} positive, ${rows.length - positives} negative.`;
     box.dataset.state = 'ok';
     box.classList.remove('error');
-    return rows;
+    return { rows };
   } catch (error) {
     box.textContent = error.message;
     box.dataset.state = 'error';
     box.classList.add('error');
-    throw error;
+    return { error };
   }
 }
 function readCsv() {
-  try {
-    return checkCsv();
-  } catch (error) {
-    throw new Error(`your CSV: ${error.message}`);
-  }
+  const { rows, error } = checkCsv();
+  if (error) throw new Error(`your CSV: ${error.message}`);
+  return rows;
 }
 
 // ---- the loss chart (uPlot) --------------------------------------------------------------------
@@ -325,7 +325,7 @@ function makeChart() {
     { label: 'loss', stroke: '#d9480f', width: 2, value: (u, v) => (v == null ? '–' : fmt(v)) },
     { label: 'val loss', stroke: '#f59f00', width: 2, dash: [6, 4], value: (u, v) => (v == null ? '–' : fmt(v)) },
   ];
-  const axes = [{ label: 'epoch' }, { label: 'loss' }];
+  const axes = [{ label: 'epoch', incrs: [1, 2, 5, 10, 20, 50, 100] }, { label: 'loss' }];  // whole epochs only
   const scales = { x: { time: false } };
   if (withMetric) {
     series.push({ label: 'accuracy', stroke: '#1c7ed6', width: 2, scale: 'acc' },
@@ -400,9 +400,19 @@ function drawSentences(m, rows) {
 }
 
 // ---- explore: edit an input, see prediction + attention at once ---------------------------------
+// The explore result carries data-request (the latest edit) and data-id (the edit it shows):
+// equal means up to date, which is what tests wait for.
+function exploreError(message, id = ++state.exploreId) {
+  exploreResult.dataset.state = 'error';
+  exploreResult.dataset.request = String(state.exploreId);
+  exploreResult.dataset.id = String(id);
+  exploreResult.textContent = message;
+}
+
 function explore() {
   if (!state.hasModel && !state.running) return;
   state.exploreId++;
+  exploreResult.dataset.request = String(state.exploreId);
   if (state.task === 'text') {
     const text = $('#sentence').value;
     if (!text.trim()) return;
@@ -499,21 +509,18 @@ function setBarFromPointer(svg, d, e) {
 $('#numbers-form').addEventListener('submit', (e) => {
   e.preventDefault();
   if (!state.meta) {
-    exploreResult.dataset.state = 'error';
-    exploreResult.textContent = 'Train a model first.';
+    exploreError('Train a model first.');
     return;
   }
   const parts = $('#numbers').value.split(/[\s,;]+/).filter((p) => p !== '');
   const size = state.meta.inputShape.reduce((a, b) => a * b, 1);
   const bad = parts.find((p) => !Number.isFinite(Number(p)));
   if (bad !== undefined) {
-    exploreResult.dataset.state = 'error';
-    exploreResult.textContent = `'${bad}' is not a number.`;
+    exploreError(`'${bad}' is not a number.`);
     return;
   }
   if (parts.length !== size) {
-    exploreResult.dataset.state = 'error';
-    exploreResult.textContent = `This task needs ${size} values (shape ${state.meta.inputShape.join(' × ')}), you gave ${parts.length}.`;
+    exploreError(`This task needs ${size} values (shape ${state.meta.inputShape.join(' × ')}), you gave ${parts.length}.`);
     return;
   }
   state.values = Float32Array.from(parts, Number);

@@ -26,7 +26,7 @@ let training = false;
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 // Errors are always shown by the page, with what was being done: never swallowed here.
-const fail = (during, error) => post({ type: 'error', during, message: error?.message ?? String(error) });
+const fail = (during, error, id) => post({ type: 'error', during, id, message: error?.message ?? String(error) });
 
 function describeTask(t) {
   return {
@@ -170,6 +170,6 @@ self.onmessage = async ({ data: message }) => {
         throw new Error(`unknown message '${message.type}'`);
     }
   } catch (error) {
-    fail(message.type, error);
+    fail(message.type, error, message.id);
   }
 };
