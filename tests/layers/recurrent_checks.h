@@ -57,3 +57,34 @@ inline void expectMaskedStepsIgnored(const std::string& type, const Json& option
 }
 
 }  // namespace attn::testing
+
+namespace attn::testing {
+
+// Runs forward + backward twice through the layer directly (the harness's own bookkeeping
+// allocates) and asserts that the second batch allocates no tensor memory at all.
+inline void expectNoAllocationAfterFirstBatch(LayerHarness& h) {
+  std::vector<const Tensor*> in, mask, dOut;
+  std::vector<Tensor*> dIn;
+  std::vector<Tensor> grads, probes;
+  for (auto& t : h.inputs) in.push_back(&t);
+  for (auto& m : h.masks) mask.push_back(m.empty() ? nullptr : &m);
+  for (auto& t : h.inputs) grads.emplace_back(t.shape());
+  for (auto& g : grads) dIn.push_back(&g);
+  for (const Shape& s : h.outputShapes()) probes.emplace_back(s.withBatch(h.inputs[0].dim(0)));
+  for (auto& p : probes) {
+    p.fill(0.5f);
+    dOut.push_back(&p);
+  }
+  Rng rng(3);
+  auto batch = [&] {
+    h.layer().forward(ForwardPass{in, mask, true, &rng});
+    h.layer().backward(BackwardPass{in, mask, dOut, dIn});
+  };
+  batch();
+  const int64_t before = Tensor::allocationCount();
+  batch();
+  batch();
+  EXPECT_EQ(Tensor::allocationCount(), before) << "tensor allocations after the first batch";
+}
+
+}  // namespace attn::testing

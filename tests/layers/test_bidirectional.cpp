@@ -104,11 +104,7 @@ TEST(Bidirectional, NoAllocationAfterTheFirstBatch) {
                            bidi({{"units", 3}, {"returnSequences", true}, {"returnState", true}}, "mul")),
                  {Shape{4, 2}}, 2);
   h.maskTail(0, {0, 2});
-  h.forwardBackward();
-  h.forward();
-  const int64_t before = Tensor::allocationCount();
-  h.forward();
-  EXPECT_EQ(Tensor::allocationCount(), before);
+  testing::expectNoAllocationAfterFirstBatch(h);
 }
 
 TEST(Bidirectional, OptionsRoundTripTheInnerSpec) {

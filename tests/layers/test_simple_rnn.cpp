@@ -70,6 +70,13 @@ TEST(SimpleRnn, MaskedStepsAreIgnored) {
           5, 3);
 }
 
+TEST(SimpleRnn, NoAllocationAfterTheFirstBatch) {
+  LayerHarness h(makeLayer("simpleRNN", {{"units", 5}, {"returnSequences", true}, {"returnState", true}}),
+                 {Shape{6, 3}}, 2);
+  h.maskTail(0, {0, 2});
+  testing::expectNoAllocationAfterFirstBatch(h);
+}
+
 TEST(SimpleRnn, OptionsRoundTripAndErrors) {
   auto layer = makeLayer("simpleRNN", {{"units", 4}, {"activation", "relu"}});
   EXPECT_EQ(layerSpec(*createLayer(layerSpec(*layer))), layerSpec(*layer));
