@@ -32,6 +32,10 @@ const numel = (shape) => shape.reduce((a, b) => a * b, 1);
 const compact = (data) => Array.from(data, (v) => Number(v.toPrecision(9)));
 const tensorJson = (t) => ({ shape: t.shape, data: compact(t.dataSync()) });
 
+// TF.js scopes weight names with a per-process counter ("gru_GRU2/kernel"); dropping it gives
+// Keras' names ("gru/kernel") and keeps the files stable when cases are added.
+const kerasName = (name) => name.replace(/_[A-Z][A-Za-z]*\d+(?=\/)/g, '');
+
 function tailMask(batch, steps, padded) {
   const data = [];
   for (let b = 0; b < batch; ++b) for (let t = 0; t < steps; ++t) data.push(t < steps - padded[b] ? 1 : 0);
@@ -51,7 +55,11 @@ function layerCase(name, { layer, spec, input, mask = null, source }) {
     layer: spec,
     input,
     mask,
-    weights: layer.weights.map((w, k) => ({ name: w.name, shape: weights[k].shape, data: compact(weights[k].dataSync()) })),
+    weights: layer.weights.map((w, k) => ({
+      name: kerasName(w.name),
+      shape: weights[k].shape,
+      data: compact(weights[k].dataSync()),
+    })),
     outputs,
   });
 }
@@ -111,6 +119,18 @@ layerCase('lstm_masked_backwards', {
   spec: { className: 'LSTM', config: { units: U, goBackwards: true, returnState: true } },
   input: sequence(13, 5),
   mask: tailMask(B, 5, [1, 3]),
+});
+
+// TF.js' default gate activation, the hard sigmoid.
+layerCase('lstm_hard_sigmoid', {
+  layer: tf.layers.lstm({ units: U, returnSequences: true }),
+  spec: { className: 'LSTM', config: { units: U, returnSequences: true, recurrentActivation: 'hardSigmoid' } },
+  input: sequence(37),
+});
+layerCase('gru_hard_sigmoid', {
+  layer: tf.layers.gru({ units: U }),
+  spec: { className: 'GRU', config: { units: U, resetAfter: false, recurrentActivation: 'hardSigmoid' } },
+  input: sequence(41),
 });
 
 layerCase('gru_reset_before', {

@@ -1,10 +1,11 @@
 // Fused LSTM/GRU gate kernels with xsimd. Each kernel's per-unit math is written once as a
 // generic lambda and instantiated for a SIMD batch (the body) and for float (the tail), so the
 // vector and scalar paths cannot drift apart.
+#include "kernels/recurrent.h"
+
+#include <algorithm>
 #include <cmath>
 #include <xsimd/xsimd.hpp>
-
-#include "kernels/recurrent.h"
 
 namespace attn::kernels {
 namespace {
@@ -24,6 +25,28 @@ inline void store(float* p, const Batch& v) { v.store_unaligned(p); }
 
 inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 inline Batch sigmoid(const Batch& x) { return Batch(1.f) / (Batch(1.f) + xsimd::exp(-x)); }
+inline float clip01(float x) { return std::min(std::max(x, 0.f), 1.f); }
+inline Batch clip01(const Batch& x) { return xsimd::min(xsimd::max(x, Batch(0.f)), Batch(1.f)); }
+inline float insideUnit(float y, float slope) { return y > 0.f && y < 1.f ? slope : 0.f; }
+inline Batch insideUnit(const Batch& y, float slope) {
+  return xsimd::select((y > Batch(0.f)) & (y < Batch(1.f)), Batch(slope), Batch(0.f));
+}
+
+// The gate activation and its derivative expressed through its output y.
+template <GateActivation A, class V>
+inline V gate(const V& x) {
+  if constexpr (A == GateActivation::Sigmoid)
+    return sigmoid(x);
+  else
+    return clip01(V(0.2f) * x + V(0.5f));
+}
+template <GateActivation A, class V>
+inline V gateSlope(const V& y) {
+  if constexpr (A == GateActivation::Sigmoid)
+    return y * (V(1.f) - y);
+  else
+    return insideUnit(y, 0.2f);
+}
 inline float tanhOf(float x) { return std::tanh(x); }
 inline Batch tanhOf(const Batch& x) { return xsimd::tanh(x); }
 
@@ -46,7 +69,8 @@ void zeroRow(float* to, int n) {
 
 }  // namespace
 
-void lstmForwardStep(const LstmForwardStep& s) {
+template <GateActivation A>
+void lstmForwardStepImpl(const LstmForwardStep& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* g = s.gates.row(r);
@@ -58,10 +82,10 @@ void lstmForwardStep(const LstmForwardStep& s) {
     const bool keep = kept(s.keep, r);
     // i, f, o = sigma(z); g = tanh(z); c = f c_prev + i g; h = o tanh(c)  (masked: c, h carried)
     forEachUnit(U, [&]<class V>(int j) {
-      const V i = sigmoid(load<V>(g + j));
-      const V f = sigmoid(load<V>(g + U + j));
+      const V i = gate<A>(load<V>(g + j));
+      const V f = gate<A>(load<V>(g + U + j));
       const V cand = tanhOf(load<V>(g + 2 * U + j));
-      const V o = sigmoid(load<V>(g + 3 * U + j));
+      const V o = gate<A>(load<V>(g + 3 * U + j));
       store(g + j, i);
       store(g + U + j, f);
       store(g + 2 * U + j, cand);
@@ -82,7 +106,8 @@ void lstmForwardStep(const LstmForwardStep& s) {
   }
 }
 
-void lstmBackwardStep(const LstmBackwardStep& s) {
+template <GateActivation A>
+void lstmBackwardStepImpl(const LstmBackwardStep& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* dg = s.dGates.row(r);
@@ -105,16 +130,17 @@ void lstmBackwardStep(const LstmBackwardStep& s) {
       const V i = load<V>(g + j), f = load<V>(g + U + j), cand = load<V>(g + 2 * U + j), o = load<V>(g + 3 * U + j);
       const V t = load<V>(tc + j), gradH = load<V>(dh + j);
       const V gradC = load<V>(dc + j) + gradH * o * (one - t * t);
-      store(dg + j, gradC * cand * i * (one - i));
-      store(dg + U + j, gradC * load<V>(cp + j) * f * (one - f));
+      store(dg + j, gradC * cand * gateSlope<A>(i));
+      store(dg + U + j, gradC * load<V>(cp + j) * gateSlope<A>(f));
       store(dg + 2 * U + j, gradC * i * (one - cand * cand));
-      store(dg + 3 * U + j, gradH * t * o * (one - o));
+      store(dg + 3 * U + j, gradH * t * gateSlope<A>(o));
       store(dc + j, gradC * f);
     });
   }
 }
 
-void gruForwardStep(const GruForwardStep& s) {
+template <GateActivation A>
+void gruForwardStepImpl(const GruForwardStep& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* g = s.gates.row(r);
@@ -124,8 +150,8 @@ void gruForwardStep(const GruForwardStep& s) {
     const bool keep = kept(s.keep, r);
     // z = sigma(x_z + in_z); r = sigma(x_r + in_r); h~ = tanh(x_h + r in_h); h = z h_prev + (1-z) h~
     forEachUnit(U, [&]<class V>(int j) {
-      const V z = sigmoid(load<V>(g + j) + load<V>(in + j));
-      const V reset = sigmoid(load<V>(g + U + j) + load<V>(in + U + j));
+      const V z = gate<A>(load<V>(g + j) + load<V>(in + j));
+      const V reset = gate<A>(load<V>(g + U + j) + load<V>(in + U + j));
       const V cand = tanhOf(load<V>(g + 2 * U + j) + reset * load<V>(in + 2 * U + j));
       store(g + j, z);
       store(g + U + j, reset);
@@ -136,7 +162,8 @@ void gruForwardStep(const GruForwardStep& s) {
   }
 }
 
-void gruBackwardStep(const GruBackwardStep& s) {
+template <GateActivation A>
+void gruBackwardStepImpl(const GruBackwardStep& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* dx = s.dX.row(r);
@@ -158,9 +185,9 @@ void gruBackwardStep(const GruBackwardStep& s) {
       const V one(1.f);
       const V z = load<V>(g + j), reset = load<V>(g + U + j), cand = load<V>(g + 2 * U + j);
       const V gradH = load<V>(dh + j), prev = load<V>(hp + j), innerH = load<V>(in + 2 * U + j);
-      const V dz = gradH * (prev - cand) * z * (one - z);
+      const V dz = gradH * (prev - cand) * gateSlope<A>(z);
       const V da = gradH * (one - z) * (one - cand * cand);
-      const V dr = da * innerH * reset * (one - reset);
+      const V dr = da * innerH * gateSlope<A>(reset);
       store(dx + j, dz);
       store(dx + U + j, dr);
       store(dx + 2 * U + j, da);
@@ -172,7 +199,8 @@ void gruBackwardStep(const GruBackwardStep& s) {
   }
 }
 
-void gruResetBeforeGates(const GruGatesStep& s) {
+template <GateActivation A>
+void gruResetBeforeGatesImpl(const GruGatesStep& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* g = s.gates.row(r);
@@ -180,8 +208,8 @@ void gruResetBeforeGates(const GruGatesStep& s) {
     float* rh = s.rh.row(r);
     // z = sigma(a_z); r = sigma(a_r); rh = r h_prev
     forEachUnit(U, [&]<class V>(int j) {
-      const V z = sigmoid(load<V>(g + j));
-      const V reset = sigmoid(load<V>(g + U + j));
+      const V z = gate<A>(load<V>(g + j));
+      const V reset = gate<A>(load<V>(g + U + j));
       store(g + j, z);
       store(g + U + j, reset);
       store(rh + j, reset * load<V>(hp + j));
@@ -208,7 +236,8 @@ void gruResetBeforeOutput(const GruOutputStep& s) {
   }
 }
 
-void gruResetBeforeBackwardOutput(const GruResetBeforeBackwardOutput& s) {
+template <GateActivation A>
+void gruResetBeforeBackwardOutputImpl(const GruResetBeforeBackwardOutput& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* dx = s.dX.row(r);
@@ -226,14 +255,15 @@ void gruResetBeforeBackwardOutput(const GruResetBeforeBackwardOutput& s) {
     forEachUnit(U, [&]<class V>(int j) {
       const V one(1.f);
       const V z = load<V>(g + j), cand = load<V>(g + 2 * U + j), gradH = load<V>(dh + j);
-      store(dx + j, gradH * (load<V>(hp + j) - cand) * z * (one - z));
+      store(dx + j, gradH * (load<V>(hp + j) - cand) * gateSlope<A>(z));
       store(dx + 2 * U + j, gradH * (one - z) * (one - cand * cand));
       store(dhp + j, gradH * z);
     });
   }
 }
 
-void gruResetBeforeBackwardGates(const GruResetBeforeBackwardGates& s) {
+template <GateActivation A>
+void gruResetBeforeBackwardGatesImpl(const GruResetBeforeBackwardGates& s) {
   const int U = s.units;
   for (int r = 0; r < s.batch; ++r) {
     float* dx = s.dX.row(r);
@@ -248,10 +278,46 @@ void gruResetBeforeBackwardGates(const GruResetBeforeBackwardGates& s) {
     // da_r = d(rh) h_prev r(1-r); dh_prev += d(rh) r
     forEachUnit(U, [&]<class V>(int j) {
       const V reset = load<V>(g + U + j), grad = load<V>(drh + j);
-      store(dx + U + j, grad * load<V>(hp + j) * reset * (V(1.f) - reset));
+      store(dx + U + j, grad * load<V>(hp + j) * gateSlope<A>(reset));
       store(dhp + j, load<V>(dhp + j) + grad * reset);
     });
   }
+}
+
+// The gate activation is chosen once per call, outside every loop.
+void lstmForwardStep(const LstmForwardStep& s) {
+  if (s.gate == GateActivation::Sigmoid) return lstmForwardStepImpl<GateActivation::Sigmoid>(s);
+  lstmForwardStepImpl<GateActivation::HardSigmoid>(s);
+}
+
+void lstmBackwardStep(const LstmBackwardStep& s) {
+  if (s.gate == GateActivation::Sigmoid) return lstmBackwardStepImpl<GateActivation::Sigmoid>(s);
+  lstmBackwardStepImpl<GateActivation::HardSigmoid>(s);
+}
+
+void gruForwardStep(const GruForwardStep& s) {
+  if (s.gate == GateActivation::Sigmoid) return gruForwardStepImpl<GateActivation::Sigmoid>(s);
+  gruForwardStepImpl<GateActivation::HardSigmoid>(s);
+}
+
+void gruBackwardStep(const GruBackwardStep& s) {
+  if (s.gate == GateActivation::Sigmoid) return gruBackwardStepImpl<GateActivation::Sigmoid>(s);
+  gruBackwardStepImpl<GateActivation::HardSigmoid>(s);
+}
+
+void gruResetBeforeGates(const GruGatesStep& s) {
+  if (s.gate == GateActivation::Sigmoid) return gruResetBeforeGatesImpl<GateActivation::Sigmoid>(s);
+  gruResetBeforeGatesImpl<GateActivation::HardSigmoid>(s);
+}
+
+void gruResetBeforeBackwardOutput(const GruResetBeforeBackwardOutput& s) {
+  if (s.gate == GateActivation::Sigmoid) return gruResetBeforeBackwardOutputImpl<GateActivation::Sigmoid>(s);
+  gruResetBeforeBackwardOutputImpl<GateActivation::HardSigmoid>(s);
+}
+
+void gruResetBeforeBackwardGates(const GruResetBeforeBackwardGates& s) {
+  if (s.gate == GateActivation::Sigmoid) return gruResetBeforeBackwardGatesImpl<GateActivation::Sigmoid>(s);
+  gruResetBeforeBackwardGatesImpl<GateActivation::HardSigmoid>(s);
 }
 
 }  // namespace attn::kernels

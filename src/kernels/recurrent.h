@@ -9,11 +9,15 @@
 // and, backward, passes its gradients through to the previous step with zero gate gradients.
 //
 // Gate blocks follow Keras: LSTM [i, f, c, o] (width 4U), GRU [z, r, h] (width 3U); sigma is the
-// logistic sigmoid, the cell activation tanh.
+// gate ("recurrent") activation, the cell activation is tanh.
 #pragma once
 #include <cstdint>
 
 namespace attn::kernels {
+
+// The gates' activation: the logistic sigmoid (Keras' default) or TF.js' default hard sigmoid,
+// clip(0.2 x + 0.5, 0, 1). Backward passes need only its output y: y(1-y), or 0.2 inside (0, 1).
+enum class GateActivation { Sigmoid, HardSigmoid };
 
 struct Rows {
   float* data = nullptr;
@@ -32,10 +36,11 @@ struct ConstRows {
 // ---- LSTM ----
 struct LstmForwardStep {
   int batch = 0, units = 0;
-  Rows gates;      // in: z = x W + b + h_prev U; out: i, f, g, o after their activations
+  Rows gates;  // in: z = x W + b + h_prev U; out: i, f, g, o after their activations
   ConstRows cPrev, hPrev;
   Rows c, tanhC, h;  // out: c = f * c_prev + i * g, tanh(c), h = o * tanh(c)
   ConstRows keep;    // optional
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void lstmForwardStep(const LstmForwardStep& s);
 
@@ -43,11 +48,12 @@ struct LstmBackwardStep {
   int batch = 0, units = 0;
   ConstRows gates;  // i, f, g, o as the forward step left them
   ConstRows cPrev, tanhC;
-  ConstRows dh;     // dL/dh_t, everything that reaches h_t
-  Rows dc;          // in: dL/dc_t from later steps; out: dL/dc_{t-1}
-  Rows dGates;      // out (written): dL/dz for the four blocks
-  Rows dhPrev;      // out (written): dh for carried rows, 0 otherwise (the caller adds dz U^T)
-  ConstRows keep;   // optional
+  ConstRows dh;    // dL/dh_t, everything that reaches h_t
+  Rows dc;         // in: dL/dc_t from later steps; out: dL/dc_{t-1}
+  Rows dGates;     // out (written): dL/dz for the four blocks
+  Rows dhPrev;     // out (written): dh for carried rows, 0 otherwise (the caller adds dz U^T)
+  ConstRows keep;  // optional
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void lstmBackwardStep(const LstmBackwardStep& s);
 
@@ -55,21 +61,23 @@ void lstmBackwardStep(const LstmBackwardStep& s);
 // h~ = tanh(x_h + r * inner_h), inner = h_prev U + b_rec.
 struct GruForwardStep {
   int batch = 0, units = 0;
-  Rows gates;        // in: x W + b_in [z r h]; out: z, r, h~
-  ConstRows inner;   // h_prev U + b_rec [z r h]
+  Rows gates;       // in: x W + b_in [z r h]; out: z, r, h~
+  ConstRows inner;  // h_prev U + b_rec [z r h]
   ConstRows hPrev;
-  Rows h;            // out: h = z * h_prev + (1 - z) * h~
+  Rows h;  // out: h = z * h_prev + (1 - z) * h~
   ConstRows keep;
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void gruForwardStep(const GruForwardStep& s);
 
 struct GruBackwardStep {
   int batch = 0, units = 0;
   ConstRows gates, inner, hPrev, dh;
-  Rows dX;       // out (written): dL/d(x W + b_in)
-  Rows dInner;   // out (written): dL/d(h_prev U + b_rec)
-  Rows dhPrev;   // out (written): the direct part dh * z (dInner U^T is added by the caller)
+  Rows dX;      // out (written): dL/d(x W + b_in)
+  Rows dInner;  // out (written): dL/d(h_prev U + b_rec)
+  Rows dhPrev;  // out (written): the direct part dh * z (dInner U^T is added by the caller)
   ConstRows keep;
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void gruBackwardStep(const GruBackwardStep& s);
 
@@ -79,9 +87,10 @@ void gruBackwardStep(const GruBackwardStep& s);
 //   output: h~ = tanh(x_h + rh U_h);  h = z * h_prev + (1 - z) * h~
 struct GruGatesStep {
   int batch = 0, units = 0;
-  Rows gates;       // in: x W + b [z r h] with h_prev U_zr added to z, r; out: z, r activated
+  Rows gates;  // in: x W + b [z r h] with h_prev U_zr added to z, r; out: z, r activated
   ConstRows hPrev;
-  Rows rh;          // out: r * h_prev
+  Rows rh;  // out: r * h_prev
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void gruResetBeforeGates(const GruGatesStep& s);
 
@@ -103,6 +112,7 @@ struct GruResetBeforeBackwardOutput {
   Rows dX;      // out: blocks z and h of dL/d(x W + b) (block r is written by the second half)
   Rows dhPrev;  // out (written): dh * z
   ConstRows keep;
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void gruResetBeforeBackwardOutput(const GruResetBeforeBackwardOutput& s);
 
@@ -113,6 +123,7 @@ struct GruResetBeforeBackwardGates {
   Rows dX;        // out: block r
   Rows dhPrev;    // in/out: += dRh * r
   ConstRows keep;
+  GateActivation gate = GateActivation::Sigmoid;
 };
 void gruResetBeforeBackwardGates(const GruResetBeforeBackwardGates& s);
 

@@ -1,5 +1,6 @@
 // Naive twins of the fused recurrent kernels: one unit at a time, in double, straight from the
 // Keras formulas. The tests' oracle for src/kernels/recurrent.cpp.
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/recurrent.h"
@@ -9,7 +10,15 @@ namespace {
 
 using kernels::ConstRows;
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double gate(kernels::GateActivation a, double x) {
+  if (a == kernels::GateActivation::Sigmoid) return 1.0 / (1.0 + std::exp(-x));
+  return std::min(std::max(0.2 * x + 0.5, 0.0), 1.0);
+}
+// The derivative through the output y = gate(x).
+double gateSlope(kernels::GateActivation a, double y) {
+  if (a == kernels::GateActivation::Sigmoid) return y * (1 - y);
+  return y > 0 && y < 1 ? 0.2 : 0.0;
+}
 bool kept(const ConstRows& keep, int r) { return !keep.data || keep.row(r)[0] != 0.f; }
 
 }  // namespace
@@ -19,8 +28,8 @@ void lstmForwardStep(const kernels::LstmForwardStep& s) {
   for (int r = 0; r < s.batch; ++r)
     for (int j = 0; j < U; ++j) {
       float* g = s.gates.row(r);
-      const double i = sigmoid(g[j]), f = sigmoid(g[U + j]), cand = std::tanh(g[2 * U + j]),
-                   o = sigmoid(g[3 * U + j]);
+      const double i = gate(s.gate, g[j]), f = gate(s.gate, g[U + j]), cand = std::tanh(g[2 * U + j]),
+                   o = gate(s.gate, g[3 * U + j]);
       g[j] = float(i);
       g[U + j] = float(f);
       g[2 * U + j] = float(cand);
@@ -46,10 +55,10 @@ void lstmBackwardStep(const kernels::LstmBackwardStep& s) {
       const double i = g[j], f = g[U + j], cand = g[2 * U + j], o = g[3 * U + j];
       const double t = s.tanhC.row(r)[j], dh = s.dh.row(r)[j];
       const double dc = s.dc.row(r)[j] + dh * o * (1 - t * t);
-      dg[j] = float(dc * cand * i * (1 - i));
-      dg[U + j] = float(dc * s.cPrev.row(r)[j] * f * (1 - f));
+      dg[j] = float(dc * cand * gateSlope(s.gate, i));
+      dg[U + j] = float(dc * s.cPrev.row(r)[j] * gateSlope(s.gate, f));
       dg[2 * U + j] = float(dc * i * (1 - cand * cand));
-      dg[3 * U + j] = float(dh * t * o * (1 - o));
+      dg[3 * U + j] = float(dh * t * gateSlope(s.gate, o));
       s.dc.row(r)[j] = float(dc * f);
       s.dhPrev.row(r)[j] = 0.f;
     }
@@ -61,8 +70,8 @@ void gruForwardStep(const kernels::GruForwardStep& s) {
     for (int j = 0; j < U; ++j) {
       float* g = s.gates.row(r);
       const float* in = s.inner.row(r);
-      const double z = sigmoid(double(g[j]) + in[j]);
-      const double reset = sigmoid(double(g[U + j]) + in[U + j]);
+      const double z = gate(s.gate, double(g[j]) + in[j]);
+      const double reset = gate(s.gate, double(g[U + j]) + in[U + j]);
       const double cand = std::tanh(g[2 * U + j] + reset * in[2 * U + j]);
       g[j] = float(z);
       g[U + j] = float(reset);
@@ -86,9 +95,9 @@ void gruBackwardStep(const kernels::GruBackwardStep& s) {
       }
       const float* g = s.gates.row(r);
       const double z = g[j], reset = g[U + j], cand = g[2 * U + j];
-      const double dz = dh * (s.hPrev.row(r)[j] - cand) * z * (1 - z);
+      const double dz = dh * (s.hPrev.row(r)[j] - cand) * gateSlope(s.gate, z);
       const double da = dh * (1 - z) * (1 - cand * cand);
-      const double dr = da * s.inner.row(r)[2 * U + j] * reset * (1 - reset);
+      const double dr = da * s.inner.row(r)[2 * U + j] * gateSlope(s.gate, reset);
       dx[j] = din[j] = float(dz);
       dx[U + j] = din[U + j] = float(dr);
       dx[2 * U + j] = float(da);
@@ -102,8 +111,8 @@ void gruResetBeforeGates(const kernels::GruGatesStep& s) {
   for (int r = 0; r < s.batch; ++r)
     for (int j = 0; j < U; ++j) {
       float* g = s.gates.row(r);
-      g[j] = float(sigmoid(g[j]));
-      g[U + j] = float(sigmoid(g[U + j]));
+      g[j] = float(gate(s.gate, g[j]));
+      g[U + j] = float(gate(s.gate, g[U + j]));
       s.rh.row(r)[j] = g[U + j] * s.hPrev.row(r)[j];
     }
 }
@@ -134,7 +143,7 @@ void gruResetBeforeBackwardOutput(const kernels::GruResetBeforeBackwardOutput& s
       }
       const float* g = s.gates.row(r);
       const double z = g[j], cand = g[2 * U + j];
-      dx[j] = float(dh * (s.hPrev.row(r)[j] - cand) * z * (1 - z));
+      dx[j] = float(dh * (s.hPrev.row(r)[j] - cand) * gateSlope(s.gate, z));
       dx[2 * U + j] = float(dh * (1 - z) * (1 - cand * cand));
       s.dhPrev.row(r)[j] = float(dh * z);
     }
@@ -150,7 +159,7 @@ void gruResetBeforeBackwardGates(const kernels::GruResetBeforeBackwardGates& s) 
         continue;
       }
       const double reset = s.gates.row(r)[U + j], grad = s.dRh.row(r)[j];
-      dx[U + j] = float(grad * s.hPrev.row(r)[j] * reset * (1 - reset));
+      dx[U + j] = float(grad * s.hPrev.row(r)[j] * gateSlope(s.gate, reset));
       s.dhPrev.row(r)[j] = float(s.dhPrev.row(r)[j] + grad * reset);
     }
 }

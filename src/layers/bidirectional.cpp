@@ -20,8 +20,7 @@ class Bidirectional final : public Layer {
   Bidirectional(const Json& config, const std::string& name) : Layer(name) {
     ConfigReader options(config, name);
     const Json& spec = options.raw("layer");
-    ATTN_CHECK(spec.is_object(), name, ": option 'layer' must be a layer spec {className, config}, got ",
-               spec.dump());
+    ATTN_CHECK(spec.is_object(), name, ": option 'layer' must be a layer spec {className, config}, got ", spec.dump());
     const std::string mode = options.oneOf("mergeMode", "concat", {"concat", "sum", "mul", "ave"});
     merge_ = mode == "concat" ? Merge::Concat : mode == "sum" ? Merge::Sum : mode == "mul" ? Merge::Mul : Merge::Ave;
     options.finish();
@@ -97,8 +96,12 @@ class Bidirectional final : public Layer {
             kernels::copy(f, out, U);
             kernels::copy(r, out + U, U);
             break;
-          case Merge::Sum: kernels::add(f, r, out, U); break;
-          case Merge::Mul: kernels::mul(f, r, out, U); break;
+          case Merge::Sum:
+            kernels::add(f, r, out, U);
+            break;
+          case Merge::Mul:
+            kernels::mul(f, r, out, U);
+            break;
           case Merge::Ave:
             kernels::add(f, r, out, U);
             kernels::scale(0.5f, out, U);

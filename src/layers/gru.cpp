@@ -27,9 +27,10 @@ class Gru final : public Layer {
     rnn_.read(options);
     ATTN_CHECK(options.string("activation", "tanh") == "tanh", name, ": activation must be 'tanh', got '",
                options.string("activation", "tanh"), "'");
-    ATTN_CHECK(options.string("recurrentActivation", "sigmoid") == "sigmoid", name,
-               ": recurrentActivation must be 'sigmoid', got '", options.string("recurrentActivation", "sigmoid"),
-               "'");
+    // TF.js defaults to the hard sigmoid, Keras to the sigmoid: both load unchanged.
+    gate_ = options.oneOf("recurrentActivation", "sigmoid", {"sigmoid", "hardSigmoid"}) == "sigmoid"
+                ? kernels::GateActivation::Sigmoid
+                : kernels::GateActivation::HardSigmoid;
     useBias_ = options.boolean("useBias", true);
     resetAfter_ = options.boolean("resetAfter", true);
     kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
@@ -46,7 +47,7 @@ class Gru final : public Layer {
   Json options() const override {
     Json o = rnn_.toJson();
     o["activation"] = "tanh";
-    o["recurrentActivation"] = "sigmoid";
+    o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
     o["useBias"] = useBias_;
     o["resetAfter"] = resetAfter_;
     o["kernelInitializer"] = initializerToJson(kernelInit_);
@@ -63,8 +64,7 @@ class Gru final : public Layer {
     const int U = rnn_.units;
     kernel_ = addParam(store, "kernel", {inputDim_, 3 * U}, kernelInit_, kernelReg_);
     recurrent_ = addParam(store, "recurrent_kernel", {U, 3 * U}, recurrentInit_, recurrentReg_);
-    if (useBias_)
-      bias_ = addParam(store, "bias", resetAfter_ ? Shape{2, 3 * U} : Shape{3 * U}, biasInit_, biasReg_);
+    if (useBias_) bias_ = addParam(store, "bias", resetAfter_ ? Shape{2, 3 * U} : Shape{3 * U}, biasInit_, biasReg_);
     auto out = rnn::outputShapes(rnn_, in[0][0], 1);
     setOutputCount(static_cast<int>(out.size()));
     return out;
@@ -107,18 +107,17 @@ class Gru final : public Layer {
         fillRecurrentBias(in, B, gateStride);
         kernels::gemm(Trans::No, Trans::No, B, G, U, 1.f, hPrev.data, hPrev.stride, recurrent_->value, G, 1.f, in,
                       gateStride);
-        kernels::gruForwardStep({B, U, Rows{g, gateStride}, ConstRows(in, gateStride), hPrev, hOut, keep});
+        kernels::gruForwardStep({B, U, Rows{g, gateStride}, ConstRows(in, gateStride), hPrev, hOut, keep, gate_});
       } else {
         // a_zr += h_{t-1} U_zr; then z, r and rh = r * h_{t-1}
         kernels::gemm(Trans::No, Trans::No, B, 2 * U, U, 1.f, hPrev.data, hPrev.stride, recurrent_->value, G, 1.f, g,
                       gateStride);
         const Rows rh{resetState_.data() + int64_t(t) * U, stateStride};
-        kernels::gruResetBeforeGates({B, U, Rows{g, gateStride}, hPrev, rh});
+        kernels::gruResetBeforeGates({B, U, Rows{g, gateStride}, hPrev, rh, gate_});
         // inner_h = rh U_h; h~ = tanh(a_h + inner_h); h = z h_{t-1} + (1 - z) h~
         kernels::gemm(Trans::No, Trans::No, B, U, U, 1.f, rh.data, stateStride, recurrent_->value + 2 * U, G, 0.f,
                       inner_.data(), U);
-        kernels::gruResetBeforeOutput(
-            {B, U, Rows{g, gateStride}, ConstRows(inner_.data(), U), hPrev, hOut, keep});
+        kernels::gruResetBeforeOutput({B, U, Rows{g, gateStride}, ConstRows(inner_.data(), U), hPrev, hOut, keep});
       }
     }
     if (!rnn_.returnSequences) {
@@ -164,21 +163,24 @@ class Gru final : public Layer {
         const Rows dInner{dInner_.data() + int64_t(t) * G, gateStride};
         // d(x W + b_in), d(inner), dh_{t-1} = dh z
         kernels::gruBackwardStep({B, U, gates, ConstRows(inner_.data() + int64_t(t) * G, gateStride), hPrev,
-                                  ConstRows(dh, U), dX, dInner, Rows{dhPrev, U}, keep});
+                                  ConstRows(dh, U), dX, dInner, Rows{dhPrev, U}, keep, gate_});
         // dh_{t-1} += d(inner) U^T
-        if (s) kernels::gemm(Trans::No, Trans::Yes, B, U, G, 1.f, dInner.data, gateStride, recurrent_->value, G, 1.f,
-                             dhPrev, U);
+        if (s)
+          kernels::gemm(Trans::No, Trans::Yes, B, U, G, 1.f, dInner.data, gateStride, recurrent_->value, G, 1.f, dhPrev,
+                        U);
       } else {
         // da_z, da_h, dh_{t-1} = dh z
-        kernels::gruResetBeforeBackwardOutput({B, U, gates, hPrev, ConstRows(dh, U), dX, Rows{dhPrev, U}, keep});
+        kernels::gruResetBeforeBackwardOutput({B, U, gates, hPrev, ConstRows(dh, U), dX, Rows{dhPrev, U}, keep, gate_});
         // d(rh) = da_h U_h^T
         kernels::gemm(Trans::No, Trans::Yes, B, U, U, 1.f, dX.data + 2 * U, gateStride, recurrent_->value + 2 * U, G,
                       0.f, dRh_.data(), U);
         // da_r, dh_{t-1} += d(rh) r
-        kernels::gruResetBeforeBackwardGates({B, U, gates, hPrev, ConstRows(dRh_.data(), U), dX, Rows{dhPrev, U}, keep});
+        kernels::gruResetBeforeBackwardGates(
+            {B, U, gates, hPrev, ConstRows(dRh_.data(), U), dX, Rows{dhPrev, U}, keep, gate_});
         // dh_{t-1} += [da_z da_r] U_zr^T
-        if (s) kernels::gemm(Trans::No, Trans::Yes, B, U, 2 * U, 1.f, dX.data, gateStride, recurrent_->value, G, 1.f,
-                             dhPrev, U);
+        if (s)
+          kernels::gemm(Trans::No, Trans::Yes, B, U, 2 * U, 1.f, dX.data, gateStride, recurrent_->value, G, 1.f, dhPrev,
+                        U);
       }
       std::swap(dh, dhPrev);
     }
@@ -204,8 +206,8 @@ class Gru final : public Layer {
     }
     // dx += dA W^T
     if (Tensor* dx = pass.inputGrads[0])
-      kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, G, 1.f, dX_.data(), G, kernel_->value, G, 1.f,
-                    dx->data(), inputDim_);
+      kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, G, 1.f, dX_.data(), G, kernel_->value, G, 1.f, dx->data(),
+                    inputDim_);
   }
 
  private:
@@ -221,6 +223,7 @@ class Gru final : public Layer {
   }
 
   rnn::Options rnn_;
+  kernels::GateActivation gate_ = kernels::GateActivation::Sigmoid;
   int inputDim_ = 0;
   bool useBias_ = true, resetAfter_ = true;
   Initializer kernelInit_, recurrentInit_, biasInit_;

@@ -26,9 +26,10 @@ class Lstm final : public Layer {
     // than silently computed differently.
     ATTN_CHECK(options.string("activation", "tanh") == "tanh", name, ": activation must be 'tanh', got '",
                options.string("activation", "tanh"), "'");
-    ATTN_CHECK(options.string("recurrentActivation", "sigmoid") == "sigmoid", name,
-               ": recurrentActivation must be 'sigmoid', got '", options.string("recurrentActivation", "sigmoid"),
-               "'");
+    // TF.js defaults to the hard sigmoid, Keras to the sigmoid: both load unchanged.
+    gate_ = options.oneOf("recurrentActivation", "sigmoid", {"sigmoid", "hardSigmoid"}) == "sigmoid"
+                ? kernels::GateActivation::Sigmoid
+                : kernels::GateActivation::HardSigmoid;
     useBias_ = options.boolean("useBias", true);
     unitForgetBias_ = options.boolean("unitForgetBias", true);
     kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
@@ -45,7 +46,7 @@ class Lstm final : public Layer {
   Json options() const override {
     Json o = rnn_.toJson();
     o["activation"] = "tanh";
-    o["recurrentActivation"] = "sigmoid";
+    o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
     o["useBias"] = useBias_;
     o["unitForgetBias"] = unitForgetBias_;
     o["kernelInitializer"] = initializerToJson(kernelInit_);
@@ -100,14 +101,14 @@ class Lstm final : public Layer {
       const ConstRows cPrev =
           s ? ConstRows(cell_.data() + int64_t(s - 1) * U, stateStride) : ConstRows(zeros_.data(), U);
       // z_t += h_{t-1} U
-      if (s) kernels::gemm(Trans::No, Trans::No, B, G, U, 1.f, hPrev.data, stateStride, recurrent_->value, G, 1.f, g,
-                           gateStride);
+      if (s)
+        kernels::gemm(Trans::No, Trans::No, B, G, U, 1.f, hPrev.data, stateStride, recurrent_->value, G, 1.f, g,
+                      gateStride);
       // gates, c_t, h_t (masked rows carry c, h)
-      kernels::lstmForwardStep({B, U, Rows{g, gateStride}, cPrev, hPrev,
-                                Rows{cell_.data() + int64_t(s) * U, stateStride},
-                                Rows{tanhCell_.data() + int64_t(s) * U, stateStride},
-                                Rows{h.data() + int64_t(s) * U, stateStride},
-                                mask ? ConstRows(mask + t, T) : ConstRows()});
+      kernels::lstmForwardStep(
+          {B, U, Rows{g, gateStride}, cPrev, hPrev, Rows{cell_.data() + int64_t(s) * U, stateStride},
+           Rows{tanhCell_.data() + int64_t(s) * U, stateStride}, Rows{h.data() + int64_t(s) * U, stateStride},
+           mask ? ConstRows(mask + t, T) : ConstRows(), gate_});
     }
     int next = 0;
     if (!rnn_.returnSequences) {
@@ -157,7 +158,7 @@ class Lstm final : public Layer {
       kernels::lstmBackwardStep({B, U, ConstRows(gates_.data() + int64_t(t) * G, gateStride), cPrev,
                                  ConstRows(tanhCell_.data() + int64_t(s) * U, stateStride), ConstRows(dh, U),
                                  Rows{dc_.data(), U}, Rows{dg, gateStride}, Rows{dhPrev, U},
-                                 mask ? ConstRows(mask + t, T) : ConstRows()});
+                                 mask ? ConstRows(mask + t, T) : ConstRows(), gate_});
       // dh_{t-1} += dz_t U^T  (h_0 is a constant: nothing to propagate from the first step)
       if (s) kernels::gemm(Trans::No, Trans::Yes, B, U, G, 1.f, dg, gateStride, recurrent_->value, G, 1.f, dhPrev, U);
       std::swap(dh, dhPrev);
@@ -170,8 +171,8 @@ class Lstm final : public Layer {
     // dU += H_prev^T dZ
     previous_.resize({B, T, U});
     rnn::gatherPreviousStates(rnn_, h.data(), previous_.data(), B, T, U);
-    kernels::gemm(Trans::Yes, Trans::No, U, G, rows, 1.f, previous_.data(), U, dGates_.data(), G, 1.f,
-                  recurrent_->grad, G);
+    kernels::gemm(Trans::Yes, Trans::No, U, G, rows, 1.f, previous_.data(), U, dGates_.data(), G, 1.f, recurrent_->grad,
+                  G);
     // dx += dZ W^T
     if (Tensor* dx = pass.inputGrads[0])
       kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, G, 1.f, dGates_.data(), G, kernel_->value, G, 1.f,
@@ -180,6 +181,7 @@ class Lstm final : public Layer {
 
  private:
   rnn::Options rnn_;
+  kernels::GateActivation gate_ = kernels::GateActivation::Sigmoid;
   int inputDim_ = 0;
   bool useBias_ = true, unitForgetBias_ = true;
   Initializer kernelInit_, recurrentInit_, biasInit_;

@@ -82,8 +82,7 @@ inline void addStep(const float* seqGrad, int step, float* grad, int batch, int 
 
 // prev[b, t(s)] = states[b, s-1] (zero for s = 0): the recurrent product's left operand of every
 // step, lined up with the per-step gradients so dU is one gemm over all B*T rows.
-inline void gatherPreviousStates(const Options& o, const float* states, float* prev, int batch, int steps,
-                                 int width) {
+inline void gatherPreviousStates(const Options& o, const float* states, float* prev, int batch, int steps, int width) {
   for (int b = 0; b < batch; ++b)
     for (int s = 0; s < steps; ++s) {
       float* row = prev + (int64_t(b) * steps + o.inputTime(s, steps)) * width;

@@ -147,12 +147,12 @@ class SimpleRnn final : public Layer {
     if (useBias_) kernels::sumRows(dPre_.data(), bias_->grad, rows, U);
     previous_.resize({B, T, U});
     rnn::gatherPreviousStates(rnn_, h.data(), previous_.data(), B, T, U);
-    kernels::gemm(Trans::Yes, Trans::No, U, U, rows, 1.f, previous_.data(), U, dPre_.data(), U, 1.f,
-                  recurrent_->grad, U);
+    kernels::gemm(Trans::Yes, Trans::No, U, U, rows, 1.f, previous_.data(), U, dPre_.data(), U, 1.f, recurrent_->grad,
+                  U);
     // dx += dA W^T
     if (Tensor* dx = pass.inputGrads[0])
-      kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, U, 1.f, dPre_.data(), U, kernel_->value, U, 1.f,
-                    dx->data(), inputDim_);
+      kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, U, 1.f, dPre_.data(), U, kernel_->value, U, 1.f, dx->data(),
+                    inputDim_);
   }
 
  private:

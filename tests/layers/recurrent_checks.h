@@ -53,7 +53,8 @@ inline void expectMaskedStepsIgnored(const std::string& type, const Json& option
       for (int d = 0; d < features; ++d) h.inputs[0][(int64_t(b) * steps + t) * features + d] += 3.f;
   h.forward();
   for (size_t o = 0; o < before.size(); ++o)
-    for (int64_t i = 0; i < before[o].size(); ++i) ASSERT_EQ(h.layer().output(int(o))[i], before[o][i]) << o << "," << i;
+    for (int64_t i = 0; i < before[o].size(); ++i)
+      ASSERT_EQ(h.layer().output(int(o))[i], before[o][i]) << o << "," << i;
 }
 
 }  // namespace attn::testing

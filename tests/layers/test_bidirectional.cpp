@@ -33,8 +33,8 @@ TEST(Bidirectional, ParameterCountsNamesAndShapesMatchKeras) {
 // Concat of a forward LSTM and a goBackwards LSTM (reversed back) with the same weights.
 TEST(Bidirectional, ConcatEqualsTheTwoDirectionsRunSeparately) {
   const int T = 5, D = 3, U = 4;
-  LayerHarness h(makeLayer("bidirectional", bidi({{"units", U}, {"returnSequences", true}}, "concat")),
-                 {Shape{T, D}}, 2);
+  LayerHarness h(makeLayer("bidirectional", bidi({{"units", U}, {"returnSequences", true}}, "concat")), {Shape{T, D}},
+                 2);
   h.randomizeParams();
   h.forward();
   for (bool backwards : {false, true}) {
@@ -67,12 +67,12 @@ TEST(Bidirectional, GradientsForEveryMergeMode) {
 }
 
 TEST(Bidirectional, GradientsWithStatesAndOtherCells) {
-  testing::expectRecurrentGradients(
-      "bidirectional", bidi({{"units", 3}, {"returnSequences", true}, {"returnState", true}}, "concat"), 4, 2, {0, 2},
-      0.5f);
   testing::expectRecurrentGradients("bidirectional",
-                                    bidi({{"units", 3}, {"returnSequences", true}, {"resetAfter", false}}, "ave", "GRU"),
-                                    4, 2, {}, 0.5f);
+                                    bidi({{"units", 3}, {"returnSequences", true}, {"returnState", true}}, "concat"), 4,
+                                    2, {0, 2}, 0.5f);
+  testing::expectRecurrentGradients(
+      "bidirectional", bidi({{"units", 3}, {"returnSequences", true}, {"resetAfter", false}}, "ave", "GRU"), 4, 2, {},
+      0.5f);
   testing::expectRecurrentGradients(
       "bidirectional", bidi({{"units", 3}, {"goBackwards", true}, {"returnState", true}}, "mul", "SimpleRNN"), 4, 2,
       {1, 0}, 0.5f);
@@ -80,8 +80,7 @@ TEST(Bidirectional, GradientsWithStatesAndOtherCells) {
 
 // Keras forces zero_output_for_mask under Bidirectional: masked steps output exactly zero.
 TEST(Bidirectional, MaskedStepsOutputZero) {
-  LayerHarness h(makeLayer("bidirectional", bidi({{"units", 3}, {"returnSequences", true}}, "sum")), {Shape{4, 2}},
-                 2);
+  LayerHarness h(makeLayer("bidirectional", bidi({{"units", 3}, {"returnSequences", true}}, "sum")), {Shape{4, 2}}, 2);
   h.maskTail(0, {0, 2});
   h.forward();
   const Tensor& y = h.layer().output();
@@ -100,9 +99,9 @@ TEST(Bidirectional, MaskedStepsOutputZero) {
 }
 
 TEST(Bidirectional, NoAllocationAfterTheFirstBatch) {
-  LayerHarness h(makeLayer("bidirectional",
-                           bidi({{"units", 3}, {"returnSequences", true}, {"returnState", true}}, "mul")),
-                 {Shape{4, 2}}, 2);
+  LayerHarness h(
+      makeLayer("bidirectional", bidi({{"units", 3}, {"returnSequences", true}, {"returnState", true}}, "mul")),
+      {Shape{4, 2}}, 2);
   h.maskTail(0, {0, 2});
   testing::expectNoAllocationAfterFirstBatch(h);
 }

@@ -68,6 +68,14 @@ TEST(Gru, GradientsAcrossModes) {
   testing::expectRecurrentGradients("gru", {{"units", 4}, {"useBias", false}, {"resetAfter", false}}, 3, 2, {}, 0.5f);
 }
 
+TEST(Gru, GradientsWithHardSigmoidGates) {
+  for (bool resetAfter : {true, false})
+    testing::expectRecurrentGradients(
+        "gru",
+        {{"units", 3}, {"recurrentActivation", "hardSigmoid"}, {"resetAfter", resetAfter}, {"returnSequences", true}},
+        4, 3, {0, 2});
+}
+
 TEST(Gru, MaskedGradientsAreZeroAtPaddedSteps) {
   for (bool resetAfter : {true, false})
     for (bool sequences : {false, true})

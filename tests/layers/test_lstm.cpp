@@ -25,8 +25,8 @@ TEST(Lstm, ParameterCountsAndShapesMatchKeras) {
   EXPECT_EQ(p[2]->name, "lstm/bias");
   // unit_forget_bias: zeros except the forget block [U, 2U).
   for (int i = 0; i < 256; ++i) EXPECT_EQ(p[2]->value[i], i >= 64 && i < 128 ? 1.f : 0.f) << i;
-  LayerHarness seq(makeLayer("lstm", {{"units", 8}, {"returnSequences", true}, {"returnState", true}}),
-                   {Shape{5, 3}}, 1);
+  LayerHarness seq(makeLayer("lstm", {{"units", 8}, {"returnSequences", true}, {"returnState", true}}), {Shape{5, 3}},
+                   1);
   EXPECT_EQ(seq.outputShapes(), (std::vector<Shape>{Shape{5, 8}, Shape{8}, Shape{8}}));
 }
 
@@ -66,20 +66,28 @@ TEST(Lstm, GradientsWithRandomizedWeightsAndNoBias) {
   testing::expectRecurrentGradients("lstm", {{"units", 4}, {"useBias", false}}, 3, 3, {}, 0.5f);
 }
 
+// TF.js' default gate activation: clip(0.2 x + 0.5, 0, 1).
+TEST(Lstm, GradientsWithHardSigmoidGates) {
+  for (bool sequences : {false, true})
+    testing::expectRecurrentGradients(
+        "lstm", {{"units", 3}, {"recurrentActivation", "hardSigmoid"}, {"returnSequences", sequences}}, 4, 3);
+  testing::expectRecurrentGradients("lstm", {{"units", 3}, {"recurrentActivation", "hardSigmoid"}}, 5, 2, {0, 3});
+}
+
 TEST(Lstm, MaskedGradientsAreZeroAtPaddedSteps) {
   for (bool sequences : {false, true})
     for (bool backwards : {false, true})
       testing::expectRecurrentGradients(
-          "lstm", {{"units", 3}, {"returnSequences", sequences}, {"returnState", true}, {"goBackwards", backwards}},
-          5, 2, {0, 2, 4});
+          "lstm", {{"units", 3}, {"returnSequences", sequences}, {"returnState", true}, {"goBackwards", backwards}}, 5,
+          2, {0, 2, 4});
 }
 
 TEST(Lstm, MaskedStepsAreIgnored) {
   for (bool sequences : {false, true})
     for (bool backwards : {false, true})
       testing::expectMaskedStepsIgnored(
-          "lstm", {{"units", 4}, {"returnSequences", sequences}, {"returnState", true}, {"goBackwards", backwards}},
-          5, 3);
+          "lstm", {{"units", 4}, {"returnSequences", sequences}, {"returnState", true}, {"goBackwards", backwards}}, 5,
+          3);
 }
 
 // Keras: with a mask, the output at a masked step repeats the previous output (zeros before the
@@ -94,8 +102,8 @@ TEST(Lstm, MaskedOutputsRepeatThePreviousStep) {
     EXPECT_EQ(y[4 * 3 + u], y[2 * 3 + u]);
     EXPECT_NE(y[2 * 3 + u], y[1 * 3 + u]);
   }
-  LayerHarness back(makeLayer("lstm", {{"units", 3}, {"returnSequences", true}, {"goBackwards", true}}),
-                    {Shape{5, 2}}, 1);
+  LayerHarness back(makeLayer("lstm", {{"units", 3}, {"returnSequences", true}, {"goBackwards", true}}), {Shape{5, 2}},
+                    1);
   back.maskTail(0, {2});
   back.forward();
   for (int u = 0; u < 6; ++u) EXPECT_EQ(back.layer().output()[u], 0.f);
@@ -103,8 +111,7 @@ TEST(Lstm, MaskedOutputsRepeatThePreviousStep) {
 }
 
 TEST(Lstm, NoAllocationAfterTheFirstBatch) {
-  LayerHarness h(makeLayer("lstm", {{"units", 6}, {"returnSequences", true}, {"returnState", true}}), {Shape{7, 4}},
-                 3);
+  LayerHarness h(makeLayer("lstm", {{"units", 6}, {"returnSequences", true}, {"returnState", true}}), {Shape{7, 4}}, 3);
   h.maskTail(0, {0, 1, 3});
   testing::expectNoAllocationAfterFirstBatch(h);
 }

@@ -57,17 +57,17 @@ TEST(SimpleRnn, GradientsAcrossModesAndActivations) {
 TEST(SimpleRnn, MaskedGradientsAreZeroAtPaddedSteps) {
   for (bool sequences : {false, true})
     for (bool backwards : {false, true})
-      testing::expectRecurrentGradients(
-          "simpleRNN", {{"units", 3}, {"returnSequences", sequences}, {"goBackwards", backwards}}, 5, 2, {0, 2, 4},
-          0.5f);
+      testing::expectRecurrentGradients("simpleRNN",
+                                        {{"units", 3}, {"returnSequences", sequences}, {"goBackwards", backwards}}, 5,
+                                        2, {0, 2, 4}, 0.5f);
 }
 
 TEST(SimpleRnn, MaskedStepsAreIgnored) {
   for (bool sequences : {false, true})
     for (bool backwards : {false, true})
       testing::expectMaskedStepsIgnored(
-          "simpleRNN", {{"units", 4}, {"returnSequences", sequences}, {"returnState", true}, {"goBackwards", backwards}},
-          5, 3);
+          "simpleRNN",
+          {{"units", 4}, {"returnSequences", sequences}, {"returnState", true}, {"goBackwards", backwards}}, 5, 3);
 }
 
 TEST(SimpleRnn, NoAllocationAfterTheFirstBatch) {

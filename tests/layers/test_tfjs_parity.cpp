@@ -60,7 +60,9 @@ TEST_P(TfjsParity, ForwardMatchesTfjs) {
   ASSERT_EQ(params.size(), weights.size());
   for (size_t k = 0; k < params.size(); ++k) {
     const Tensor w = tensorFrom(weights[k]);
-    ASSERT_EQ(params[k]->shape, w.shape()) << params[k]->name << " vs TF.js " << weights[k].at("name");
+    // Keras' weight names and shapes, in Keras' order.
+    EXPECT_EQ(params[k]->name, weights[k].at("name").get<std::string>());
+    ASSERT_EQ(params[k]->shape, w.shape()) << params[k]->name;
     std::copy(w.data(), w.data() + w.size(), params[k]->value);
   }
 
@@ -87,9 +89,10 @@ INSTANTIATE_TEST_SUITE_P(Goldens, TfjsParity, ::testing::ValuesIn(goldenCases())
 // Guards against the parameterized suite silently shrinking (a lost or renamed golden file).
 TEST(TfjsParityFiles, EveryRecurrentCaseIsPresent) {
   const auto cases = goldenCases();
-  for (const char* name : {"dense", "embedding", "lstm_last", "lstm_sequences", "lstm_backwards", "lstm_state",
-                           "lstm_masked_sequences", "lstm_masked_backwards", "gru_reset_before", "gru_reset_after",
-                           "simple_rnn", "bidirectional_concat", "bidirectional_ave"})
+  for (const char* name :
+       {"dense", "embedding", "lstm_last", "lstm_sequences", "lstm_backwards", "lstm_state", "lstm_masked_sequences",
+        "lstm_masked_backwards", "lstm_hard_sigmoid", "gru_hard_sigmoid", "gru_reset_before", "gru_reset_after",
+        "simple_rnn", "bidirectional_concat", "bidirectional_ave"})
     EXPECT_NE(std::find(cases.begin(), cases.end(), name), cases.end()) << name;
 }
 
