@@ -180,6 +180,19 @@ layerCase('simple_rnn', {
   input: sequence(23),
 });
 
+layerCase('gru_masked', {
+  layer: tf.layers.gru({ units: U, ...gates, returnSequences: true, returnState: true }),
+  spec: { className: 'GRU', config: { units: U, resetAfter: false, returnSequences: true, returnState: true } },
+  input: sequence(43, 5),
+  mask: tailMask(B, 5, [2, 0]),
+});
+layerCase('simple_rnn_masked_backwards', {
+  layer: tf.layers.simpleRNN({ units: U, goBackwards: true, returnSequences: true }),
+  spec: { className: 'SimpleRNN', config: { units: U, goBackwards: true, returnSequences: true } },
+  input: sequence(47, 5),
+  mask: tailMask(B, 5, [1, 3]),
+});
+
 layerCase('bidirectional_concat', {
   layer: tf.layers.bidirectional({
     layer: tf.layers.lstm({ units: U, ...gates, returnSequences: true }),
