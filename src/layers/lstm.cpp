@@ -110,17 +110,15 @@ class Lstm final : public Layer {
            Rows{tanhCell_.data() + int64_t(s) * U, stateStride}, Rows{h.data() + int64_t(s) * U, stateStride},
            mask ? ConstRows(mask + t, T) : ConstRows(), gate_});
     }
-    int next = 0;
     if (!rnn_.returnSequences) {
-      outputs_[next].resize({B, U});
-      rnn::copyLastStep(h.data(), outputs_[next].data(), B, T, U);
+      outputs_[0].resize({B, U});
+      rnn::copyLastStep(h.data(), outputs_[0].data(), B, T, U);
     }
-    ++next;
-    if (rnn_.returnState) {
-      outputs_[next].resize({B, U});
-      rnn::copyLastStep(h.data(), outputs_[next++].data(), B, T, U);
-      outputs_[next].resize({B, U});
-      rnn::copyLastStep(cell_.data(), outputs_[next++].data(), B, T, U);
+    if (rnn_.returnState) {  // [output, h_T, c_T]
+      outputs_[1].resize({B, U});
+      rnn::copyLastStep(h.data(), outputs_[1].data(), B, T, U);
+      outputs_[2].resize({B, U});
+      rnn::copyLastStep(cell_.data(), outputs_[2].data(), B, T, U);
     }
   }
 
