@@ -64,7 +64,8 @@ class Lstm final : public Layer {
     kernel_ = addParam(store, "kernel", {inputDim_, 4 * U}, kernelInit_, kernelReg_);
     recurrent_ = addParam(store, "recurrent_kernel", {U, 4 * U}, recurrentInit_, recurrentReg_);
     if (useBias_) {
-      // Keras: unit_forget_bias replaces the bias initializer with zeros and a forget block of ones.
+      // unit_forget_bias: zeros with a forget block of ones. (Keras keeps a custom biasInitializer for
+      // the other blocks; the Initializer cannot compose, so a non-zero one is ignored here.)
       const Initializer init = unitForgetBias_ ? Initializer::lstmBias(U) : biasInit_;
       bias_ = addParam(store, "bias", {4 * U}, init, biasReg_);
     }
