@@ -78,7 +78,9 @@ std::unique_ptr<Layer> createLayer(const Json& spec) {
 Json layerSpec(const Layer& layer) {
   Json config = Json::object();
   config["name"] = layer.name();
-  for (auto& [key, value] : layer.options().items()) config[key] = value;
+  // Named: items() of a temporary would dangle inside the loop (C++20 range-for lifetime rules).
+  const Json options = layer.options();
+  for (auto& [key, value] : options.items()) config[key] = value;
   return Json{{"className", layer.className()}, {"config", config}};
 }
 

@@ -1,0 +1,74 @@
+// Helpers for the layer tests in this folder (masks after a forward pass, error messages).
+#pragma once
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "core/check.h"
+#include "testing/layer_harness.h"
+
+namespace attn::testing {
+
+// Runs forward over the harness's inputs and masks and returns the output mask the layer reports.
+inline const Tensor* forwardMask(LayerHarness& h, bool training = false, int index = 0) {
+  std::vector<const Tensor*> in, mask;
+  for (auto& t : h.inputs) in.push_back(&t);
+  for (auto& m : h.masks) mask.push_back(m.empty() ? nullptr : &m);
+  Rng rng(3);
+  ForwardPass pass{in, mask, training, &rng};
+  h.layer().forward(pass);
+  return h.layer().outputMask(pass, index);
+}
+
+// Succeeds when `run` throws attn::Error whose message contains every fragment.
+inline ::testing::AssertionResult throwsWith(const std::function<void()>& run,
+                                             std::initializer_list<std::string> fragments) {
+  try {
+    run();
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    for (const auto& f : fragments)
+      if (message.find(f) == std::string::npos)
+        return ::testing::AssertionFailure() << "message \"" << message << "\" lacks \"" << f << "\"";
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "no attn::Error thrown";
+}
+
+// Builds a layer outside a harness (for build-time errors).
+inline std::vector<Shape> buildLayer(const std::string& type, const Json& options, const std::vector<Shape>& shapes) {
+  auto layer = makeLayer(type, options);
+  ParamStore store;
+  return layer->build(shapes, store);
+}
+
+// Tensor allocations made by one forward + backward once the layer has seen a batch: layers
+// keep their scratch, so this must be 0.
+inline int64_t allocationsAfterFirstBatch(LayerHarness& h, bool training = false) {
+  std::vector<const Tensor*> in, mask, dOut;
+  std::vector<Tensor*> dIn;
+  std::vector<Tensor> grads;
+  for (auto& t : h.inputs) grads.emplace_back(t.shape());
+  for (auto& t : h.inputs) in.push_back(&t);
+  for (auto& m : h.masks) mask.push_back(m.empty() ? nullptr : &m);
+  for (auto& g : grads) dIn.push_back(&g);
+  Rng rng(5);
+  ForwardPass pass{in, mask, training, &rng};
+  h.layer().forward(pass);
+  std::vector<Tensor> outGrads;
+  for (const auto& o : h.layer().outputs()) {
+    outGrads.emplace_back(o.shape());
+    outGrads.back().fill(0.5f);
+  }
+  for (auto& g : outGrads) dOut.push_back(&g);
+  h.layer().backward(BackwardPass{in, mask, dOut, dIn});
+  const int64_t before = Tensor::allocationCount();
+  h.layer().forward(pass);
+  h.layer().backward(BackwardPass{in, mask, dOut, dIn});
+  return Tensor::allocationCount() - before;
+}
+
+}  // namespace attn::testing
