@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "layers/registry.h"
 #include "testing/layer_harness.h"
 
 namespace attn::testing {
@@ -36,6 +37,15 @@ inline ::testing::AssertionResult throwsWith(const std::function<void()>& run,
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << "no attn::Error thrown";
+}
+
+// The spec of a layer recreates a layer with the same spec (what save/load relies on).
+inline ::testing::AssertionResult optionsRoundTrip(const std::string& type, const Json& options) {
+  auto layer = makeLayer(type, options);
+  const Json spec = layerSpec(*layer);
+  const Json again = layerSpec(*createLayer(spec));
+  if (spec != again) return ::testing::AssertionFailure() << spec.dump() << " became " << again.dump();
+  return ::testing::AssertionSuccess();
 }
 
 // Builds a layer outside a harness (for build-time errors).

@@ -68,5 +68,11 @@ TEST(Activation, RejectsBadOptionsAndShapes) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"act: expected input of shape (None, 3, 4), got (2, 3, 5)"}));
 }
 
+TEST(Activation, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("activation", {{"activation", "softmax"}}));
+  LayerHarness h(makeLayer("activation", {{"activation", "gelu"}}), {Shape{3, 4}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

@@ -44,5 +44,13 @@ TEST(Add, RejectsMismatchedInputs) {
   EXPECT_TRUE(throwsWith([] { makeLayer("add", {{"axis", 1}}); }, {"unknown option 'axis'"}));
 }
 
+TEST(Add, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("add", Json::object()));
+  LayerHarness h(makeLayer("add", Json::object()), {Shape{3, 4}, Shape{3, 4}}, 2);
+  h.maskTail(0, {1, 0});
+  h.maskTail(1, {0, 2});
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

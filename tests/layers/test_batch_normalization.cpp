@@ -139,5 +139,10 @@ TEST(BatchNormalization, RejectsBadOptionsAndShapes) {
   EXPECT_TRUE(throwsWith([&] { h.forward(true); }, {"bn: expected input of shape (None, 4, 2), got (2, 4, 3)"}));
 }
 
+TEST(BatchNormalization, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("batchNormalization", {{"axis", 1}, {"momentum", 0.9}, {"center", false}}));
+  EXPECT_TRUE(optionsRoundTrip("batchNormalization", {{"gammaRegularizer", {{"l2", 0.01}}}}));
+}
+
 }  // namespace
 }  // namespace attn

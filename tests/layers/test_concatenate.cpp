@@ -71,5 +71,12 @@ TEST(Concatenate, RejectsMismatchedInputs) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"c: expected input of shape (None, 2), got (2, 3)"}));
 }
 
+TEST(Concatenate, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("concatenate", {{"axis", 1}}));
+  LayerHarness h(makeLayer("concatenate", {{"axis", 1}}), {Shape{3, 4}, Shape{2, 4}}, 2);
+  h.maskTail(0, {1, 0});
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

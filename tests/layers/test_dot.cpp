@@ -98,5 +98,12 @@ TEST(Dot, RejectsBadAxesAndShapes) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"d: inputs disagree on the batch size"}));
 }
 
+TEST(Dot, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("dot", {{"axes", {1, 2}}, {"normalize", true}}));
+  EXPECT_TRUE(optionsRoundTrip("dot", {{"axes", -1}}));
+  LayerHarness h(makeLayer("dot", {{"axes", 2}, {"normalize", true}}), {Shape{3, 4}, Shape{5, 4}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

@@ -61,5 +61,11 @@ TEST(Dropout, RejectsBadRate) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"drop: expected input of shape (None, 3), got (2, 4)"}));
 }
 
+TEST(Dropout, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("dropout", {{"rate", 0.3}}));
+  LayerHarness h(makeLayer("dropout", {{"rate", 0.3}}), {Shape{3, 4}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h, true), 0);
+}
+
 }  // namespace
 }  // namespace attn

@@ -119,5 +119,13 @@ TEST(Embedding, RejectsBadOptions) {
       {"e: expected input of shape (None, 5)"}));
 }
 
+TEST(Embedding, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("embedding", {{"inputDim", 9}, {"outputDim", 4}, {"maskZero", true}, {"inputLength", 3}}));
+  EXPECT_TRUE(optionsRoundTrip("embedding", {{"inputDim", 9}, {"outputDim", 4}, {"embeddingsInitializer", "glorotUniform"}}));
+  LayerHarness h(makeLayer("embedding", {{"inputDim", 9}, {"outputDim", 4}, {"maskZero", true}}), {Shape{3}}, 2);
+  h.fillIds(0, 0, 9);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

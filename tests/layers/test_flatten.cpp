@@ -36,5 +36,11 @@ TEST(Flatten, RejectsBadShapes) {
   EXPECT_TRUE(throwsWith([] { makeLayer("flatten", {{"dataFormat", "channelsFirst"}}); }, {"dataFormat"}));
 }
 
+TEST(Flatten, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("flatten", Json::object()));
+  LayerHarness h(makeLayer("flatten", Json::object()), {Shape{3, 4}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

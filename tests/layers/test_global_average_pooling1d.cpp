@@ -56,5 +56,12 @@ TEST(GlobalAveragePooling1D, RejectsBadShapes) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"gap: expected input of shape (None, 4, 3), got (2, 5, 3)"}));
 }
 
+TEST(GlobalAveragePooling1D, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("globalAveragePooling1D", Json::object()));
+  LayerHarness h(makeLayer("globalAveragePooling1D", Json::object()), {Shape{3, 4}}, 2);
+  h.maskTail(0, {1, 0});
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

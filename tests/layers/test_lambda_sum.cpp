@@ -89,5 +89,12 @@ TEST(LambdaSum, RejectsBadAxesAndShapes) {
   EXPECT_TRUE(throwsWith([&] { m.forward(); }, {"s: expected a (batch, time) mask matching input (2, 3, 4)"}));
 }
 
+TEST(LambdaSum, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("lambdaSum", {{"axis", -1}}));
+  LayerHarness h(makeLayer("lambdaSum", Json::object()), {Shape{3, 4}}, 2);
+  h.maskTail(0, {1, 0});
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

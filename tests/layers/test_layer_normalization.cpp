@@ -74,5 +74,10 @@ TEST(LayerNormalization, RejectsBadOptionsAndShapes) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"ln: expected input of shape (None, 4), got (2, 5)"}));
 }
 
+TEST(LayerNormalization, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("layerNormalization", {{"axis", {-2, -1}}, {"epsilon", 1e-5}}));
+  EXPECT_TRUE(optionsRoundTrip("layerNormalization", {{"scale", false}}));
+}
+
 }  // namespace
 }  // namespace attn

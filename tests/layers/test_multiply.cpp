@@ -45,5 +45,13 @@ TEST(Multiply, RejectsMismatchedInputs) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"m: expected a (batch, time) mask"}));
 }
 
+TEST(Multiply, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("multiply", Json::object()));
+  LayerHarness h(makeLayer("multiply", Json::object()), {Shape{3, 4}, Shape{3, 4}, Shape{3, 4}}, 2);
+  h.maskTail(0, {1, 0});
+  h.maskTail(1, {0, 2});
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

@@ -49,5 +49,11 @@ TEST(Permute, RejectsBadDims) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"p: expected input of shape (None, 2, 3), got (2, 3, 2)"}));
 }
 
+TEST(Permute, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("permute", {{"dims", {2, 1}}}));
+  LayerHarness h(makeLayer("permute", {{"dims", {2, 1}}}), {Shape{3, 4}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

@@ -31,5 +31,11 @@ TEST(RepeatVector, RejectsBadOptionsAndShapes) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"rv: expected input of shape (None, 3), got (2, 4)"}));
 }
 
+TEST(RepeatVector, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("repeatVector", {{"n", 4}}));
+  LayerHarness h(makeLayer("repeatVector", {{"n", 4}}), {Shape{3}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn

@@ -39,5 +39,11 @@ TEST(Reshape, RejectsBadTargets) {
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"r: expected input of shape (None, 2, 3), got (2, 3, 2)"}));
 }
 
+TEST(Reshape, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
+  EXPECT_TRUE(optionsRoundTrip("reshape", {{"targetShape", {-1, 2}}}));
+  LayerHarness h(makeLayer("reshape", {{"targetShape", {-1, 2}}}), {Shape{3, 4}}, 2);
+  EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+}
+
 }  // namespace
 }  // namespace attn
