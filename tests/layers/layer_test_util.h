@@ -2,6 +2,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -37,6 +38,46 @@ inline ::testing::AssertionResult throwsWith(const std::function<void()>& run,
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << "no attn::Error thrown";
+}
+
+// backward() must add into the input and parameter gradients, not overwrite them: a second
+// backward pass over the same forward doubles every gradient.
+inline ::testing::AssertionResult backwardAccumulates(LayerHarness& h, bool training = false) {
+  std::vector<const Tensor*> in, mask, dOut;
+  std::vector<Tensor*> dIn;
+  std::vector<Tensor> grads, outGrads;
+  for (auto& t : h.inputs) grads.emplace_back(t.shape());
+  for (auto& t : h.inputs) in.push_back(&t);
+  for (auto& m : h.masks) mask.push_back(m.empty() ? nullptr : &m);
+  for (auto& g : grads) dIn.push_back(&g);
+  auto forward = [&] {
+    Rng rng(5);
+    h.layer().forward(ForwardPass{in, mask, training, &rng});
+  };
+  forward();
+  for (const auto& o : h.layer().outputs()) {
+    outGrads.emplace_back(o.shape());
+    for (int64_t i = 0; i < outGrads.back().size(); ++i) outGrads.back()[i] = 0.5f - 0.37f * float(i % 7);
+  }
+  for (auto& g : outGrads) dOut.push_back(&g);
+  h.store().zeroGrads();
+  h.layer().backward(BackwardPass{in, mask, dOut, dIn});
+  std::vector<Tensor> once = grads;
+  const int64_t paramCount = h.store().trainableSize();
+  std::vector<float> paramsOnce(h.store().trainableGrads(), h.store().trainableGrads() + paramCount);
+  forward();
+  h.layer().backward(BackwardPass{in, mask, dOut, dIn});
+  auto close = [](float twice, float single) { return std::fabs(twice - 2 * single) <= 1e-5f * (1 + std::fabs(twice)); };
+  for (size_t k = 0; k < grads.size(); ++k)
+    for (int64_t i = 0; i < grads[k].size(); ++i)
+      if (!close(grads[k][i], once[k][i]))
+        return ::testing::AssertionFailure() << "input " << k << " gradient [" << i << "] went from " << once[k][i]
+                                             << " to " << grads[k][i] << " instead of doubling";
+  for (int64_t i = 0; i < paramCount; ++i)
+    if (!close(h.store().trainableGrads()[i], paramsOnce[i]))
+      return ::testing::AssertionFailure() << "parameter gradient [" << i << "] went from " << paramsOnce[i] << " to "
+                                           << h.store().trainableGrads()[i] << " instead of doubling";
+  return ::testing::AssertionSuccess();
 }
 
 // The spec of a layer recreates a layer with the same spec (what save/load relies on).

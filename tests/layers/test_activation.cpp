@@ -72,6 +72,7 @@ TEST(Activation, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("activation", {{"activation", "softmax"}}));
   LayerHarness h(makeLayer("activation", {{"activation", "gelu"}}), {Shape{3, 4}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

@@ -127,6 +127,9 @@ TEST(BatchNormalization, ParameterCountsMatchKerasAndMaskPasses) {
   h.maskTail(0, {2, 0});
   EXPECT_EQ(forwardMask(h, true), &h.masks[0]);
   EXPECT_EQ(allocationsAfterFirstBatch(h, true), 0);
+  h.randomizeParams();
+  EXPECT_TRUE(backwardAccumulates(h, true));
+  EXPECT_TRUE(backwardAccumulates(h, false));
 }
 
 TEST(BatchNormalization, RejectsBadOptionsAndShapes) {

@@ -76,6 +76,7 @@ TEST(Concatenate, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   LayerHarness h(makeLayer("concatenate", {{"axis", 1}}), {Shape{3, 4}, Shape{2, 4}}, 2);
   h.maskTail(0, {1, 0});
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

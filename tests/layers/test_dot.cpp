@@ -103,6 +103,7 @@ TEST(Dot, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("dot", {{"axes", -1}}));
   LayerHarness h(makeLayer("dot", {{"axes", 2}, {"normalize", true}}), {Shape{3, 4}, Shape{5, 4}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

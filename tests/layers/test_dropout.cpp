@@ -65,6 +65,7 @@ TEST(Dropout, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("dropout", {{"rate", 0.3}}));
   LayerHarness h(makeLayer("dropout", {{"rate", 0.3}}), {Shape{3, 4}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h, true), 0);
+  EXPECT_TRUE(backwardAccumulates(h, true));
 }
 
 }  // namespace

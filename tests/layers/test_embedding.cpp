@@ -125,6 +125,7 @@ TEST(Embedding, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   LayerHarness h(makeLayer("embedding", {{"inputDim", 9}, {"outputDim", 4}, {"maskZero", true}}), {Shape{3}}, 2);
   h.fillIds(0, 0, 9);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

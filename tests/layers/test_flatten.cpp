@@ -40,6 +40,7 @@ TEST(Flatten, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("flatten", Json::object()));
   LayerHarness h(makeLayer("flatten", Json::object()), {Shape{3, 4}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

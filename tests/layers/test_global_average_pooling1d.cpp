@@ -61,6 +61,7 @@ TEST(GlobalAveragePooling1D, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   LayerHarness h(makeLayer("globalAveragePooling1D", Json::object()), {Shape{3, 4}}, 2);
   h.maskTail(0, {1, 0});
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

@@ -94,6 +94,7 @@ TEST(LambdaSum, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   LayerHarness h(makeLayer("lambdaSum", Json::object()), {Shape{3, 4}}, 2);
   h.maskTail(0, {1, 0});
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

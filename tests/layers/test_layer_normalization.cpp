@@ -61,6 +61,8 @@ TEST(LayerNormalization, ParameterShapesAndCounts) {
   keras.maskTail(0, {3, 0});
   EXPECT_EQ(forwardMask(keras), &keras.masks[0]);
   EXPECT_EQ(allocationsAfterFirstBatch(keras), 0);
+  keras.randomizeParams();
+  EXPECT_TRUE(backwardAccumulates(keras));
 }
 
 TEST(LayerNormalization, RejectsBadOptionsAndShapes) {

@@ -51,6 +51,7 @@ TEST(Multiply, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   h.maskTail(0, {1, 0});
   h.maskTail(1, {0, 2});
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ TEST(Permute, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("permute", {{"dims", {2, 1}}}));
   LayerHarness h(makeLayer("permute", {{"dims", {2, 1}}}), {Shape{3, 4}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

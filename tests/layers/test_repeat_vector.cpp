@@ -35,6 +35,7 @@ TEST(RepeatVector, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("repeatVector", {{"n", 4}}));
   LayerHarness h(makeLayer("repeatVector", {{"n", 4}}), {Shape{3}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ TEST(Reshape, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
   EXPECT_TRUE(optionsRoundTrip("reshape", {{"targetShape", {-1, 2}}}));
   LayerHarness h(makeLayer("reshape", {{"targetShape", {-1, 2}}}), {Shape{3, 4}}, 2);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 }  // namespace

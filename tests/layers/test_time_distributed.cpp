@@ -97,6 +97,7 @@ TEST(TimeDistributed, MaskPassesAndNoAllocationAfterFirstBatch) {
   h.maskTail(0, {1, 2});
   EXPECT_EQ(forwardMask(h), &h.masks[0]);
   EXPECT_EQ(allocationsAfterFirstBatch(h), 0);
+  EXPECT_TRUE(backwardAccumulates(h));
 }
 
 TEST(TimeDistributed, RejectsBadSpecsAndShapes) {
