@@ -13,6 +13,8 @@ class ActivationLayer final : public Layer {
  public:
   ActivationLayer(const Json& config, const std::string& name) : Layer(name) {
     ConfigReader options(config, name);
+    // Required, as in Keras and TF.js: an Activation layer without one is almost surely a mistake.
+    ATTN_CHECK(options.has("activation"), name, ": option 'activation' is required");
     activation_ = parseActivation(options.string("activation", "linear"), name);
     options.finish();
   }

@@ -62,7 +62,9 @@ TEST(Activation, MaskPassesThroughAndHasNoParams) {
 
 TEST(Activation, RejectsBadOptionsAndShapes) {
   EXPECT_TRUE(throwsWith([] { makeLayer("activation", {{"activation", "swish"}}); }, {"unknown activation 'swish'"}));
-  EXPECT_TRUE(throwsWith([] { makeLayer("activation", {{"activaton", "relu"}}); }, {"unknown option 'activaton'"}));
+  EXPECT_TRUE(throwsWith([] { makeLayer("activation", {{"activation", "relu"}, {"activaton", "relu"}}); },
+                         {"unknown option 'activaton'"}));
+  EXPECT_TRUE(throwsWith([] { makeLayer("activation", Json::object()); }, {"'activation' is required"}));
   LayerHarness h(makeLayer("activation", {{"activation", "relu"}, {"name", "act"}}), {Shape{3, 4}}, 2);
   h.inputs[0] = Tensor(Shape{2, 3, 5});
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"act: expected input of shape (None, 3, 4), got (2, 3, 5)"}));
