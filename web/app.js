@@ -593,7 +593,15 @@ $('#import-model').addEventListener('change', async () => {
 $('#export-png').addEventListener('click', () => {
   const canvas = $('#heatmap canvas');
   if (!canvas) return;
-  canvas.toBlob((blob) => download(blob, `attention-${state.task}.png`), 'image/png');
+  // On white: the heatmap canvas is transparent around its cells, unreadable in dark viewers.
+  const flat = document.createElement('canvas');
+  flat.width = canvas.width;
+  flat.height = canvas.height;
+  const ctx = flat.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, flat.width, flat.height);
+  ctx.drawImage(canvas, 0, 0);
+  flat.toBlob((blob) => download(blob, `attention-${state.task}.png`), 'image/png');
 });
 
 selectTask(TASK_NAMES.includes(new URL(location.href).searchParams.get('task')) ? new URL(location.href).searchParams.get('task') : 'max');
