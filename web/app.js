@@ -107,9 +107,13 @@ const handlers = {
   },
   loaded(m) {
     state.hasModel = true;
+    state.meta = m.task;
+    state.firstDigest = null;
     $('#summary').textContent = `${m.summary}\n`;
+    $('#task-describe').textContent = m.task.describe;
     setStatus({ state: 'imported', params: String(m.params) }, `Imported a model with ${m.params} parameters.`);
     $('#export-model').disabled = false;
+    if (!state.values) setExploreInput(m.sample);
     explore();
   },
   error(m) {
@@ -586,9 +590,16 @@ $('#import-model').addEventListener('change', async () => {
   $('#import-model').value = '';
   if (!file) return;
   if (state.running) { showError('import', 'stop training before importing a model'); return; }
-  if (!state.meta) { showError('import', 'train the task once first (its data is needed), then import a model for it'); return; }
+  clearError();
+  let settings;
+  try {
+    settings = readSettings();  // the data the model is shown on: same task and settings as it was trained with
+  } catch (error) {
+    showError('import', error.message);
+    return;
+  }
   const bytes = await file.arrayBuffer();
-  worker.postMessage({ type: 'load', bytes }, [bytes]);
+  worker.postMessage({ type: 'load', bytes, task: state.task, taskOptions: settings.taskOptions }, [bytes]);
 });
 $('#export-png').addEventListener('click', () => {
   const canvas = $('#heatmap canvas');

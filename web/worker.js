@@ -11,7 +11,8 @@
 //   { type: 'stop' }                      (fit ends after the current batch; then 'done' with stopped: true)
 //   { type: 'explore', id, values|text }  { type: 'explored', id, prediction, attention, words?, offset?, expected, truthPositions }
 //   { type: 'save' }                      { type: 'saved', bytes, name }
-//   { type: 'load', bytes }               { type: 'loaded', summary, params }
+//   { type: 'load', bytes, task,          { type: 'loaded', summary, params, task: {...}, sample }
+//     taskOptions }
 //   every failure:                        { type: 'error', during, message }
 import { init } from '../dist/index.js';
 import { makeTask, head, row } from '../examples/tasks.mjs';
@@ -23,6 +24,7 @@ let model = null;
 let examples = null;  // fixed test batch: the map changes only because the model does
 let controller = null;
 let training = false;
+let stopRequested = false;  // a Stop that arrives while the model is still being built
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
 // Errors are always shown by the page, with what was being done: never swallowed here.
@@ -49,6 +51,7 @@ function attentionSnapshot() {
 async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
   if (training) throw new Error('a training run is already going; stop it first');
   training = true;
+  stopRequested = false;
   try {
     task = makeTask(name, taskOptions, aw);
     model?.dispose();
@@ -61,6 +64,7 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
     post({ type: 'epoch', epoch: -1, logs: {}, ...attentionSnapshot() });
 
     controller = new AbortController();
+    if (stopRequested) controller.abort();
     const total = task.data.xTrain.shape[0];
     const batchSize = fitOptions.batchSize;
     const started = performance.now();
@@ -121,23 +125,27 @@ function explore({ id, values, text }) {
          expected: task.target(flat), truthPositions: task.truth(flat) });
 }
 
-function load({ bytes }) {
+// Imports a saved model for the selected task. The task's data is made from the same options
+// (same seed, same data, and for text the same tokenizer) so the map and Explore work at once.
+function load({ bytes, task: name, taskOptions }) {
   if (training) throw new Error('stop training before importing a model');
-  if (!task) throw new Error('choose and train a task once first, so the data for the imported model exists');
+  const target = makeTask(name, taskOptions, aw);
   const loaded = aw.loadModel(new Uint8Array(bytes));
-  // The file must fit the current task: a model for another task would fail later, less clearly.
+  // The file must fit the task: a model for another task would fail later, less clearly.
   try {
-    const probe = head(task.data.xTest, 1);
+    const probe = head(target.data.xTest, 1);
     loaded.predict(probe);
     loaded.getAttention(probe, { layer: 'attention' });
   } catch (error) {
     loaded.dispose();
-    throw new Error(`this model does not fit the '${task.name}' task with the current options: ${error.message}`);
+    throw new Error(`this model does not fit the '${target.title}' task with the current settings: ${error.message}`);
   }
   model?.dispose();
   model = loaded;
+  task = target;
   examples = { x: head(task.data.xTest, EXAMPLES), y: head(task.data.yTest, EXAMPLES) };
-  post({ type: 'loaded', summary: model.summary(null), params: model.countParams() });
+  post({ type: 'loaded', summary: model.summary(null), params: model.countParams(), task: describeTask(task),
+         sample: Array.from(row(task.data.xTest, 0)) });
   post({ type: 'epoch', epoch: -1, logs: {}, imported: true, ...attentionSnapshot() });
 }
 
@@ -152,7 +160,8 @@ self.onmessage = async ({ data: message }) => {
         await train(message);
         break;
       case 'stop':
-        controller?.abort();
+        if (controller) controller.abort();
+        else if (training) stopRequested = true;
         break;
       case 'explore':
         explore(message);

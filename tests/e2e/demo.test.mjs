@@ -99,8 +99,10 @@ test('the page loads the package in the worker', async () => {
   assert.deepEqual(pageErrors, []);
 });
 
+const MAX_SETTINGS = { cell: 'lstm', units: 16, score: 'luong', epochs: 8, batchSize: 32, learningRate: 0.01, samples: 1200 };
+
 test('find the max: learns, attention points at the max, editing the input moves it', async () => {
-  await configure('max', { cell: 'lstm', units: 16, score: 'luong', epochs: 8, batchSize: 32, learningRate: 0.01, samples: 1200 });
+  await configure('max', MAX_SETTINGS);
   const h = await train();
   assertLearned(h, { lossRatio: 0.5, minHits: 6 });
   await page.screenshot({ path: `${out}find-max.png`, fullPage: true });
@@ -142,6 +144,10 @@ test('find the max: the model exports, imports with the same answers, and the he
   await download.saveAs(file);
   assert.ok((await stat(file)).size > 100, 'the exported model is not empty');
 
+  // Into a fresh page, as a visitor coming back with the file would.
+  await page.goto(`${base}?task=max`);
+  await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'idle', null, { timeout: 30000 });
+  await configure('max', MAX_SETTINGS);
   await page.setInputFiles('#import-model', file);
   await page.waitForFunction(() => document.querySelector('#status').dataset.state === 'imported', null, { timeout: 10000 });
   const after2 = await exploreNumbers(probe);
