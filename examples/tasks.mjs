@@ -15,30 +15,31 @@ export const TASK_INFO = {
   dense: {
     title: 'Dense hello world',
     teaches: 'Attention as feature selection: the weights say which input the model uses.',
-    defaults: { units: 64, epochs: 10, batchSize: 64, learningRate: 0.01, samples: 4000 },
+    defaults: { units: 32, epochs: 10, batchSize: 32, learningRate: 0.01, samples: 2000 },
   },
   recurrent: {
     title: 'Recurrent hello world',
     teaches: 'Attention over time, and where to put it: before the RNN the weights live in the input space ' +
       'you understand; after it they weigh the RNN states. Single vector shares one weight per step across features.',
-    defaults: { cell: 'lstm', units: 32, placement: 'before', singleVector: false, epochs: 10, batchSize: 64,
-                learningRate: 0.01, samples: 3000 },
+    defaults: { cell: 'lstm', units: 16, placement: 'before', singleVector: false, epochs: 10, batchSize: 32,
+                learningRate: 0.01, samples: 2000 },
   },
   add: {
     title: 'Add two numbers',
     teaches: 'Content-based attention: the positions change from sample to sample, so the model must find ' +
       'them from the delimiters, and the attention map shows two peaks that follow them.',
-    defaults: { cell: 'lstm', units: 32, score: 'bahdanau', epochs: 20, batchSize: 64, learningRate: 0.01, samples: 3000 },
+    defaults: { cell: 'lstm', units: 16, score: 'bahdanau', epochs: 15, batchSize: 16, learningRate: 0.02, samples: 2000 },
   },
   max: {
     title: 'Find the max',
-    teaches: 'Attention as a soft pointer: one sharp peak on the winning element, wherever it is.',
-    defaults: { cell: 'lstm', units: 32, score: 'luong', epochs: 15, batchSize: 64, learningRate: 0.01, samples: 3000 },
+    teaches: 'Attention as a soft pointer: one sharp peak on the winning element, wherever it is. Watch the ' +
+      'plateau, then the drop: first the LSTM guesses the max on its own; then the attention locks on to it.',
+    defaults: { cell: 'lstm', units: 16, score: 'luong', epochs: 30, batchSize: 16, learningRate: 0.02, samples: 2000 },
   },
   text: {
     title: 'Sentiment (attention on words)',
     teaches: 'Attention as an explanation: which words the classifier looked at. Padding is masked, so it gets none.',
-    defaults: { cell: 'lstm', units: 16, score: 'luong', epochs: 20, batchSize: 16, learningRate: 0.01, samples: 200 },
+    defaults: { cell: 'lstm', units: 16, score: 'luong', epochs: 15, batchSize: 16, learningRate: 0.01, samples: 200 },
   },
 };
 
@@ -119,7 +120,7 @@ function positiveInt(value, name, fallback) {
 function denseHelloWorld(options) {
   const features = positiveInt(options.features, 'features', 32);
   const column = options.column ?? 1;
-  const n = positiveInt(options.samples, 'samples', 4000);
+  const n = positiveInt(options.samples, 'samples', 2000);
   const r = rng(options.seed ?? 1);
   const x = new Float32Array(n * features);
   const y = new Float32Array(n);
@@ -161,7 +162,7 @@ function recurrentHelloWorld(options) {
   const steps = positiveInt(options.steps, 'steps', 20);
   const dims = positiveInt(options.dims, 'dims', 2);
   const column = options.column ?? 10;
-  const n = positiveInt(options.samples, 'samples', 3000);
+  const n = positiveInt(options.samples, 'samples', 2000);
   const r = rng(options.seed ?? 1);
   const x = new Float32Array(n * steps * dims);
   const y = new Float32Array(n);
@@ -208,7 +209,7 @@ function recurrentHelloWorld(options) {
 // Attention (many-to-one) should light up at a and b.
 function addTwoNumbers(options) {
   const steps = positiveInt(options.steps, 'steps', 20);
-  const n = positiveInt(options.samples, 'samples', 3000);
+  const n = positiveInt(options.samples, 'samples', 2000);
   const r = rng(options.seed ?? 1);
   const x = new Float32Array(n * steps);
   const y = new Float32Array(n);
@@ -253,7 +254,7 @@ function addTwoNumbers(options) {
 // ---- 4. find the max (the `attention` package's example) -----------------------------------
 function findMax(options) {
   const steps = positiveInt(options.steps, 'steps', 10);
-  const n = positiveInt(options.samples, 'samples', 3000);
+  const n = positiveInt(options.samples, 'samples', 2000);
   const r = rng(options.seed ?? 1);
   const x = new Float32Array(n * steps);
   const y = new Float32Array(n);

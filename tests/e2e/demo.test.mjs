@@ -99,7 +99,8 @@ test('the page loads the package in the worker', async () => {
   assert.deepEqual(pageErrors, []);
 });
 
-const MAX_SETTINGS = { cell: 'lstm', units: 16, score: 'luong', epochs: 8, batchSize: 32, learningRate: 0.01, samples: 1200 };
+// Seed 1 (the page's default): training is deterministic, and this run locks on by epoch ~16.
+const MAX_SETTINGS = { cell: 'lstm', units: 16, score: 'luong', epochs: 20, batchSize: 16, learningRate: 0.02, samples: 2000, seed: 1 };
 
 test('find the max: learns, attention points at the max, editing the input moves it', async () => {
   await configure('max', MAX_SETTINGS);
@@ -167,7 +168,7 @@ test('find the max: the model exports, imports with the same answers, and the he
 });
 
 test('stop ends a training run mid-way, and the page stays responsive meanwhile', async () => {
-  await configure('max', { epochs: 300, batchSize: 32, samples: 1200 });
+  await configure('max', { epochs: 300, batchSize: 16, samples: 2000 });
   await page.click('#start');
   await page.waitForFunction(() => Number(document.querySelector('#status').dataset.epoch) >= 1, null, { timeout: 60000 });
   // Training runs in the worker: the main thread must keep painting frames (no gap > 200 ms).
@@ -188,7 +189,7 @@ test('stop ends a training run mid-way, and the page stays responsive meanwhile'
 });
 
 test('add two numbers: attention finds the numbers after the delimiters', async () => {
-  await configure('add', { cell: 'lstm', units: 24, score: 'bahdanau', epochs: 10, batchSize: 32, learningRate: 0.01, samples: 1500 });
+  await configure('add', { cell: 'lstm', units: 16, score: 'bahdanau', epochs: 10, batchSize: 16, learningRate: 0.02, samples: 2000, seed: 1 });
   const h = await train();
   assertLearned(h, { lossRatio: 0.7, minHits: 6 });
   await page.screenshot({ path: `${out}add-two-numbers.png`, fullPage: true });
@@ -200,7 +201,7 @@ test('add two numbers: attention finds the numbers after the delimiters', async 
 });
 
 test('dense hello world: feature attention peaks on input #1', async () => {
-  await configure('dense', { units: 32, epochs: 6, batchSize: 32, learningRate: 0.01, samples: 1500 });
+  await configure('dense', { units: 32, epochs: 5, batchSize: 32, learningRate: 0.01, samples: 2000, seed: 1 });
   const h = await train();
   assertLearned(h, { lossRatio: 0.5, minHits: 7 });
   await page.screenshot({ path: `${out}dense-hello-world.png`, fullPage: true });
@@ -208,20 +209,20 @@ test('dense hello world: feature attention peaks on input #1', async () => {
 
 test('recurrent hello world: attention before and after the LSTM peaks on step 10', async () => {
   await configure('recurrent', { cell: 'lstm', units: 16, placement: 'before', singleVector: false,
-                                 epochs: 6, batchSize: 32, learningRate: 0.01, samples: 1500 });
+                                 epochs: 6, batchSize: 32, learningRate: 0.01, samples: 2000, seed: 1 });
   let h = await train();
   assertLearned(h, { lossRatio: 0.5, minHits: 6 });
   await page.screenshot({ path: `${out}recurrent-before.png`, fullPage: true });
 
   await configure('recurrent', { cell: 'gru', units: 16, placement: 'after', singleVector: true,
-                                 epochs: 6, batchSize: 32, learningRate: 0.01, samples: 1500 });
+                                 epochs: 6, batchSize: 32, learningRate: 0.01, samples: 2000, seed: 1 });
   h = await train();
   assertLearned(h, { lossRatio: 0.5, minHits: 6 });
   await page.screenshot({ path: `${out}recurrent-after-single.png`, fullPage: true });
 });
 
 test('sentiment: attention lands on the deciding word, shown on the words; typing moves it', async () => {
-  await configure('text', { cell: 'lstm', units: 16, score: 'luong', epochs: 15, batchSize: 16, learningRate: 0.02 });
+  await configure('text', { cell: 'lstm', units: 16, score: 'luong', epochs: 10, batchSize: 16, learningRate: 0.01, seed: 1 });
   const h = await train();
   assertLearned(h, { lossRatio: 0.6, minHits: 6 });
   assert.ok(Number(h.metric) >= 0.8, `training accuracy ${h.metric}`);
