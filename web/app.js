@@ -399,6 +399,13 @@ function drawSentences(m, rows) {
     highlightTokens(line, keep.map((t) => words[t]), keep.map((t) => rows[b].weights[t]));
     const spans = line.querySelectorAll('.attention-token');
     keep.forEach((t, k) => { if (m.truth[b].includes(t)) spans[k].classList.add('key'); });
+    const p = m.predictions[b];
+    const verdict = document.createElement('span');
+    const right = (p >= 0.5) === (m.targets[b] >= 0.5);
+    verdict.className = `verdict ${right ? 'right' : 'wrong'}`;
+    verdict.textContent = `${p >= 0.5 ? 'positive' : 'negative'} ${right ? '✓' : '✗'}`;
+    verdict.title = `p(positive) = ${p.toFixed(3)}; label ${m.targets[b] >= 0.5 ? 'positive' : 'negative'}`;
+    line.appendChild(verdict);
     box.appendChild(line);
   });
 }

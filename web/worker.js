@@ -45,7 +45,10 @@ function attentionSnapshot() {
   const truth = Array.from({ length: examples.x.shape[0] }, (_, i) => task.truth(row(examples.x, i)));
   const words = task.inputKind === 'text'
     ? Array.from({ length: examples.x.shape[0] }, (_, i) => task.wordsOf(row(examples.x, i))) : null;
-  return { attention, truth, words };
+  // Predictions next to the labels, so the page can mark each example right or wrong.
+  const predictions = Array.from(model.predict(examples.x).data);
+  const targets = Array.from(examples.y.data);
+  return { attention, truth, words, predictions, targets };
 }
 
 async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
