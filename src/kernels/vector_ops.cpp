@@ -68,27 +68,37 @@ void scale(float alpha, float* y, int64_t n) {
   forEach(n, [&](int64_t i) { (load(y + i) * a).store_unaligned(y + i); }, [&](int64_t i) { y[i] *= alpha; });
 }
 
-// Four independent accumulators: hides add latency and halves the rounding error's growth.
+// Sum and dot accumulate in float batches over blocks of kBlock elements (four independent
+// accumulators hide the add latency), then add the block totals in double: the rounding error
+// stays that of a short float sum however long the vector.
+constexpr int64_t kBlock = 1024;
+
+template <class Term, class ScalarTerm>
+ATTN_INLINE float blockedSum(int64_t n, Term term, ScalarTerm scalarTerm) {
+  double total = 0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t end = std::min(n, start + kBlock);
+    Batch acc[4] = {Batch(0.f), Batch(0.f), Batch(0.f), Batch(0.f)};
+    int64_t i = start;
+    for (; i + 4 * kWidth <= end; i += 4 * kWidth)
+      for (int u = 0; u < 4; ++u) acc[u] = term(i + u * kWidth, acc[u]);
+    for (; i + kWidth <= end; i += kWidth) acc[0] = term(i, acc[0]);
+    float block = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
+    for (; i < end; ++i) block += scalarTerm(i);
+    total += block;
+  }
+  return static_cast<float>(total);
+}
+
 float sum(const float* x, int64_t n) {
-  Batch acc[4] = {Batch(0.f), Batch(0.f), Batch(0.f), Batch(0.f)};
-  int64_t i = 0;
-  for (; i + 4 * kWidth <= n; i += 4 * kWidth)
-    for (int u = 0; u < 4; ++u) acc[u] += load(x + i + u * kWidth);
-  for (; i + kWidth <= n; i += kWidth) acc[0] += load(x + i);
-  float total = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
-  for (; i < n; ++i) total += x[i];
-  return total;
+  return blockedSum(
+      n, [&](int64_t i, Batch acc) { return acc + load(x + i); }, [&](int64_t i) { return x[i]; });
 }
 
 float dot(const float* a, const float* b, int64_t n) {
-  Batch acc[4] = {Batch(0.f), Batch(0.f), Batch(0.f), Batch(0.f)};
-  int64_t i = 0;
-  for (; i + 4 * kWidth <= n; i += 4 * kWidth)
-    for (int u = 0; u < 4; ++u) acc[u] = xsimd::fma(load(a + i + u * kWidth), load(b + i + u * kWidth), acc[u]);
-  for (; i + kWidth <= n; i += kWidth) acc[0] = xsimd::fma(load(a + i), load(b + i), acc[0]);
-  float total = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
-  for (; i < n; ++i) total += a[i] * b[i];
-  return total;
+  return blockedSum(
+      n, [&](int64_t i, Batch acc) { return xsimd::fma(load(a + i), load(b + i), acc); },
+      [&](int64_t i) { return a[i] * b[i]; });
 }
 
 void addRowVector(const float* bias, float* y, int rows, int cols) {
