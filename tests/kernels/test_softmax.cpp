@@ -88,11 +88,12 @@ TEST(Softmax, BackwardMatchesReferenceAndAllowsAliasing) {
     std::vector<float> got(x.size()), want(x.size());
     kernels::softmaxBackward(y.data(), dy.data(), got.data(), l.outer, l.axis, l.inner);
     reference::softmaxBackward(y.data(), dy.data(), want.data(), l.outer, l.axis, l.inner);
-    // dx = y (dy - <dy, y>) cancels when dy is nearly constant, so the bound is absolute too.
-    ASSERT_TRUE(allClose(got, want, 1e-5, 1e-7)) << l.outer << "," << l.axis << "," << l.inner;
+    // dx = y (dy - <dy, y>) cancels where dy is close to <dy, y>, leaving float rounding of the
+    // O(1) terms: the bound is absolute too.
+    ASSERT_TRUE(allClose(got, want, 1e-5, 1e-6)) << l.outer << "," << l.axis << "," << l.inner;
     std::vector<float> inPlace = dy;
     kernels::softmaxBackward(y.data(), inPlace.data(), inPlace.data(), l.outer, l.axis, l.inner);
-    ASSERT_TRUE(allClose(inPlace, want, 1e-5, 1e-7)) << "aliased " << l.outer << "," << l.axis << "," << l.inner;
+    ASSERT_TRUE(allClose(inPlace, want, 1e-5, 1e-6)) << "aliased " << l.outer << "," << l.axis << "," << l.inner;
   }
 }
 
