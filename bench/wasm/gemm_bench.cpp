@@ -2,6 +2,7 @@
 // products for the three transpose variants the layers use, printed as a table and as JSON.
 // V8 runs a function's first calls in its baseline tier and swaps in optimized code only on a
 // later entry, so every case is warmed up with repeated calls before it is timed.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -30,23 +31,22 @@ double measure(Trans ta, Trans tb, int n) {
   auto run = [&] { attn::kernels::gemm(ta, tb, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n); };
   // Warm-up: at least 0.2 s and 10 calls, so every kernel function has been re-entered optimized.
   auto start = Clock::now();
-  for (int calls = 0; calls < 10 || seconds(start, Clock::now()) < 0.2; ++calls) run();
-  // Best of 5 rounds of >= 0.1 s each: the machine is shared, the best round is the least disturbed.
-  double best = 0;
-  for (int round = 0; round < 5; ++round) {
-    int calls = 0;
+  int warmCalls = 0;
+  for (; warmCalls < 10 || seconds(start, Clock::now()) < 0.2; ++warmCalls) run();
+  const double perCall = seconds(start, Clock::now()) / warmCalls;
+  // The machine is shared: many short rounds (~0.5 ms, at least one call) and the fastest one,
+  // i.e. the round least disturbed by other processes, over ~1 s.
+  const int callsPerRound = std::max(1, static_cast<int>(0.5e-3 / perCall));
+  double best = 1e30;
+  const auto begin = Clock::now();
+  for (int round = 0; round < 20 || seconds(begin, Clock::now()) < 1.0; ++round) {
     start = Clock::now();
-    double elapsed = 0;
-    do {
-      run();
-      ++calls;
-      elapsed = seconds(start, Clock::now());
-    } while (elapsed < 0.1);
-    const double gflops = 2.0 * n * n * n * calls / elapsed * 1e-9;
-    if (gflops > best) best = gflops;
+    for (int i = 0; i < callsPerRound; ++i) run();
+    best = std::min(best, seconds(start, Clock::now()) / callsPerRound);
   }
+  const double gflops = 2.0 * n * n * n / best * 1e-9;
   if (c[0] != c[0]) std::printf("NaN in result\n");  // keeps the products observable
-  return best;
+  return gflops;
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* _
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[r][v] = Batch(0.f);
 
+  // Unrolled so V8 (which does not unroll) spends fewer instructions on the loop per tile step.
+#pragma GCC unroll 4
   for (int k = 0; k < kc; ++k) {
     Batch bv[NV];
 #pragma GCC unroll 4
