@@ -29,29 +29,31 @@ PackBuffers& packBuffers() {
   return buffers;
 }
 
-// The micro-kernel: an MR x NR tile of C from kc steps over a packed MR-row sliver of A
-// (a[k*MR + r]) and a packed NR-column sliver of B (b[k*NR + c]).
+// The micro-kernel: an MR x (V * kWidth) tile of C from kc steps over a packed MR-row sliver of A
+// (a[k*MR + r]) and the first V vectors of a packed NR-column sliver of B (b[k*NR + c]); V < NV
+// serves C's narrow last column sliver without multiplying padding.
 // beta == 0 writes C without reading it; beta == 1 accumulates. Kept out of line so V8 tiers it
 // up to optimized code after its first few calls even inside one long gemm call.
+template <int V>
 ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int ldc,
                                float beta) {
-  Batch acc[MR][NV];
+  Batch acc[MR][V];
 #pragma GCC unroll 32
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) acc[r][v] = Batch(0.f);
+    for (int v = 0; v < V; ++v) acc[r][v] = Batch(0.f);
 
   // Unrolled so V8 (which does not unroll) spends fewer instructions on the loop per tile step.
 #pragma GCC unroll 4
   for (int k = 0; k < kc; ++k) {
-    Batch bv[NV];
+    Batch bv[V];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = Batch::load_aligned(b + v * kWidth);
+    for (int v = 0; v < V; ++v) bv[v] = Batch::load_aligned(b + v * kWidth);
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r) {
       const Batch ar(a[r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+      for (int v = 0; v < V; ++v) acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
     }
     a += MR;
     b += NR;
@@ -61,12 +63,12 @@ ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* _
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(c + r * ldc + v * kWidth);
+      for (int v = 0; v < V; ++v) acc[r][v].store_unaligned(c + r * ldc + v * kWidth);
   } else if (beta == 1.f) {
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
+      for (int v = 0; v < V; ++v) {
         float* p = c + r * ldc + v * kWidth;
         (acc[r][v] + Batch::load_unaligned(p)).store_unaligned(p);
       }
@@ -75,17 +77,32 @@ ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* _
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
+      for (int v = 0; v < V; ++v) {
         float* p = c + r * ldc + v * kWidth;
         xsimd::fma(betaV, Batch::load_unaligned(p), acc[r][v]).store_unaligned(p);
       }
   }
 }
 
-// A partial tile (rows < MR or cols < NR): the full kernel into a scratch tile, then merged.
-void edgeKernel(int kc, const float* a, const float* b, float* c, int ldc, float beta, int rows, int cols) {
+// The widest kernel that covers `cols` columns: vectors = ceil(cols / kWidth) <= NV.
+template <int V = NV>
+void dispatchKernel(int vectors, int kc, const float* a, const float* b, float* c, int ldc, float beta) {
+  if constexpr (V > 1) {
+    if (vectors < V) return dispatchKernel<V - 1>(vectors, kc, a, b, c, ldc, beta);
+  }
+  microKernel<V>(kc, a, b, c, ldc, beta);
+}
+
+// A tile of rows <= MR by cols <= NR. Whole vectors of columns with all MR rows go straight to C;
+// anything ragged runs into a scratch tile that is then merged.
+void tileKernel(int kc, const float* a, const float* b, float* c, int ldc, float beta, int rows, int cols) {
+  const int vectors = (cols + kWidth - 1) / kWidth;
+  if (rows == MR && cols == vectors * kWidth) {
+    dispatchKernel(vectors, kc, a, b, c, ldc, beta);
+    return;
+  }
   alignas(64) float tile[MR * NR];
-  microKernel(kc, a, b, tile, NR, 0.f);
+  dispatchKernel(vectors, kc, a, b, tile, NR, 0.f);
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < cols; ++j) {
       float& out = c[r * ldc + j];
@@ -181,9 +198,9 @@ void macroKernel(int mc, int nc, int kc, const float* a, const float* b, float* 
       const int rows = std::min(MR, mc - i);
       float* tile = c + static_cast<int64_t>(i) * ldc + j;
       if (rows == MR && cols == NR)
-        microKernel(kc, a + i * kc, bSliver, tile, ldc, beta);
+        microKernel<NV>(kc, a + i * kc, bSliver, tile, ldc, beta);
       else
-        edgeKernel(kc, a + i * kc, bSliver, tile, ldc, beta, rows, cols);
+        tileKernel(kc, a + i * kc, bSliver, tile, ldc, beta, rows, cols);
     }
   }
 }

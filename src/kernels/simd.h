@@ -34,7 +34,7 @@ inline constexpr int kGemmRows = 12, kGemmVectors = 2;
 #elif defined(__AVX__)
 inline constexpr int kGemmRows = 6, kGemmVectors = 2;
 #else
-inline constexpr int kGemmRows = 6, kGemmVectors = 2;
+inline constexpr int kGemmRows = 4, kGemmVectors = 2;
 #endif
 inline constexpr int kGemmCols = kGemmVectors * kWidth;
 // Cache blocking: a kc x kGemmCols sliver of packed B stays in L1 (<= ~half of 48 KiB) while the

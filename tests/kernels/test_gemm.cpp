@@ -51,6 +51,19 @@ TEST(Gemm, MatchesReferenceAcrossCacheBlocks) {
         for (float beta : {0.f, 1.f, -0.5f}) checkGemm(ta, tb, c.M, c.N, c.K, 1.25f, beta, 3, rng);
 }
 
+// Widths that are whole vectors but narrower than the register tile (4, 8, 16, 24, 32, 48, 80
+// cover every vector width's narrow kernels), with row counts that are whole tiles and not.
+TEST(Gemm, NarrowColumnSlivers) {
+  Rng rng(8);
+  for (int M : {12, 24, 37})
+    for (int N : {4, 8, 16, 24, 32, 48, 80})
+      for (int K : {5, 300})
+        for (float beta : {0.f, 1.f, 0.25f}) {
+          checkGemm(Trans::No, Trans::No, M, N, K, 0.5f, beta, 0, rng);
+          checkGemm(Trans::Yes, Trans::Yes, M, N, K, -2.f, beta, 1, rng);
+        }
+}
+
 // beta == 0 overwrites a C full of NaN; leading dimensions exactly equal to the widths.
 TEST(Gemm, BetaZeroNeverReadsC) {
   Rng rng(6);
