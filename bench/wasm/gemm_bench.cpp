@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
 
 #include "core/random.h"
@@ -23,7 +24,7 @@ struct Result {
 
 double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
-double measure(Trans ta, Trans tb, int n) {
+double measure(Trans ta, Trans tb, int n, double budget) {
   attn::Rng rng(1);
   std::vector<float> a(size_t(n) * n), b(size_t(n) * n), c(size_t(n) * n);
   for (auto& v : a) v = rng.normal();
@@ -35,11 +36,11 @@ double measure(Trans ta, Trans tb, int n) {
   for (; warmCalls < 10 || seconds(start, Clock::now()) < 0.2; ++warmCalls) run();
   const double perCall = seconds(start, Clock::now()) / warmCalls;
   // The machine is shared: many short rounds (~0.5 ms, at least one call) and the fastest one,
-  // i.e. the round least disturbed by other processes, over ~1 s.
+  // i.e. the round least disturbed by other processes, over `budget` seconds.
   const int callsPerRound = std::max(1, static_cast<int>(0.5e-3 / perCall));
   double best = 1e30;
   const auto begin = Clock::now();
-  for (int round = 0; round < 20 || seconds(begin, Clock::now()) < 1.0; ++round) {
+  for (int round = 0; round < 20 || seconds(begin, Clock::now()) < budget; ++round) {
     start = Clock::now();
     for (int i = 0; i < callsPerRound; ++i) run();
     best = std::min(best, seconds(start, Clock::now()) / callsPerRound);
@@ -51,7 +52,9 @@ double measure(Trans ta, Trans tb, int n) {
 
 }  // namespace
 
-int main() {
+// usage: gemm_bench [seconds per case, default 1]
+int main(int argc, char** argv) {
+  const double budget = argc > 1 ? std::atof(argv[1]) : 1.0;
   const struct {
     const char* name;
     Trans ta, tb;
@@ -64,7 +67,7 @@ int main() {
   for (const auto& v : variants) {
     std::printf("%-8s", v.name);
     for (int n : sizes) {
-      const double g = measure(v.ta, v.tb, n);
+      const double g = measure(v.ta, v.tb, n, budget);
       results.push_back({v.name, n, g});
       std::printf("%10.1f", g);
       std::fflush(stdout);

@@ -118,7 +118,7 @@ void packTransposing(const float* src, int ld, int rows, int kc, float scale, fl
   int r = 0;
   const Quad s(scale);
   for (; r + 4 <= rows; r += 4) {
-    const float* s0 = src + r * ld;
+    const float* s0 = src + static_cast<int64_t>(r) * ld;
     const float* s1 = s0 + ld;
     const float* s2 = s1 + ld;
     const float* s3 = s2 + ld;
@@ -150,7 +150,7 @@ void packTransposing(const float* src, int ld, int rows, int kc, float scale, fl
 void packStraight(const float* src, int ld, int cols, int kc, float scale, float* dst, int stride) {
   const Batch s(scale);
   for (int k = 0; k < kc; ++k) {
-    const float* from = src + k * ld;
+    const float* from = src + static_cast<int64_t>(k) * ld;
     float* to = dst + k * stride;
     int c = 0;
     for (; c + kWidth <= cols; c += kWidth) (Batch::load_unaligned(from + c) * s).store_unaligned(to + c);

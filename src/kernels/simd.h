@@ -27,7 +27,9 @@ inline constexpr int kWidth = static_cast<int>(Batch::size);
 // accumulators plus one broadcast of A and the row of B fit the register file: 32 zmm on
 // AVX-512, 16 ymm/xmm on AVX2/SSE, and V8's ~15 usable xmm for wasm (no FMA there, so every
 // step also needs a temporary for the product).
-#if defined(__EMSCRIPTEN__)
+#if defined(ATTN_GEMM_ROWS) && defined(ATTN_GEMM_VECTORS)  // tuning experiments only
+inline constexpr int kGemmRows = ATTN_GEMM_ROWS, kGemmVectors = ATTN_GEMM_VECTORS;
+#elif defined(__EMSCRIPTEN__)
 inline constexpr int kGemmRows = 4, kGemmVectors = 2;
 #elif defined(__AVX512F__)
 inline constexpr int kGemmRows = 12, kGemmVectors = 2;

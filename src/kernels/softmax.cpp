@@ -2,6 +2,7 @@
 // inner == 1 (the last axis, by far the common case) vectorises along the contiguous row;
 // otherwise the batches run across `inner`, every lane its own independent softmax.
 #include <cmath>
+#include <cstring>
 
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
@@ -12,41 +13,52 @@ namespace {
 using simd::Batch;
 using simd::kWidth;
 
-float rowMax(const float* x, int n) {
-  float best = -INFINITY;
-  int k = 0;
-  if (n >= kWidth) {
-    Batch m = Batch::load_unaligned(x);
-    for (k = kWidth; k + kWidth <= n; k += kWidth) m = xsimd::max(m, Batch::load_unaligned(x + k));
-    alignas(64) float lanes[kWidth];
-    m.store_aligned(lanes);
-    for (float v : lanes) best = std::fmax(best, v);
+// Rotations of the lanes by S, S/2, ..., 1, each folded in with max: every lane ends up
+// holding the maximum of all of them.
+template <unsigned S>
+struct RotateLanes {
+  static constexpr unsigned get(unsigned i, unsigned n) { return (i + S) % n; }
+};
+template <unsigned S>
+ATTN_INLINE Batch allLanesMax(Batch v) {
+  if constexpr (S == 0) {
+    return v;
+  } else {
+    using Indices = xsimd::batch<uint32_t, simd::Arch>;
+    v = xsimd::max(v, xsimd::swizzle(v, xsimd::make_batch_constant<Indices, RotateLanes<S>>()));
+    return allLanesMax<S / 2>(v);
   }
-  for (; k < n; ++k) best = std::fmax(best, x[k]);
-  return best;
-}
-
-// y = exp(x - shift), returning sum(y). x and y may alias.
-float expShifted(const float* x, float* y, int n, float shift) {
-  const Batch s(shift);
-  Batch total(0.f);
-  int k = 0;
-  for (; k + kWidth <= n; k += kWidth) {
-    const Batch e = xsimd::exp(Batch::load_unaligned(x + k) - s);
-    e.store_unaligned(y + k);
-    total += e;
-  }
-  float sum = xsimd::hadd(total);
-  for (; k < n; ++k) sum += y[k] = std::exp(x[k] - shift);
-  return sum;
 }
 
 // One contiguous row: y = exp(x - max) / sum exp(x - max). Subtracting the max keeps exp <= 1, and
-// -inf entries (masked positions) come out as exactly 0.
+// -inf entries (masked positions) come out as exactly 0. The ragged tail runs as one batch padded
+// with -inf, which adds nothing to the max or the sum.
 void softmaxRow(const float* x, float* y, int n) {
-  const float m = rowMax(x, n);
-  const float total = expShifted(x, y, n, m);
-  scale(1.f / total, y, n);
+  const int full = n - n % kWidth, rest = n - full;
+  alignas(64) float tail[kWidth];
+  if (rest) {
+    for (float& t : tail) t = -INFINITY;
+    std::memcpy(tail, x + full, sizeof(float) * rest);
+  }
+  Batch m(-INFINITY);
+  for (int k = 0; k < full; k += kWidth) m = xsimd::max(m, Batch::load_unaligned(x + k));
+  if (rest) m = xsimd::max(m, Batch::load_aligned(tail));
+  m = allLanesMax<kWidth / 2>(m);
+
+  Batch total(0.f), tailExp(0.f);
+  for (int k = 0; k < full; k += kWidth) {
+    const Batch e = xsimd::exp(Batch::load_unaligned(x + k) - m);
+    e.store_unaligned(y + k);
+    total += e;
+  }
+  if (rest) total += tailExp = xsimd::exp(Batch::load_aligned(tail) - m);
+
+  const Batch r(1.f / xsimd::hadd(total));
+  for (int k = 0; k < full; k += kWidth) (Batch::load_unaligned(y + k) * r).store_unaligned(y + k);
+  if (rest) {
+    (tailExp * r).store_aligned(tail);
+    std::memcpy(y + full, tail, sizeof(float) * rest);
+  }
 }
 
 // kWidth independent softmaxes, lane j over x[k * stride + j], k < axis.
