@@ -105,8 +105,29 @@ void addRowVector(const float* bias, float* y, int rows, int cols) {
   for (int r = 0; r < rows; ++r) addInPlace(bias, y + static_cast<int64_t>(r) * cols, cols);
 }
 
+// out[c] += sum_r x[r, c]: a few columns' worth of batches accumulate in registers down all the
+// rows, so out is read and written once however many rows there are (bias gradients sum over
+// batch * time rows of often narrow width).
 void sumRows(const float* x, float* out, int rows, int cols) {
-  for (int r = 0; r < rows; ++r) addInPlace(x + static_cast<int64_t>(r) * cols, out, cols);
+  int c = 0;
+  for (; c + 4 * kWidth <= cols; c += 4 * kWidth) {
+    Batch acc[4] = {Batch(0.f), Batch(0.f), Batch(0.f), Batch(0.f)};
+    for (int r = 0; r < rows; ++r) {
+      const float* row = x + static_cast<int64_t>(r) * cols + c;
+      for (int u = 0; u < 4; ++u) acc[u] += load(row + u * kWidth);
+    }
+    for (int u = 0; u < 4; ++u) (load(out + c + u * kWidth) + acc[u]).store_unaligned(out + c + u * kWidth);
+  }
+  for (; c + kWidth <= cols; c += kWidth) {
+    Batch acc(0.f);
+    for (int r = 0; r < rows; ++r) acc += load(x + static_cast<int64_t>(r) * cols + c);
+    (load(out + c) + acc).store_unaligned(out + c);
+  }
+  for (; c < cols; ++c) {
+    float acc = 0.f;
+    for (int r = 0; r < rows; ++r) acc += x[static_cast<int64_t>(r) * cols + c];
+    out[c] += acc;
+  }
 }
 
 }  // namespace attn::kernels
