@@ -61,7 +61,7 @@ void BM_GemmDense(benchmark::State& state) {
   state.counters["GFLOPs"] =
       benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
-BENCHMARK(BM_GemmDense)->Arg(16)->Arg(64);
+BENCHMARK(BM_GemmDense)->Arg(1)->Arg(4)->Arg(16)->Arg(64);
 
 void BM_Activation(benchmark::State& state) {
   const auto act = static_cast<attn::Activation>(state.range(0));

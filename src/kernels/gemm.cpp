@@ -243,6 +243,29 @@ void smallGemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float
   }
 }
 
+// C with one column (a matrix times a vector, e.g. a Dense layer with one unit): op(B)'s column
+// is gathered once, then C = alpha * (rows of A . b) for A, or alpha * sum_k b[k] A[k,:] for
+// A^T, both along contiguous memory; packing would spend a whole tile on one column.
+void gemv(Trans ta, Trans tb, int M, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+          float beta, float* C, int ldc) {
+  PackBuffers& buffers = packBuffers();
+  if (buffers.a.size() < static_cast<size_t>(M)) buffers.a.resize(M);
+  if (buffers.b.size() < static_cast<size_t>(K)) buffers.b.resize(K);
+  float* x = buffers.b.data();
+  float* y = buffers.a.data();
+  for (int k = 0; k < K; ++k) x[k] = tb == Trans::No ? B[static_cast<int64_t>(k) * ldb] : B[k];
+  if (ta == Trans::No) {
+    for (int i = 0; i < M; ++i) y[i] = dot(A + static_cast<int64_t>(i) * lda, x, K);
+  } else {
+    fill(y, 0.f, M);
+    for (int k = 0; k < K; ++k) axpy(x[k], A + static_cast<int64_t>(k) * lda, y, M);
+  }
+  for (int i = 0; i < M; ++i) {
+    float& out = C[static_cast<int64_t>(i) * ldc];
+    out = beta == 0.f ? alpha * y[i] : alpha * y[i] + beta * out;
+  }
+}
+
 }  // namespace
 
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
@@ -252,8 +275,15 @@ void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const fl
     scaleOnly(M, N, beta, C, ldc);
     return;
   }
-  // Below this much work (or for a thin C) packing and tile padding cost more than they save.
-  if (static_cast<int64_t>(M) * N * K <= 16 * 16 * 16 || N < NR / 4 || M < MR / 4) {
+  if (N == 1) {
+    gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // Below this much work packing costs more than it saves; a C of one or two rows (a vector times
+  // a matrix) is better served by vectorised axpys or dots along its rows than by a mostly empty
+  // tile. Narrow C (few columns) stays packed: the one-vector kernel still beats scalar code.
+  const bool fewRowsVectorised = M < std::max(2, MR / 4) && (transB == Trans::No || transA == Trans::No);
+  if (static_cast<int64_t>(M) * N * K <= 16 * 16 * 16 || fewRowsVectorised) {
     smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
