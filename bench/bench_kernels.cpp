@@ -63,6 +63,29 @@ void BM_GemmDense(benchmark::State& state) {
 }
 BENCHMARK(BM_GemmDense)->Arg(1)->Arg(4)->Arg(16)->Arg(64);
 
+// Per-head attention products: scores Q·Kᵀ (T x d)·(d x T) and context P·V (T x T)·(T x d).
+void BM_GemmSmall(benchmark::State& state) {
+  const int m = static_cast<int>(state.range(0)), n = static_cast<int>(state.range(1)),
+            k = static_cast<int>(state.range(2));
+  const Trans tb = state.range(3) ? Trans::Yes : Trans::No;
+  const auto a = randomMatrix(int64_t(m) * k, 1), b = randomMatrix(int64_t(k) * n, 2);
+  std::vector<float> c(int64_t(m) * n);
+  const int ldb = tb == Trans::No ? n : k;
+  for (auto _ : state) {
+    attn::kernels::gemm(Trans::No, tb, m, n, k, 1.f, a.data(), k, b.data(), ldb, 0.f, c.data(), n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPs"] =
+      benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_GemmSmall)
+    ->ArgNames({"M", "N", "K", "transB"})
+    ->Args({16, 16, 8, 1})
+    ->Args({32, 32, 16, 1})
+    ->Args({32, 16, 32, 0})
+    ->Args({64, 64, 32, 1})
+    ->Args({64, 32, 64, 0});
+
 void BM_Activation(benchmark::State& state) {
   const auto act = static_cast<attn::Activation>(state.range(0));
   const int64_t n = 1 << 16;
