@@ -1,5 +1,7 @@
 // Elementwise vector ops, dot/sum and the row/column helpers: full batches through xsimd, the
 // ragged tail in scalar code.
+#include <algorithm>
+
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
 
@@ -9,8 +11,8 @@ namespace {
 using simd::Batch;
 using simd::kWidth;
 
-// y[i] = f(i-th batch) over n elements; `f` gets a batch and the offset, and its scalar twin
-// `tail` handles the remainder.
+// Runs `vector(offset)` for every whole batch of n elements (4x unrolled) and its scalar twin
+// `tail(offset)` for each element of the ragged end.
 template <class Vector, class Scalar>
 ATTN_INLINE void forEach(int64_t n, Vector vector, Scalar tail) {
   int64_t i = 0;
@@ -68,6 +70,8 @@ void scale(float alpha, float* y, int64_t n) {
   forEach(n, [&](int64_t i) { (load(y + i) * a).store_unaligned(y + i); }, [&](int64_t i) { y[i] *= alpha; });
 }
 
+namespace {
+
 // Sum and dot accumulate in float batches over blocks of kBlock elements (four independent
 // accumulators hide the add latency), then add the block totals in double: the rounding error
 // stays that of a short float sum however long the vector.
@@ -89,6 +93,8 @@ ATTN_INLINE float blockedSum(int64_t n, Term term, ScalarTerm scalarTerm) {
   }
   return static_cast<float>(total);
 }
+
+}  // namespace
 
 float sum(const float* x, int64_t n) {
   return blockedSum(
