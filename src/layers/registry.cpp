@@ -78,7 +78,9 @@ std::unique_ptr<Layer> createLayer(const Json& spec) {
 Json layerSpec(const Layer& layer) {
   Json config = Json::object();
   config["name"] = layer.name();
-  for (auto& [key, value] : layer.options().items()) config[key] = value;
+  // Keep the options alive: a range-for over items() of a temporary would read freed memory.
+  const Json options = layer.options();
+  for (auto& [key, value] : options.items()) config[key] = value;
   return Json{{"className", layer.className()}, {"config", config}};
 }
 

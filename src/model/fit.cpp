@@ -31,7 +31,7 @@ FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor>
   model.checkCompiled("fit");
   ATTN_CHECK(options.epochs >= 1, "fit: epochs must be >= 1, got ", options.epochs);
   ATTN_CHECK(options.batchSize >= 1, "fit: batchSize must be >= 1, got ", options.batchSize);
-  ATTN_CHECK(options.validationSplit >= 0.f && options.validationSplit < 1.f,
+  ATTN_CHECK(options.validationSplit >= 0.0 && options.validationSplit < 1.0,
              "fit: validationSplit must be in [0, 1), got ", options.validationSplit);
   const int samples = model.checkData("fit", xs_, &ys_);
   trainCount_ = samples;
@@ -40,7 +40,7 @@ FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor>
     valXs_ = std::move(options.validationXs);
     valYs_ = std::move(options.validationYs);
     valCount_ = valXs_[0].dim(0);
-  } else if (options.validationSplit > 0.f) {
+  } else if (options.validationSplit > 0.0) {
     // Keras: the last fraction of the samples, taken before any shuffling.
     const int splitAt = static_cast<int>(std::floor(samples * (1.0 - options.validationSplit)));
     ATTN_CHECK(splitAt >= 1 && splitAt < samples, "fit: validationSplit ", options.validationSplit, " of ", samples,

@@ -146,7 +146,7 @@ std::string withCommas(int64_t n) {
 
 // ---- construction ---------------------------------------------------------------------------------
 
-Model::Model(const Json& config, uint64_t seed) : rng_(seed ^ 0x9e3779b97f4a7c15ull) {
+Model::Model(const Json& config, uint64_t seed, int64_t parameterLimit) : rng_(seed ^ 0x9e3779b97f4a7c15ull) {
   ATTN_CHECK(config.is_object() && config.contains("className") && config["className"].is_string(),
              "model: config must be {className: 'Sequential' | 'Model', config: {...}}, got ",
              config.is_object() ? "an object without className" : config.type_name());
@@ -155,6 +155,8 @@ Model::Model(const Json& config, uint64_t seed) : rng_(seed ^ 0x9e3779b97f4a7c15
   if (cls == "Sequential") buildSequential(body);
   else if (cls == "Model" || cls == "Functional") buildFunctional(body);
   else fail("model: unknown model class '", cls, "' (expected Sequential or Model)");
+  ATTN_CHECK(params_.totalSize() <= parameterLimit, name_, ": ", params_.totalSize(),
+             " parameters exceed the limit of ", parameterLimit);
   Rng init(seed);
   params_.allocate(init);
 }
@@ -212,8 +214,8 @@ void Model::buildSequential(const Json& config) {
   for (size_t i = 0; i < classNames.size(); ++i) {
     auto node = std::make_unique<Node>();
     node->name = names[i];
+    options[i]["name"] = names[i];  // so that option errors name the layer as the model does
     node->layer = createLayer(classNames[i], options[i]);
-    node->layer->setName(names[i]);
     node->className = node->layer->className();
     node->inbound = {{static_cast<int>(i), 0}};
     nodes.push_back(std::move(node));
@@ -266,8 +268,8 @@ void Model::buildFunctional(const Json& config) {
       ATTN_CHECK(shape, names[i], ": an InputLayer needs a 'shape'");
       node->inputShape = Shape(shapeList(*shape, names[i], !opts.contains("shape")));
     } else {
+      opts["name"] = names[i];
       node->layer = createLayer(classNames[i], opts);
-      node->layer->setName(names[i]);
       node->className = node->layer->className();
       const Json& inbound = specs[i].contains("inboundNodes") ? specs[i]["inboundNodes"] : Json();
       ATTN_CHECK(inbound.is_array() && !inbound.empty(), names[i],

@@ -29,6 +29,8 @@
 namespace attn {
 
 constexpr uint64_t kDefaultModelSeed = 0x5eed;
+// Models larger than this (in float parameters, 1 GiB) are refused before any allocation.
+constexpr int64_t kMaxModelParameters = int64_t(1) << 28;
 
 // Named values in a fixed order ("loss", "accuracy", "val_loss", ...). After the names are set
 // up, updating values allocates nothing.
@@ -59,7 +61,7 @@ struct FitCallbacks {
 struct FitOptions {
   int epochs = 1;
   int batchSize = 32;
-  float validationSplit = 0.f;  // the last fraction of the samples (before shuffling), as Keras
+  double validationSplit = 0.0;  // the last fraction of the samples (before shuffling), as Keras
   std::vector<Tensor> validationXs, validationYs;  // validationData; overrides validationSplit
   bool shuffle = true;
   std::optional<uint64_t> seed;  // shuffling and dropout; absent: drawn from the model's Rng
@@ -134,8 +136,9 @@ class Model {
  public:
   // From {"className": "Sequential" | "Model", "config": {...}} (see README / API.md). Builds
   // every layer (shape inference, clear errors naming the layer) and initializes the
-  // parameters from `seed`.
-  explicit Model(const Json& config, uint64_t seed = kDefaultModelSeed);
+  // parameters from `seed`. Configs declaring more than `parameterLimit` parameters are refused.
+  explicit Model(const Json& config, uint64_t seed = kDefaultModelSeed,
+                 int64_t parameterLimit = kMaxModelParameters);
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
