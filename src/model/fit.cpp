@@ -50,6 +50,7 @@ FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor>
     valCount_ = samples - splitAt;
     trainCount_ = splitAt;
   }
+  compileGeneration_ = model.compileGeneration_;
   batchSize_ = options.batchSize;
   epochs_ = options.epochs;
   shuffle_ = options.shuffle;
@@ -108,6 +109,8 @@ FitProgress FitSession::step() {
     progress.done = true;
     return progress;
   }
+  ATTN_CHECK(compileGeneration_ == model_.compileGeneration_,
+             "fit: the model was compiled again during fit; start a new fit");
   if (batch_ == 0) startEpoch();
   const int start = batch_ * batchSize_;
   const int count = std::min(batchSize_, trainCount_ - start);

@@ -248,13 +248,16 @@ void Model::buildFunctional(const Json& config) {
     std::vector<std::pair<std::string, int>> inbound;
   };
   std::vector<Parsed> parsed(specs.size());
+  // [layerName, outputIndex]; Keras' own [layerName, nodeIndex, tensorIndex(, kwargs)] reads its
+  // tensorIndex (models here call each layer once, so nodeIndex is 0).
   auto parseRef = [&](const Json& ref, const std::string& owner) -> std::pair<std::string, int> {
     if (ref.is_string()) return {ref.get<std::string>(), 0};
+    const size_t at = ref.is_array() && ref.size() >= 3 ? 2 : 1;
     ATTN_CHECK(ref.is_array() && !ref.empty() && ref[0].is_string() &&
-                   (ref.size() == 1 || (ref[1].is_number_integer() && ref[1].get<int64_t>() >= 0 &&
-                                        ref[1].get<int64_t>() < 1024)),
+                   (ref.size() <= at || (ref[at].is_number_integer() && ref[at].get<int64_t>() >= 0 &&
+                                         ref[at].get<int64_t>() < 1024)),
                owner, ": a tensor reference must be [layerName, outputIndex], got ", ref.dump());
-    return {ref[0].get<std::string>(), ref.size() > 1 ? ref[1].get<int>() : 0};
+    return {ref[0].get<std::string>(), ref.size() > at ? ref[at].get<int>() : 0};
   };
   for (size_t i = 0; i < specs.size(); ++i) {
     Json opts = specs[i].value("config", Json::object());
@@ -271,7 +274,12 @@ void Model::buildFunctional(const Json& config) {
       opts["name"] = names[i];
       node->layer = createLayer(classNames[i], opts);
       node->className = node->layer->className();
-      const Json& inbound = specs[i].contains("inboundNodes") ? specs[i]["inboundNodes"] : Json();
+      const Json* listed = specs[i].contains("inboundNodes") ? &specs[i]["inboundNodes"] : nullptr;
+      // Keras nests the references one level deeper, per call node: [[[name, 0, 0, {}], ...]].
+      if (listed && listed->is_array() && listed->size() == 1 && (*listed)[0].is_array() && !(*listed)[0].empty() &&
+          (*listed)[0][0].is_array())
+        listed = &(*listed)[0];
+      const Json& inbound = listed ? *listed : Json();
       ATTN_CHECK(inbound.is_array() && !inbound.empty(), names[i],
                  ": 'inboundNodes' must list the layer's inputs as [[layerName, outputIndex], ...]");
       for (const Json& ref : inbound) {
@@ -503,6 +511,7 @@ void Model::compile(const Json& options) {
   }
   optimizer->reset(params_.trainableSize());
   optimizer_ = std::move(optimizer);
+  ++compileGeneration_;
   compileConfig_ = Json{{"optimizer", optimizer_->config()}, {"loss", lossConfig}, {"metrics", metricConfig}};
 }
 

@@ -126,6 +126,7 @@ class FitSession {
   Rng shuffleRng_, dropoutRng_;
   std::vector<int> order_;
   int epoch_ = 0, batch_ = 0;
+  int compileGeneration_ = 0;
   bool done_ = false;
   std::vector<double> trainTotals_, trainWeights_, valTotals_, valWeights_;
   Logs batchLogs_, epochLogs_;
@@ -216,6 +217,7 @@ class Model {
   std::unique_ptr<Optimizer> optimizer_;
   Json compileConfig_;
   std::vector<std::string> metricNames_;  // "loss", ["<out>_loss"...], metrics...
+  int compileGeneration_ = 0;             // bumped by compile(): a running FitSession then refuses to step
 
   std::vector<Tensor> batchInputs_, batchTargets_;
 };

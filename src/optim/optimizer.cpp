@@ -1,3 +1,5 @@
+// Built with -fno-math-errno (CMakeLists.txt): sqrt of the never-negative second moments then
+// needs no errno branch, and GCC vectorizes the Adam/RMSprop loops.
 #include "optim/optimizer.h"
 
 #include <cmath>

@@ -91,3 +91,40 @@ class TestMaskZero final : public Layer {
 };
 
 }  // namespace attn::testing
+
+namespace attn::testing {
+
+// TestAttention: a = softmax over time of x[..., 0]; y = sum_t a_t x_t.  (B, T, D) -> (B, D),
+// attention weights (B, T). Forward only: it exists to test getAttention.
+class TestAttention final : public Layer {
+ public:
+  TestAttention(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
+  const char* className() const override { return "TestAttention"; }
+  Json options() const override { return Json::object(); }
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
+    ATTN_CHECK(in[0].rank == 2, name_, ": expected (T, D) inputs");
+    setOutputCount(1);
+    return {Shape{in[0][1]}};
+  }
+  void forward(const ForwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    const int B = x.dim(0), T = x.dim(1), D = x.dim(2);
+    weights_.resize(Shape{B, T});
+    for (int b = 0; b < B; ++b)
+      for (int t = 0; t < T; ++t) weights_[b * T + t] = x[(int64_t(b) * T + t) * D];
+    kernels::softmax(weights_.data(), weights_.data(), B, T, 1);
+    outputs_[0].resize(Shape{B, D});
+    outputs_[0].zero();
+    for (int b = 0; b < B; ++b)
+      for (int t = 0; t < T; ++t)
+        kernels::axpy(weights_[b * T + t], x.data() + (int64_t(b) * T + t) * D, outputs_[0].data() + b * D, D);
+  }
+  void backward(const BackwardPass&) override {}
+  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* attentionWeights() const override { return &weights_; }
+
+ private:
+  Tensor weights_;
+};
+
+}  // namespace attn::testing

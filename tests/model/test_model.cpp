@@ -450,6 +450,68 @@ TEST(Model, WeightsRoundTripAndErrors) {
             "setWeights: weight 1 (dense_1/bias) expected shape (16,), got (15,)");
 }
 
+TEST(Model, GetAttentionConcatenatesBatches) {
+  auto x = input({4, 2});
+  auto c = layers::apply("testAttention", {{"name", "attn"}}, x);
+  auto model = functionalModel({x}, {layers::apply("dense", {{"units", 1}}, c)});
+  Tensor xs(Shape{5, 4, 2});
+  Rng rng(6);
+  for (int64_t i = 0; i < xs.size(); ++i) xs[i] = rng.normal();
+  Tensor a = model->getAttention({xs}, "", 2);  // batches of 2, 2, 1
+  ASSERT_EQ(a.shape(), (Shape{5, 4}));
+  for (int s = 0; s < 5; ++s) {
+    double total = 0;
+    for (int t = 0; t < 4; ++t) total += std::exp(double(xs[(s * 4 + t) * 2]));
+    for (int t = 0; t < 4; ++t) EXPECT_NEAR(a[s * 4 + t], std::exp(double(xs[(s * 4 + t) * 2])) / total, 1e-6);
+  }
+  Tensor named = model->getAttention({xs}, "attn");
+  EXPECT_EQ(std::memcmp(named.data(), a.data(), a.size() * sizeof(float)), 0);
+  EXPECT_EQ(errorOf([&] { model->getAttention({xs}, "dense_1"); }),
+            "getAttention: dense_1 (Dense) has no attention weights");
+  auto y = input({4, 2});
+  auto first = layers::apply("testAttention", {{"name", "a1"}}, y);
+  auto second = layers::apply("testAttention", {{"name", "a2"}}, y);
+  auto two = functionalModel({y}, {first, second});
+  EXPECT_EQ(errorOf([&] { two->getAttention({xs}); }),
+            "getAttention: the model has several attention layers (a1, a2): pass a layer name");
+}
+
+TEST(Model, TwoInputsAndKerasStyleReferences) {
+  // Keras' own serialization nests inbound references per call: [[[name, node, tensor, {}], ...]].
+  Json config = Json::parse(R"({"className": "Model", "config": {"name": "pair", "layers": [
+      {"className": "InputLayer", "config": {"name": "a", "batchInputShape": [null, 3]}, "inboundNodes": []},
+      {"className": "InputLayer", "config": {"name": "b", "batchInputShape": [null, 3]}, "inboundNodes": []},
+      {"className": "TestAdd", "config": {"name": "sum"}, "inboundNodes": [[["a", 0, 0, {}], ["b", 0, 0, {}]]]},
+      {"className": "Dense", "config": {"name": "out", "units": 1, "kernelInitializer": "ones"},
+       "inboundNodes": [[["sum", 0, 0, {}]]]}],
+      "inputLayers": [["a", 0, 0], ["b", 0, 0]], "outputLayers": [["out", 0, 0]]}})");
+  Model model(config);
+  EXPECT_EQ(model.inputCount(), 2);
+  Tensor a(Shape{2, 3}, {1, 2, 3, 4, 5, 6}), b(Shape{2, 3}, {1, 1, 1, 0, 0, 0});
+  Tensor p = model.predict({a, b})[0];
+  EXPECT_FLOAT_EQ(p[0], 9.f);
+  EXPECT_FLOAT_EQ(p[1], 15.f);
+  EXPECT_EQ(errorOf([&] { model.predict({a, Tensor(Shape{3, 3})}); }),
+            "predict: all inputs and targets need the same number of samples: input 0 has 2, input 1 has 3");
+  // Training through two inputs.
+  model.compile({{"optimizer", "sgd"}, {"loss", "mse"}});
+  Tensor y(Shape{2, 1}, {0.f, 1.f});
+  EXPECT_TRUE(std::isfinite(model.trainOnBatch({a, b}, {y}).at("loss")));
+}
+
+TEST(Fit, RecompilingDuringASessionIsRefused) {
+  auto model = binaryClassifier();
+  model->compile({{"optimizer", "sgd"}, {"loss", "binaryCrossentropy"}});
+  Tensor x, y;
+  binaryTask(8, x, y);
+  FitOptions options;
+  options.batchSize = 4;
+  auto session = model->beginFit({x}, {y}, options);
+  session->step();
+  model->compile({{"optimizer", "sgd"}, {"loss", "binaryCrossentropy"}, {"metrics", {"accuracy", "mse"}}});
+  EXPECT_EQ(errorOf([&] { session->step(); }), "fit: the model was compiled again during fit; start a new fit");
+}
+
 // ---- errors -------------------------------------------------------------------------------------
 
 TEST(ModelErrors, BadDataIsReportedExactly) {
