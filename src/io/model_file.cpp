@@ -18,6 +18,7 @@ constexpr uint32_t kFlagOptimizer = 1;
 constexpr uint32_t kMaxNameLength = 4096;
 constexpr uint32_t kMaxWeights = 1 << 20;
 constexpr uint64_t kMaxIterations = uint64_t(1) << 53;
+constexpr int kMaxConfigDepth = 64;
 
 class Writer {
  public:
@@ -132,7 +133,16 @@ std::unique_ptr<Model> loadModel(const uint8_t* data, size_t size) {
   r.need(configLength, "config");
   std::string text(configLength, '\0');
   r.bytes(text.data(), configLength, "config");
-  Json doc = Json::parse(text, nullptr, false);
+  // Deeply nested JSON would recurse when copied or printed: refuse it while parsing.
+  bool tooDeep = false;
+  Json doc = Json::parse(
+      text,
+      [&](int depth, Json::parse_event_t, Json&) {
+        if (depth > kMaxConfigDepth) tooDeep = true;
+        return !tooDeep;
+      },
+      false);
+  ATTN_CHECK(!tooDeep, "loadModel: the model config nests deeper than ", kMaxConfigDepth, " levels");
   ATTN_CHECK(!doc.is_discarded() && doc.is_object() && doc.contains("model"),
              "loadModel: the model config is not valid JSON");
   // The weights are in the file, so a config declaring more parameters than it holds is a lie.

@@ -205,6 +205,8 @@ void Model::buildSequential(const Json& config) {
   }
   ATTN_CHECK(!classNames.empty(), name_, ": a Sequential model needs at least one layer besides its input");
   std::vector<std::string> names = defaultLayerNames(classNames, given);
+  ATTN_CHECK(std::find(names.begin(), names.end(), inputName) == names.end(), "model: the layer name '", inputName,
+             "' is used twice (layer names must be unique)");
   auto input = std::make_unique<Node>();
   input->name = inputName.empty() ? names[0] + "_input" : inputName;
   input->className = "InputLayer";
@@ -383,6 +385,8 @@ void Model::buildNodes(std::vector<std::unique_ptr<Node>> nodes) {
   for (auto [src, k] : outputRefs_) {
     ATTN_CHECK(k < static_cast<int>(nodes_[src]->outputShapes.size()), name_, ": output '", nodes_[src]->name,
                "' has no output ", k);
+    ATTN_CHECK(nodes_[src]->layer, name_, ": output '", nodes_[src]->name,
+               "' is an InputLayer; a model output must come from a layer");
     nodes_[src]->consumers++;
     OutputSlot slot;
     slot.node = src;

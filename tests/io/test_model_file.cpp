@@ -197,6 +197,13 @@ TEST(ModelFile, RejectsConfigsThatDisagreeWithTheWeights) {
             "loadModel: invalid model config: dense_1: option 'units' must be an integer, got \"eight\"");
   Json notAModel = Json{{"model", 3}};
   EXPECT_EQ(loadError(withConfig(bytes, notAModel.dump())).rfind("loadModel: invalid model config: model: config must be", 0), 0u);
+  std::string deep = "{\"model\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_EQ(loadError(withConfig(bytes, deep)), "loadModel: the model config nests deeper than 64 levels");
+  Json inputAsOutput = Json::parse(R"({"model": {"className": "Model", "config": {"layers": [
+      {"className": "InputLayer", "config": {"name": "x", "shape": [5]}}],
+      "inputLayers": [["x", 0]], "outputLayers": [["x", 0]]}}})");
+  EXPECT_EQ(loadError(withConfig(bytes, inputAsOutput.dump())),
+            "loadModel: invalid model config: model: output 'x' is an InputLayer; a model output must come from a layer");
   Json otherOptimizer = doc;
   otherOptimizer["compile"]["optimizer"] = "sgd";  // one state tensor, the file holds Adam's two
   EXPECT_EQ(loadError(withConfig(bytes, otherOptimizer.dump())),
