@@ -835,49 +835,73 @@ std::vector<LayerInfo> Model::layers() const {
 }
 
 std::string Model::summary() const {
-  // Keras' print_summary: column stops at 45% / 85% (sequential-like) of 65 characters, or
-  // 33% / 55% / 67% of 98 with a "Connected to" column.
-  bool chain = true;
+  // Keras' print_summary (TF 2.9+ layout): a chain of single-input layers prints three columns
+  // over 65 characters; any other graph adds "Connected to" over 98 characters.
+  bool chain = inputNodes_.size() == 1 && outputs_.size() == 1;
   for (const auto& node : nodes_)
-    if (node->inbound.size() > 1 || node->consumers > 1 || node->outputShapes.size() > 1) chain = false;
-  chain = chain && inputNodes_.size() == 1 && outputs_.size() == 1;
+    if (node->inbound.size() > 1 || node->consumers > 1) chain = false;
   const int width = chain ? 65 : 98;
   const std::vector<int> stops = chain ? std::vector<int>{29, 55, 65} : std::vector<int>{32, 53, 65, 98};
   std::ostringstream s;
-  auto row = [&](const std::vector<std::string>& fields) {
-    std::string line;
-    for (size_t i = 0; i < fields.size(); ++i) {
-      line += (i ? "" : " ") + fields[i];
-      if (static_cast<int>(line.size()) > stops[i] - 1) line = line.substr(0, stops[i] - 1);
-      line.resize(stops[i], ' ');
+  // Keras' print_row: each field is cut to its column (2 spaces between columns) and the rest
+  // wraps onto further lines, breaking early after "),", "},", "]," or "',".
+  auto row = [&](std::vector<std::string> fields) {
+    auto pending = [&] {
+      for (const auto& f : fields)
+        if (!f.empty()) return true;
+      return false;
+    };
+    while (pending()) {
+      std::string line;
+      for (size_t col = 0; col < fields.size(); ++col) {
+        const int begin = col ? stops[col - 1] : 0, end = stops[col];
+        const int space = col + 1 < fields.size() ? 2 : 0;
+        size_t cutoff = static_cast<size_t>(std::max(0, end - begin - space));
+        std::string fit = fields[col].substr(0, cutoff);
+        size_t early = std::string::npos;
+        for (const char* mark : {"),", "},", "],", "',"}) {
+          const size_t at = fit.find(mark);
+          if (at != std::string::npos) early = std::min(early, at + 2);
+        }
+        if (early != std::string::npos) {
+          cutoff = early;
+          fit = fit.substr(0, cutoff);
+        }
+        if (col == 0) line += ' ';
+        line += fit + std::string(space, ' ');
+        fields[col] = cutoff < fields[col].size() ? fields[col].substr(cutoff) : "";
+        if (static_cast<int>(line.size()) < end) line.resize(end, ' ');
+      }
+      s << line << "\n";
     }
-    s << line << "\n";
   };
-  auto shapes = [](const std::vector<Shape>& list) {
-    if (list.size() == 1) return list[0].str(true);
+  auto shapes = [](const Node& node) {
+    // Keras prints an InputLayer's shape, and any multi-output layer's shapes, as a list.
+    if (node.outputShapes.size() == 1 && node.layer) return node.outputShapes[0].str(true);
     std::string out = "[";
-    for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + list[i].str(true);
+    for (size_t i = 0; i < node.outputShapes.size(); ++i) out += (i ? ", " : "") + node.outputShapes[i].str(true);
     return out + "]";
   };
   s << "Model: \"" << name_ << "\"\n" << std::string(width, '_') << "\n";
   if (chain) row({"Layer (type)", "Output Shape", "Param #"});
   else row({"Layer (type)", "Output Shape", "Param #", "Connected to"});
   s << std::string(width, '=') << "\n";
-  bool first = true;
   for (const auto& node : nodes_) {
     if (node->hidden) continue;
-    if (!first) s << std::string(width, ' ') << "\n";
-    first = false;
     const std::string label = node->name + " (" + node->className + ")";
     const std::string params = std::to_string(node->layer ? node->layer->countParams() : 0);
     if (chain) {
-      row({label, shapes(node->outputShapes), params});
+      row({label, shapes(*node), params});
     } else {
-      std::vector<std::string> sources;
-      for (auto [src, k] : node->inbound) sources.push_back(nodes_[src]->name + "[0][" + std::to_string(k) + "]");
-      row({label, shapes(node->outputShapes), params, sources.empty() ? "[]" : sources[0]});
-      for (size_t i = 1; i < sources.size(); ++i) row({"", "", "", sources[i]});
+      // Python's repr of the list of "name[node][tensor]" strings.
+      std::string sources = "[";
+      for (size_t i = 0; i < node->inbound.size(); ++i) {
+        auto [src, k] = node->inbound[i];
+        sources += (i ? ", '" : "'") + nodes_[src]->name + "[0][" + std::to_string(k) + "]'";
+      }
+      row({label, shapes(*node), params, sources + "]"});
     }
+    s << std::string(width, ' ') << "\n";
   }
   int64_t trainable = 0;
   for (const Param& p : params_.params())
