@@ -463,8 +463,20 @@ void Model::compile(const Json& options) {
       losses.push_back(parseLoss(l.get<std::string>(), "compile"));
       lossConfig.push_back(lossName(losses.back()));
     }
+  } else if (lossSpec.is_object()) {
+    // {outputLayerName: lossName}, as Keras accepts.
+    lossConfig = Json::array();
+    for (const auto& slot : outputs_) {
+      const std::string& name = nodes_[slot.node]->name;
+      ATTN_CHECK(lossSpec.contains(name) && lossSpec[name].is_string(), "compile: 'loss' has no loss name for output '",
+                 name, "'");
+      losses.push_back(parseLoss(lossSpec[name].get<std::string>(), "compile"));
+      lossConfig.push_back(lossName(losses.back()));
+    }
+    ATTN_CHECK(lossSpec.size() == outputs_.size(), "compile: 'loss' names ", lossSpec.size(), " outputs, the model has ",
+               outputs_.size());
   } else {
-    fail("compile: 'loss' must be a loss name or one name per output, got ", lossSpec.dump());
+    fail("compile: 'loss' must be a loss name, one name per output, or {outputName: lossName}, got ", lossSpec.dump());
   }
   std::vector<std::pair<MetricKind, std::string>> metrics;
   Json metricConfig = Json::array();

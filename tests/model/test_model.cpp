@@ -102,6 +102,13 @@ TEST(Model, TwoOutputsReportKerasKeys) {
   EXPECT_EQ(history.keys, (std::vector<std::string>{"loss", "reg_loss", "cls_loss", "reg_accuracy", "cls_accuracy",
                                                     "val_loss", "val_reg_loss", "val_cls_loss", "val_reg_accuracy",
                                                     "val_cls_accuracy"}));
+  // Losses keyed by output name compile to the same configuration.
+  auto keyed = functionalModel({x}, {reg, cls});
+  keyed->compile({{"optimizer", "adam"}, {"loss", {{"cls", "sparseCategoricalCrossentropy"}, {"reg", "mse"}}},
+                  {"metrics", {"accuracy"}}});
+  EXPECT_EQ(keyed->compileConfig(), model->compileConfig());
+  EXPECT_EQ(errorOf([&] { keyed->compile({{"loss", {{"reg", "mse"}}}}); }),
+            "compile: 'loss' has no loss name for output 'cls'");
   // The total is the sum of the outputs' losses (no regularizers here).
   EXPECT_NEAR(history.at("val_loss")[1], history.at("val_reg_loss")[1] + history.at("val_cls_loss")[1], 1e-5);
   auto predictions = model->predict({xs});
