@@ -9,6 +9,12 @@
 #include "core/random.h"
 #include "model/model.h"
 
+// GCC sees the replaced operator new inlined into callers and free() in the replaced delete,
+// and warns of a mismatch that the replacement makes correct.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace {
 std::atomic<int64_t> g_news{0};
 }
