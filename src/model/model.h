@@ -147,7 +147,8 @@ class Model {
   const std::string& name() const { return name_; }
   Json toConfig() const;
 
-  // {optimizer: 'adam' | {type, ...}, loss: name | [name per output], metrics: ['accuracy', 'mse', 'mae']}
+  // {optimizer: 'adam' | {type, ...} (default rmsprop), loss: name | [name per output] |
+  //  {outputName: name}, metrics: ['accuracy', 'mse', 'mae']}. Resets the optimizer state.
   void compile(const Json& options);
   bool compiled() const { return optimizer_ != nullptr; }
   Json compileConfig() const;  // null before compile
