@@ -63,7 +63,8 @@ function digest(data) {
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 worker.addEventListener('error', (e) => {
   showError('worker', e.message || 'the training worker failed to load (is dist/ built? run: npm run demo)');
-  finishRun('error');
+  if (state.running) finishRun('error');
+  else if (!state.ready) setStatus({ state: 'error' }, 'The package could not be loaded.');
 });
 worker.addEventListener('messageerror', () => showError('worker', 'a message from the worker could not be read'));
 worker.addEventListener('message', ({ data: m }) => handlers[m.type]?.(m));
