@@ -124,6 +124,7 @@ const handlers = {
     }
     showError(m.during, m.message);
     if (m.during === 'train') finishRun('error');
+    if (m.during === 'init') setStatus({ state: 'error' }, 'The package could not be loaded.');
   },
 };
 
