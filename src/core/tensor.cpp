@@ -36,6 +36,11 @@ Tensor::Tensor(const Shape& shape, std::initializer_list<float> values) {
 }
 
 Tensor::Tensor(const Tensor& other) {
+  // A default (empty) tensor has rank 0 but no element: resizing to its shape would make one.
+  if (other.empty()) {
+    shape_ = other.shape_;
+    return;
+  }
   resize(other.shape_);
   if (size_) std::memcpy(data_, other.data_, size_ * sizeof(float));
 }
@@ -49,6 +54,11 @@ Tensor::Tensor(Tensor&& other) noexcept
 
 Tensor& Tensor::operator=(const Tensor& other) {
   if (this == &other) return *this;
+  if (other.empty()) {
+    shape_ = other.shape_;
+    size_ = 0;
+    return *this;
+  }
   resize(other.shape_);
   if (size_) std::memcpy(data_, other.data_, size_ * sizeof(float));
   return *this;

@@ -75,7 +75,8 @@ float activation(Activation a, float x) {
     case Activation::Tanh: return std::tanh(x);
     case Activation::Elu: return x > 0.f ? x : static_cast<float>(std::expm1(static_cast<double>(x)));
     // Exact gelu, as Keras' default (approximate=False): 0.5 x (1 + erf(x / sqrt 2)).
-    case Activation::Gelu: return static_cast<float>(0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))));
+    // erfc(-z) == 1 + erf(z) without the cancellation that leaves only noise for x << 0.
+    case Activation::Gelu: return static_cast<float>(0.5 * x * std::erfc(-x / std::sqrt(2.0)));
     case Activation::Softplus: return static_cast<float>(std::log1p(std::exp(-std::fabs(double(x)))) + std::fmax(double(x), 0.0));
     case Activation::Softmax: break;
   }
@@ -86,17 +87,18 @@ float activationDerivative(Activation a, float x) {
   switch (a) {
     case Activation::Linear: return 1.f;
     case Activation::Relu: return x > 0.f ? 1.f : 0.f;
-    case Activation::Sigmoid: {
-      double s = 1.0 / (1.0 + std::exp(-static_cast<double>(x)));
-      return static_cast<float>(s * (1.0 - s));
-    }
+    // s(x) (1 - s(x)) with 1 - s(x) = s(-x): no cancellation in the saturated tails.
+    case Activation::Sigmoid:
+      return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))) /
+                                (1.0 + std::exp(static_cast<double>(x))));
+    // 1 - tanh^2 = 1 / cosh^2, which stays exact where tanh rounds to +-1.
     case Activation::Tanh: {
-      double t = std::tanh(static_cast<double>(x));
-      return static_cast<float>(1.0 - t * t);
+      double c = std::cosh(static_cast<double>(x));
+      return static_cast<float>(1.0 / (c * c));
     }
     case Activation::Elu: return x > 0.f ? 1.f : static_cast<float>(std::exp(static_cast<double>(x)));
     case Activation::Gelu: {
-      double cdf = 0.5 * (1.0 + std::erf(x / std::sqrt(2.0)));
+      double cdf = 0.5 * std::erfc(-x / std::sqrt(2.0));
       double pdf = std::exp(-0.5 * double(x) * x) / std::sqrt(2.0 * 3.141592653589793);
       return static_cast<float>(cdf + x * pdf);
     }

@@ -14,6 +14,100 @@ using kernels::Trans;
 
 // Every transpose combination over awkward sizes, with leading dimensions wider than the
 // matrices, alpha/beta not 1/0, and C pre-filled so beta is exercised.
+// One case against the reference, C pre-filled (or NaN when beta == 0, which must not be read).
+void checkGemm(Trans ta, Trans tb, int M, int N, int K, float alpha, float beta, int pad, Rng& rng) {
+  const int aRows = ta == Trans::No ? M : K, aCols = ta == Trans::No ? K : M;
+  const int bRows = tb == Trans::No ? K : N, bCols = tb == Trans::No ? N : K;
+  const int lda = aCols + pad, ldb = bCols + pad, ldc = N + pad;
+  std::vector<float> A(size_t(aRows) * lda), B(size_t(bRows) * ldb), C(size_t(M) * ldc);
+  for (auto& v : A) v = rng.normal();
+  for (auto& v : B) v = rng.normal();
+  for (auto& v : C) v = beta == 0.f ? std::nanf("") : rng.normal();
+  std::vector<float> got = C, want = C;
+  kernels::gemm(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, got.data(), ldc);
+  reference::gemm(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, want.data(), ldc);
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j)
+      ASSERT_NEAR(got[size_t(i) * ldc + j], want[size_t(i) * ldc + j], 2e-5f * std::sqrt(float(K)) * 4 + 1e-6f)
+          << "M=" << M << " N=" << N << " K=" << K << " ta=" << int(ta) << " tb=" << int(tb) << " alpha=" << alpha
+          << " beta=" << beta << " at " << i << "," << j;
+    for (int j = N; j < ldc; ++j)
+      ASSERT_TRUE(std::isnan(C[size_t(i) * ldc + j]) ? std::isnan(got[size_t(i) * ldc + j])
+                                                      : got[size_t(i) * ldc + j] == C[size_t(i) * ldc + j])
+          << "padding written at " << i << "," << j;
+  }
+}
+
+// Sizes past every cache block (K beyond one depth block, M beyond one row block, N beyond one
+// column block) so the blocked loops, the per-block beta and the edge tiles all run.
+TEST(Gemm, MatchesReferenceAcrossCacheBlocks) {
+  Rng rng(5);
+  struct Case {
+    int M, N, K;
+  };
+  for (Case c : {Case{200, 150, 450}, Case{301, 67, 300}, Case{9, 4200, 20}, Case{150, 1100, 33}})
+    for (Trans ta : {Trans::No, Trans::Yes})
+      for (Trans tb : {Trans::No, Trans::Yes})
+        for (float beta : {0.f, 1.f, -0.5f}) checkGemm(ta, tb, c.M, c.N, c.K, 1.25f, beta, 3, rng);
+}
+
+// Widths that are whole vectors but narrower than the register tile (4, 8, 16, 24, 32, 48, 80
+// cover every vector width's narrow kernels), with row counts that are whole tiles and not.
+TEST(Gemm, NarrowColumnSlivers) {
+  Rng rng(8);
+  for (int M : {12, 24, 37})
+    for (int N : {4, 8, 16, 24, 32, 48, 80})
+      for (int K : {5, 300})
+        for (float beta : {0.f, 1.f, 0.25f}) {
+          checkGemm(Trans::No, Trans::No, M, N, K, 0.5f, beta, 0, rng);
+          checkGemm(Trans::Yes, Trans::Yes, M, N, K, -2.f, beta, 1, rng);
+        }
+}
+
+// beta == 0 overwrites a C full of NaN; leading dimensions exactly equal to the widths.
+TEST(Gemm, BetaZeroNeverReadsC) {
+  Rng rng(6);
+  for (Trans ta : {Trans::No, Trans::Yes})
+    for (Trans tb : {Trans::No, Trans::Yes})
+      for (int n : {1, 2, 5, 16, 33, 100}) checkGemm(ta, tb, n, n + 1, n + 2, 1.f, 0.f, 0, rng);
+}
+
+// K == 0 or alpha == 0: C = beta * C, and zeros (not NaN) when beta == 0.
+TEST(Gemm, EmptyProductScalesC) {
+  for (int K : {0, 4}) {
+    for (float beta : {0.f, 1.f, 2.f}) {
+      const int M = 3, N = 19, ldc = 21;
+      std::vector<float> A(64, 1.f), B(64, 1.f), C(size_t(M) * ldc);
+      for (size_t i = 0; i < C.size(); ++i) C[i] = beta == 0.f ? std::nanf("") : float(i);
+      const float alpha = K == 0 ? 1.f : 0.f;
+      kernels::gemm(Trans::No, Trans::No, M, N, K, alpha, A.data(), 4, B.data(), N, beta, C.data(), ldc);
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j)
+          ASSERT_EQ(C[size_t(i) * ldc + j], beta == 0.f ? 0.f : beta * float(i * ldc + j)) << K << " " << beta;
+    }
+  }
+  // M == 0 or N == 0 touch nothing.
+  float sentinel = 42.f;
+  kernels::gemm(Trans::No, Trans::No, 0, 5, 5, 1.f, nullptr, 5, nullptr, 5, 0.f, &sentinel, 5);
+  kernels::gemm(Trans::No, Trans::No, 5, 0, 5, 1.f, nullptr, 5, nullptr, 5, 0.f, &sentinel, 5);
+  EXPECT_EQ(sentinel, 42.f);
+}
+
+// The same call twice gives bitwise the same result (no state leaks between calls through the
+// reused packing buffers), and a smaller call after a bigger one is unaffected by stale data.
+TEST(Gemm, RepeatableAcrossCallsOfDifferentSizes) {
+  Rng rng(7);
+  const int n = 70;
+  std::vector<float> A(n * n), B(n * n), first(n * n), second(n * n);
+  for (auto& v : A) v = rng.normal();
+  for (auto& v : B) v = rng.normal();
+  kernels::gemm(Trans::No, Trans::Yes, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, first.data(), n);
+  std::vector<float> bigA(300 * 300, 1.f), bigB(300 * 300, 1.f), bigC(300 * 300);
+  kernels::gemm(Trans::No, Trans::No, 300, 300, 300, 1.f, bigA.data(), 300, bigB.data(), 300, 0.f, bigC.data(), 300);
+  kernels::gemm(Trans::No, Trans::Yes, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, second.data(), n);
+  EXPECT_EQ(first, second);
+}
+
 TEST(Gemm, MatchesReferenceOverAwkwardShapes) {
   const int sizes[] = {1, 3, 7, 8, 17, 64, 129};
   Rng rng(3);

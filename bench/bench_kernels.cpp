@@ -1,0 +1,115 @@
+// Kernel throughput (native). GEMM reports GFLOP/s as a counter, for the three transpose
+// variants the layers use (forward A·B, weight gradient Aᵀ·B, input gradient A·Bᵀ).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "core/random.h"
+#include "kernels/kernels.h"
+
+namespace {
+
+using attn::kernels::Trans;
+
+std::vector<float> randomMatrix(int64_t size, uint64_t seed) {
+  attn::Rng rng(seed);
+  std::vector<float> m(size);
+  for (auto& v : m) v = rng.normal();
+  return m;
+}
+
+// GFLOPs: the mean over the run. GFLOPs_best: from the fastest single call. The machine is
+// shared by several processes on two cores; the fastest call is the one nobody preempted, and
+// is the figure to compare with the core's peak.
+void gemmSquare(benchmark::State& state, Trans ta, Trans tb) {
+  const int n = static_cast<int>(state.range(0));
+  const auto a = randomMatrix(int64_t(n) * n, 1), b = randomMatrix(int64_t(n) * n, 2);
+  std::vector<float> c(int64_t(n) * n);
+  double fastest = 1e30;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    attn::kernels::gemm(ta, tb, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+    benchmark::ClobberMemory();
+    fastest = std::min(fastest, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  const double flops = 2.0 * n * n * n;
+  state.counters["GFLOPs"] =
+      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOPs_best"] = flops / fastest * 1e-9;
+}
+
+void BM_GemmNN(benchmark::State& s) { gemmSquare(s, Trans::No, Trans::No); }
+void BM_GemmTN(benchmark::State& s) { gemmSquare(s, Trans::Yes, Trans::No); }
+void BM_GemmNT(benchmark::State& s) { gemmSquare(s, Trans::No, Trans::Yes); }
+void BM_GemmTT(benchmark::State& s) { gemmSquare(s, Trans::Yes, Trans::Yes); }
+BENCHMARK(BM_GemmNN)->Arg(64)->Arg(128)->Arg(256)->Arg(512);
+BENCHMARK(BM_GemmTN)->Arg(64)->Arg(128)->Arg(256)->Arg(512);
+BENCHMARK(BM_GemmNT)->Arg(64)->Arg(128)->Arg(256)->Arg(512);
+BENCHMARK(BM_GemmTT)->Arg(256);
+
+// A typical attention-sized product: (batch*T x d) * (d x units).
+void BM_GemmDense(benchmark::State& state) {
+  const int m = 32 * 64, k = 64, n = static_cast<int>(state.range(0));
+  const auto a = randomMatrix(int64_t(m) * k, 1), b = randomMatrix(int64_t(k) * n, 2);
+  std::vector<float> c(int64_t(m) * n);
+  for (auto _ : state) {
+    attn::kernels::gemm(Trans::No, Trans::No, m, n, k, 1.f, a.data(), k, b.data(), n, 0.f, c.data(), n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPs"] =
+      benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_GemmDense)->Arg(1)->Arg(4)->Arg(16)->Arg(64);
+
+// Per-head attention products: scores Q·Kᵀ (T x d)·(d x T) and context P·V (T x T)·(T x d).
+void BM_GemmSmall(benchmark::State& state) {
+  const int m = static_cast<int>(state.range(0)), n = static_cast<int>(state.range(1)),
+            k = static_cast<int>(state.range(2));
+  const Trans tb = state.range(3) ? Trans::Yes : Trans::No;
+  const auto a = randomMatrix(int64_t(m) * k, 1), b = randomMatrix(int64_t(k) * n, 2);
+  std::vector<float> c(int64_t(m) * n);
+  const int ldb = tb == Trans::No ? n : k;
+  for (auto _ : state) {
+    attn::kernels::gemm(Trans::No, tb, m, n, k, 1.f, a.data(), k, b.data(), ldb, 0.f, c.data(), n);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPs"] =
+      benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+BENCHMARK(BM_GemmSmall)
+    ->ArgNames({"M", "N", "K", "transB"})
+    ->Args({16, 16, 8, 1})
+    ->Args({32, 32, 16, 1})
+    ->Args({32, 16, 32, 0})
+    ->Args({64, 64, 32, 1})
+    ->Args({64, 32, 64, 0});
+
+void BM_Activation(benchmark::State& state) {
+  const auto act = static_cast<attn::Activation>(state.range(0));
+  const int64_t n = 1 << 16;
+  auto x = randomMatrix(n, 3);
+  std::vector<float> y(n);
+  for (auto _ : state) {
+    attn::kernels::activationForward(act, x.data(), y.data(), n, 64);
+    benchmark::ClobberMemory();
+  }
+  state.SetLabel(attn::activationName(act));
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_Activation)->DenseRange(0, 7);
+
+void BM_Softmax(benchmark::State& state) {
+  const int rows = 1024, cols = static_cast<int>(state.range(0));
+  auto x = randomMatrix(int64_t(rows) * cols, 4);
+  std::vector<float> y(x.size());
+  for (auto _ : state) {
+    attn::kernels::softmax(x.data(), y.data(), rows, cols, 1);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * rows * cols);
+}
+BENCHMARK(BM_Softmax)->Arg(16)->Arg(128);
+
+}  // namespace

@@ -1,0 +1,317 @@
+// GEMM: C = alpha * op(A) * op(B) + beta * C, the Goto/BLIS way. Panels of op(A) and op(B) are
+// packed into contiguous, zero-padded slivers (packing absorbs the transposes and alpha), and a
+// register-blocked micro-kernel (tile shape in simd.h) runs over them with K blocked for L1.
+#include <cstring>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "kernels/simd.h"
+
+namespace attn::kernels {
+namespace {
+
+using simd::Batch;
+using simd::kWidth;
+constexpr int MR = simd::kGemmRows;
+constexpr int NV = simd::kGemmVectors;
+constexpr int NR = simd::kGemmCols;
+constexpr int KC = simd::kGemmDepth;
+constexpr int MC = simd::kGemmBlockRows;
+constexpr int NC = simd::kGemmBlockCols;
+static_assert(MC % MR == 0 && NC % NR == 0);
+
+// Grow-only packing buffers: one allocation per thread for the life of the program.
+struct PackBuffers {
+  std::vector<float, xsimd::aligned_allocator<float, 64>> a, b;
+};
+PackBuffers& packBuffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
+// The micro-kernel: an MR x (V * kWidth) tile of C from kc steps over a packed MR-row sliver of A
+// (a[k*MR + r]) and the first V vectors of a packed NR-column sliver of B (b[k*NR + c]); V < NV
+// serves C's narrow last column sliver without multiplying padding.
+// beta == 0 writes C without reading it; beta == 1 accumulates. Kept out of line so V8 tiers it
+// up to optimized code after its first few calls even inside one long gemm call.
+template <int V>
+ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int ldc,
+                               float beta) {
+  Batch acc[MR][V];
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = Batch(0.f);
+
+  // Unrolled so V8 (which does not unroll) spends fewer instructions on the loop per tile step.
+#pragma GCC unroll 4
+  for (int k = 0; k < kc; ++k) {
+    Batch bv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) bv[v] = Batch::load_aligned(b + v * kWidth);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r) {
+      const Batch ar(a[r]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+    }
+    a += MR;
+    b += NR;
+  }
+
+  if (beta == 0.f) {
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v].store_unaligned(c + r * ldc + v * kWidth);
+  } else if (beta == 1.f) {
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        float* p = c + r * ldc + v * kWidth;
+        (acc[r][v] + Batch::load_unaligned(p)).store_unaligned(p);
+      }
+  } else {
+    const Batch betaV(beta);
+#pragma GCC unroll 32
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        float* p = c + r * ldc + v * kWidth;
+        xsimd::fma(betaV, Batch::load_unaligned(p), acc[r][v]).store_unaligned(p);
+      }
+  }
+}
+
+// The widest kernel that covers `cols` columns: vectors = ceil(cols / kWidth) <= NV.
+template <int V = NV>
+void dispatchKernel(int vectors, int kc, const float* a, const float* b, float* c, int ldc, float beta) {
+  if constexpr (V > 1) {
+    if (vectors < V) return dispatchKernel<V - 1>(vectors, kc, a, b, c, ldc, beta);
+  }
+  microKernel<V>(kc, a, b, c, ldc, beta);
+}
+
+// A tile of rows <= MR by cols <= NR. Whole vectors of columns with all MR rows go straight to C;
+// anything ragged runs into a scratch tile that is then merged.
+void tileKernel(int kc, const float* a, const float* b, float* c, int ldc, float beta, int rows, int cols) {
+  const int vectors = (cols + kWidth - 1) / kWidth;
+  if (rows == MR && cols == vectors * kWidth) {
+    dispatchKernel(vectors, kc, a, b, c, ldc, beta);
+    return;
+  }
+  alignas(64) float tile[MR * NR];
+  dispatchKernel(vectors, kc, a, b, tile, NR, 0.f);
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < cols; ++j) {
+      float& out = c[r * ldc + j];
+      out = beta == 0.f ? tile[r * NR + j] : tile[r * NR + j] + beta * out;
+    }
+}
+
+// Rows of a row-major source become columns of a k-major sliver: dst[k*stride + r] = scale *
+// src[r*ld + k] for r < rows, k < kc. This is the transposing half of packing (A untransposed,
+// B transposed). 4x4 blocks go through registers; the ragged rest is scalar.
+void packTransposing(const float* src, int ld, int rows, int kc, float scale, float* dst, int stride) {
+  using Quad = xsimd::batch<float, xsimd::sse2>;
+  int r = 0;
+  const Quad s(scale);
+  for (; r + 4 <= rows; r += 4) {
+    const float* s0 = src + static_cast<int64_t>(r) * ld;
+    const float* s1 = s0 + ld;
+    const float* s2 = s1 + ld;
+    const float* s3 = s2 + ld;
+    int k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      const Quad q0 = Quad::load_unaligned(s0 + k) * s, q1 = Quad::load_unaligned(s1 + k) * s;
+      const Quad q2 = Quad::load_unaligned(s2 + k) * s, q3 = Quad::load_unaligned(s3 + k) * s;
+      const Quad t0 = xsimd::zip_lo(q0, q2), t1 = xsimd::zip_hi(q0, q2);
+      const Quad t2 = xsimd::zip_lo(q1, q3), t3 = xsimd::zip_hi(q1, q3);
+      float* d = dst + k * stride + r;
+      xsimd::zip_lo(t0, t2).store_unaligned(d);
+      xsimd::zip_hi(t0, t2).store_unaligned(d + stride);
+      xsimd::zip_lo(t1, t3).store_unaligned(d + 2 * stride);
+      xsimd::zip_hi(t1, t3).store_unaligned(d + 3 * stride);
+    }
+    for (; k < kc; ++k) {
+      float* d = dst + k * stride + r;
+      d[0] = scale * s0[k];
+      d[1] = scale * s1[k];
+      d[2] = scale * s2[k];
+      d[3] = scale * s3[k];
+    }
+  }
+  for (; r < rows; ++r)
+    for (int k = 0; k < kc; ++k) dst[k * stride + r] = scale * src[r * ld + k];
+}
+
+// Rows of the source are already k-major: dst[k*stride + c] = scale * src[k*ld + c], c < cols.
+void packStraight(const float* src, int ld, int cols, int kc, float scale, float* dst, int stride) {
+  const Batch s(scale);
+  for (int k = 0; k < kc; ++k) {
+    const float* from = src + static_cast<int64_t>(k) * ld;
+    float* to = dst + k * stride;
+    int c = 0;
+    for (; c + kWidth <= cols; c += kWidth) (Batch::load_unaligned(from + c) * s).store_unaligned(to + c);
+    for (; c < cols; ++c) to[c] = scale * from[c];
+  }
+}
+
+// Zero the padding columns [used, width) of a k-major sliver so edge tiles add nothing.
+void zeroPadding(float* dst, int kc, int used, int width) {
+  if (used == width) return;
+  for (int k = 0; k < kc; ++k) std::memset(dst + k * width + used, 0, sizeof(float) * (width - used));
+}
+
+// op(A)[row0 : row0+mc, col0 : col0+kc] * alpha -> MR-row slivers.
+void packA(Trans t, const float* A, int lda, int row0, int col0, int mc, int kc, float alpha, float* out) {
+  for (int s = 0; s < mc; s += MR) {
+    const int rows = std::min(MR, mc - s);
+    float* dst = out + s * kc;
+    if (t == Trans::No)
+      packTransposing(A + static_cast<int64_t>(row0 + s) * lda + col0, lda, rows, kc, alpha, dst, MR);
+    else
+      packStraight(A + static_cast<int64_t>(col0) * lda + row0 + s, lda, rows, kc, alpha, dst, MR);
+    zeroPadding(dst, kc, rows, MR);
+  }
+}
+
+// op(B)[row0 : row0+kc, col0 : col0+nc] -> NR-column slivers.
+void packB(Trans t, const float* B, int ldb, int row0, int col0, int kc, int nc, float* out) {
+  for (int s = 0; s < nc; s += NR) {
+    const int cols = std::min(NR, nc - s);
+    float* dst = out + s * kc;
+    if (t == Trans::No)
+      packStraight(B + static_cast<int64_t>(row0) * ldb + col0 + s, ldb, cols, kc, 1.f, dst, NR);
+    else
+      packTransposing(B + static_cast<int64_t>(col0 + s) * ldb + row0, ldb, cols, kc, 1.f, dst, NR);
+    zeroPadding(dst, kc, cols, NR);
+  }
+}
+
+void macroKernel(int mc, int nc, int kc, const float* a, const float* b, float* c, int ldc, float beta) {
+  for (int j = 0; j < nc; j += NR) {
+    const int cols = std::min(NR, nc - j);
+    const float* bSliver = b + j * kc;
+    for (int i = 0; i < mc; i += MR) {
+      const int rows = std::min(MR, mc - i);
+      float* tile = c + static_cast<int64_t>(i) * ldc + j;
+      if (rows == MR && cols == NR)
+        microKernel<NV>(kc, a + i * kc, bSliver, tile, ldc, beta);
+      else
+        tileKernel(kc, a + i * kc, bSliver, tile, ldc, beta, rows, cols);
+    }
+  }
+}
+
+// C = beta * C for the degenerate cases (K == 0 or alpha == 0), never reading C when beta == 0.
+void scaleOnly(int M, int N, float beta, float* C, int ldc) {
+  for (int i = 0; i < M; ++i) {
+    float* row = C + static_cast<int64_t>(i) * ldc;
+    if (beta == 0.f)
+      fill(row, 0.f, N);
+    else if (beta != 1.f)
+      scale(beta, row, N);
+  }
+}
+
+// Tiny products and one- or two-row C, where packing would cost more than it saves: each row of
+// C is scaled by beta and then built from axpys over rows of B or dots with rows of B.
+void smallGemm(Trans ta, Trans tb, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+               int ldb, float beta, float* C, int ldc) {
+  scaleOnly(M, N, beta, C, ldc);
+  auto opA = [&](int i, int k) {
+    return ta == Trans::No ? A[static_cast<int64_t>(i) * lda + k] : A[static_cast<int64_t>(k) * lda + i];
+  };
+  for (int i = 0; i < M; ++i) {
+    float* row = C + static_cast<int64_t>(i) * ldc;
+    if (tb == Trans::No) {
+      // C[i,:] += (alpha * op(A)[i,k]) * B[k,:]
+      for (int k = 0; k < K; ++k) axpy(alpha * opA(i, k), B + static_cast<int64_t>(k) * ldb, row, N);
+    } else if (ta == Trans::No) {
+      // C[i,j] += alpha * <A[i,:], B[j,:]>
+      for (int j = 0; j < N; ++j)
+        row[j] += alpha * dot(A + static_cast<int64_t>(i) * lda, B + static_cast<int64_t>(j) * ldb, K);
+    } else {
+      for (int j = 0; j < N; ++j) {
+        float acc = 0.f;
+        for (int k = 0; k < K; ++k) acc += opA(i, k) * B[static_cast<int64_t>(j) * ldb + k];
+        row[j] += alpha * acc;
+      }
+    }
+  }
+}
+
+// C with one column (a matrix times a vector, e.g. a Dense layer with one unit): op(B)'s column
+// is gathered once, then C = alpha * (rows of A . b) for A, or alpha * sum_k b[k] A[k,:] for
+// A^T, both along contiguous memory; packing would spend a whole tile on one column.
+void gemv(Trans ta, Trans tb, int M, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+          float beta, float* C, int ldc) {
+  PackBuffers& buffers = packBuffers();
+  if (buffers.a.size() < static_cast<size_t>(M)) buffers.a.resize(M);
+  if (buffers.b.size() < static_cast<size_t>(K)) buffers.b.resize(K);
+  float* x = buffers.b.data();
+  float* y = buffers.a.data();
+  for (int k = 0; k < K; ++k) x[k] = tb == Trans::No ? B[static_cast<int64_t>(k) * ldb] : B[k];
+  if (ta == Trans::No) {
+    for (int i = 0; i < M; ++i) y[i] = dot(A + static_cast<int64_t>(i) * lda, x, K);
+  } else {
+    fill(y, 0.f, M);
+    for (int k = 0; k < K; ++k) axpy(x[k], A + static_cast<int64_t>(k) * lda, y, M);
+  }
+  for (int i = 0; i < M; ++i) {
+    float& out = C[static_cast<int64_t>(i) * ldc];
+    out = beta == 0.f ? alpha * y[i] : alpha * y[i] + beta * out;
+  }
+}
+
+}  // namespace
+
+void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
+          int ldb, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.f) {
+    scaleOnly(M, N, beta, C, ldc);
+    return;
+  }
+  if (N == 1) {
+    gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // Packing pays for itself from about 8x8x8 up (measured: a 16x16x8 A·Bᵀ runs 8x faster packed
+  // than as dots). Below that, and for a C of one or two rows (a vector times a matrix), rows of C
+  // built from axpys or dots are cheaper than a mostly empty tile. Narrow C (few columns) stays
+  // packed: the one-vector kernel still beats scalar code.
+  const bool tiny = static_cast<int64_t>(M) * N * K <= 8 * 8 * 8 && transB == Trans::No;
+  const bool fewRowsVectorised = M < std::max(2, MR / 4) && (transB == Trans::No || transA == Trans::No);
+  if (tiny || fewRowsVectorised) {
+    smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+
+  PackBuffers& buffers = packBuffers();
+  const int kcMax = std::min(K, KC);
+  const size_t aSize = static_cast<size_t>(std::min(M, MC) + MR) * kcMax;
+  const size_t bSize = static_cast<size_t>(std::min(N, NC) + NR) * kcMax;
+  if (buffers.a.size() < aSize) buffers.a.resize(aSize);
+  if (buffers.b.size() < bSize) buffers.b.resize(bSize);
+
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      // Only the first K block applies the caller's beta; later blocks accumulate onto it.
+      const float blockBeta = pc == 0 ? beta : 1.f;
+      packB(transB, B, ldb, pc, jc, kc, nc, buffers.b.data());
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = std::min(MC, M - ic);
+        packA(transA, A, lda, ic, pc, mc, kc, alpha, buffers.a.data());
+        macroKernel(mc, nc, kc, buffers.a.data(), buffers.b.data(), C + static_cast<int64_t>(ic) * ldc + jc, ldc,
+                    blockBeta);
+      }
+    }
+  }
+}
+
+}  // namespace attn::kernels

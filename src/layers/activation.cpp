@@ -1,0 +1,76 @@
+// Activation: y = f(x) elementwise (softmax over the last axis), as keras.layers.Activation.
+//   x (B, ...) -> y (B, ...); no parameters; the input mask passes through.
+#include "core/check.h"
+#include "core/config.h"
+#include "kernels/kernels.h"
+#include "layers/layer_checks.h"
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+class ActivationLayer final : public Layer {
+ public:
+  ActivationLayer(const Json& config, const std::string& name) : Layer(name) {
+    ConfigReader options(config, name);
+    // Required, as in Keras and TF.js: an Activation layer without one is almost surely a mistake.
+    ATTN_CHECK(options.has("activation"), name, ": option 'activation' is required");
+    activation_ = parseActivation(options.string("activation", "linear"), name);
+    options.finish();
+  }
+
+  const char* className() const override { return "Activation"; }
+  Json options() const override { return Json{{"activation", activationName(activation_)}}; }
+
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
+    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+    ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
+    sampleShape_ = in[0];
+    setOutputCount(1);
+    return {in[0]};
+  }
+
+  void forward(const ForwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    layer_checks::expectSampleShape(name_, x, sampleShape_);
+    // The input stays alive until backward (it is the previous layer's output), so it doubles as
+    // the logits the loss may fuse with.
+    lastInput_ = &x;
+    Tensor& y = outputs_[0];
+    y.resize(x.shape());
+    // y = f(x)
+    kernels::activationForward(activation_, x.data(), y.data(), x.size(), sampleShape_.back());
+  }
+
+  void backward(const BackwardPass& pass) override {
+    Tensor* dx = pass.inputGrads[0];
+    if (!dx) return;
+    const Tensor& x = *pass.inputs[0];
+    const Tensor& dy = *pass.outputGrads[0];
+    if (activation_ == Activation::Linear || logitGradients_) {
+      // dx += dy (the loss already differentiated through f when it fused it)
+      kernels::addInPlace(dy.data(), dx->data(), dy.size());
+      return;
+    }
+    scratch_.resize(dy.shape());
+    // dx += dy * f'(x)
+    kernels::activationBackward(activation_, x.data(), outputs_[0].data(), dy.data(), scratch_.data(), dy.size(),
+                                sampleShape_.back());
+    kernels::addInPlace(scratch_.data(), dx->data(), dy.size());
+  }
+
+  Activation outputActivation() const override { return activation_; }
+  const Tensor* outputLogits() const override { return activation_ == Activation::Linear ? &outputs_[0] : lastInput_; }
+
+ private:
+  Activation activation_ = Activation::Linear;
+  Shape sampleShape_;
+  const Tensor* lastInput_ = nullptr;
+  Tensor scratch_;
+};
+
+}  // namespace
+
+ATTN_REGISTER_LAYER(ActivationLayer, "activation", "Activation")
+
+}  // namespace attn

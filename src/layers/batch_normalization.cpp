@@ -1,0 +1,186 @@
+// BatchNormalization over one feature axis, as keras.layers.BatchNormalization.
+//   x viewed as (R, C, I) around the feature axis (R = batch * leading dims, I = trailing dims)
+//   -> y same shape;  gamma, beta (C) trainable; moving_mean, moving_variance (C) not trainable.
+// Training: mean/var over R*I values per feature (biased variance, as tf.nn.moments), then
+//   moving = momentum * moving + (1 - momentum) * batch statistic.
+// Inference: the moving statistics. Masks pass through and do not weight the statistics
+// (Keras before 2.12 and TF.js behave so).
+#include <cmath>
+#include <vector>
+
+#include "core/check.h"
+#include "core/config.h"
+#include "layers/layer_checks.h"
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+class BatchNormalization final : public Layer {
+ public:
+  BatchNormalization(const Json& config, const std::string& name) : Layer(name) {
+    ConfigReader options(config, name);
+    axis_ = options.integer("axis", -1);
+    momentum_ = options.numberInRange("momentum", 0.99f, 0.f, 1.f);
+    epsilon_ = options.number("epsilon", 1e-3f);
+    ATTN_CHECK(epsilon_ > 0.f, name, ": option 'epsilon' must be positive, got ", epsilon_);
+    center_ = options.boolean("center", true);
+    scale_ = options.boolean("scale", true);
+    betaInit_ = parseInitializer(options.raw("betaInitializer"), Initializer::zeros(), name);
+    gammaInit_ = parseInitializer(options.raw("gammaInitializer"), Initializer::ones(), name);
+    meanInit_ = parseInitializer(options.raw("movingMeanInitializer"), Initializer::zeros(), name);
+    varianceInit_ = parseInitializer(options.raw("movingVarianceInitializer"), Initializer::ones(), name);
+    betaReg_ = parseRegularizer(options.raw("betaRegularizer"), name);
+    gammaReg_ = parseRegularizer(options.raw("gammaRegularizer"), name);
+    options.finish();
+  }
+
+  const char* className() const override { return "BatchNormalization"; }
+  Json options() const override {
+    return Json{{"axis", axis_},
+                {"momentum", momentum_},
+                {"epsilon", epsilon_},
+                {"center", center_},
+                {"scale", scale_},
+                {"betaInitializer", initializerToJson(betaInit_)},
+                {"gammaInitializer", initializerToJson(gammaInit_)},
+                {"movingMeanInitializer", initializerToJson(meanInit_)},
+                {"movingVarianceInitializer", initializerToJson(varianceInit_)},
+                {"betaRegularizer", regularizerToJson(betaReg_)},
+                {"gammaRegularizer", regularizerToJson(gammaReg_)}};
+  }
+
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
+    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+    ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 2 (batch included), got shape ",
+               in[0].str(true));
+    sampleShape_ = in[0];
+    const int axis = layer_checks::sampleAxis(name_, "axis", axis_, in[0].rank);
+    layer_checks::splitAround(in[0], axis, leading_, channels_, trailing_);
+    // Keras order: gamma, beta, moving_mean, moving_variance.
+    if (scale_) gamma_ = addParam(store, "gamma", {channels_}, gammaInit_, gammaReg_);
+    if (center_) beta_ = addParam(store, "beta", {channels_}, betaInit_, betaReg_);
+    movingMean_ = addParam(store, "moving_mean", {channels_}, meanInit_, {}, false);
+    movingVariance_ = addParam(store, "moving_variance", {channels_}, varianceInit_, {}, false);
+    setOutputCount(1);
+    return {in[0]};
+  }
+
+  void forward(const ForwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    layer_checks::expectSampleShape(name_, x, sampleShape_);
+    const int64_t rows = int64_t(x.dim(0)) * leading_;
+    const int C = channels_, I = trailing_;
+    const double count = double(rows) * I;
+    mean_.resize(Shape{C});
+    invStd_.resize(Shape{C});
+    trainedLast_ = pass.training;
+    if (pass.training) {
+      // mean_c = sum x / n;  var_c = sum (x - mean_c)^2 / n
+      std::vector<double>& sums = sums_;
+      sums.assign(C, 0.0);
+      forEach(rows, [&](int c, int64_t at, int n) {
+        for (int i = 0; i < n; ++i) sums[c] += x[at + i];
+      });
+      for (int c = 0; c < C; ++c) mean_[c] = static_cast<float>(sums[c] / count);
+      sums.assign(C, 0.0);
+      forEach(rows, [&](int c, int64_t at, int n) {
+        for (int i = 0; i < n; ++i) {
+          const double d = double(x[at + i]) - mean_[c];
+          sums[c] += d * d;
+        }
+      });
+      for (int c = 0; c < C; ++c) {
+        const float variance = static_cast<float>(sums[c] / count);
+        invStd_[c] = 1.f / std::sqrt(variance + epsilon_);
+        // moving = momentum * moving + (1 - momentum) * batch
+        movingMean_->value[c] = momentum_ * movingMean_->value[c] + (1.f - momentum_) * mean_[c];
+        movingVariance_->value[c] = momentum_ * movingVariance_->value[c] + (1.f - momentum_) * variance;
+      }
+    } else {
+      for (int c = 0; c < C; ++c) {
+        mean_[c] = movingMean_->value[c];
+        invStd_[c] = 1.f / std::sqrt(movingVariance_->value[c] + epsilon_);
+      }
+    }
+    Tensor& y = outputs_[0];
+    y.resize(x.shape());
+    normalized_.resize(x.shape());
+    // xhat = (x - mean) * invStd;  y = gamma * xhat + beta
+    forEach(rows, [&](int c, int64_t at, int n) {
+      const float g = gamma_ ? gamma_->value[c] : 1.f, b = beta_ ? beta_->value[c] : 0.f;
+      for (int i = 0; i < n; ++i) {
+        const float xhat = (x[at + i] - mean_[c]) * invStd_[c];
+        normalized_[at + i] = xhat;
+        y[at + i] = g * xhat + b;
+      }
+    });
+  }
+
+  void backward(const BackwardPass& pass) override {
+    const Tensor& dy = *pass.outputGrads[0];
+    Tensor* dx = pass.inputGrads[0];
+    const int64_t rows = int64_t(dy.dim(0)) * leading_;
+    const int C = channels_;
+    // sum dy and sum dy * xhat per feature: the parameter gradients and the training-mode dx need both.
+    sumDy_.assign(C, 0.0);
+    sumDyXhat_.assign(C, 0.0);
+    forEach(rows, [&](int c, int64_t at, int n) {
+      for (int i = 0; i < n; ++i) {
+        sumDy_[c] += dy[at + i];
+        sumDyXhat_[c] += double(dy[at + i]) * normalized_[at + i];
+      }
+    });
+    for (int c = 0; c < C; ++c) {
+      // dgamma += sum dy * xhat;  dbeta += sum dy
+      if (gamma_) gamma_->grad[c] += static_cast<float>(sumDyXhat_[c]);
+      if (beta_) beta_->grad[c] += static_cast<float>(sumDy_[c]);
+    }
+    if (!dx) return;
+    const double count = double(rows) * trailing_;
+    if (trainedLast_) {
+      // dx += gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat))
+      forEach(rows, [&](int c, int64_t at, int n) {
+        const float g = (gamma_ ? gamma_->value[c] : 1.f) * invStd_[c];
+        const float meanDy = static_cast<float>(sumDy_[c] / count);
+        const float meanDyXhat = static_cast<float>(sumDyXhat_[c] / count);
+        for (int i = 0; i < n; ++i) (*dx)[at + i] += g * (dy[at + i] - meanDy - normalized_[at + i] * meanDyXhat);
+      });
+    } else {
+      // dx += gamma * invStd * dy  (the moving statistics are constants)
+      forEach(rows, [&](int c, int64_t at, int n) {
+        const float g = (gamma_ ? gamma_->value[c] : 1.f) * invStd_[c];
+        for (int i = 0; i < n; ++i) (*dx)[at + i] += g * dy[at + i];
+      });
+    }
+  }
+
+ private:
+  // Visits each contiguous run of one feature: (feature c, flat offset, run length I).
+  template <class Visit>
+  void forEach(int64_t rows, Visit visit) const {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int c = 0; c < channels_; ++c) visit(c, (r * channels_ + c) * trailing_, trailing_);
+  }
+
+  int axis_ = -1;
+  float momentum_ = 0.99f, epsilon_ = 1e-3f;
+  bool center_ = true, scale_ = true;
+  Initializer betaInit_, gammaInit_, meanInit_, varianceInit_;
+  Regularizer betaReg_, gammaReg_;
+  Shape sampleShape_;
+  int leading_ = 1, channels_ = 1, trailing_ = 1;
+  Param* gamma_ = nullptr;
+  Param* beta_ = nullptr;
+  Param* movingMean_ = nullptr;
+  Param* movingVariance_ = nullptr;
+  bool trainedLast_ = false;
+  Tensor mean_, invStd_, normalized_;
+  std::vector<double> sums_, sumDy_, sumDyXhat_;
+};
+
+}  // namespace
+
+ATTN_REGISTER_LAYER(BatchNormalization, "batchNormalization", "BatchNormalization")
+
+}  // namespace attn

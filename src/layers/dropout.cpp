@@ -1,0 +1,75 @@
+// Dropout (inverted): in training y = x * m with m = 1/(1-rate) kept, 0 dropped (each element
+// dropped with probability `rate`, drawn from pass.rng); at inference y = x.
+//   x (B, ...) -> y (B, ...); no parameters; the input mask passes through.
+#include "core/check.h"
+#include "core/config.h"
+#include "kernels/kernels.h"
+#include "layers/layer_checks.h"
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+class Dropout final : public Layer {
+ public:
+  Dropout(const Json& config, const std::string& name) : Layer(name) {
+    ConfigReader options(config, name);
+    ATTN_CHECK(options.has("rate"), name, ": option 'rate' is required");
+    rate_ = options.number("rate", 0.f);
+    ATTN_CHECK(rate_ >= 0.f && rate_ < 1.f, name, ": option 'rate' must be in [0, 1), got ", rate_);
+    options.finish();
+  }
+
+  const char* className() const override { return "Dropout"; }
+  Json options() const override { return Json{{"rate", rate_}}; }
+
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
+    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+    sampleShape_ = in[0];
+    setOutputCount(1);
+    return {in[0]};
+  }
+
+  void forward(const ForwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    layer_checks::expectSampleShape(name_, x, sampleShape_);
+    Tensor& y = outputs_[0];
+    y.resize(x.shape());
+    dropped_ = pass.training && rate_ > 0.f;
+    if (!dropped_) {
+      // y = x
+      kernels::copy(x.data(), y.data(), x.size());
+      return;
+    }
+    ATTN_CHECK(pass.rng, name_, ": training needs a random generator");
+    keep_.resize(x.shape());
+    const float kept = 1.f / (1.f - rate_);
+    // m_i = 1/(1-rate) with probability 1-rate, else 0 (kept for backward)
+    for (int64_t i = 0; i < keep_.size(); ++i) keep_[i] = pass.rng->uniform() >= rate_ ? kept : 0.f;
+    // y = x * m
+    kernels::mul(x.data(), keep_.data(), y.data(), x.size());
+  }
+
+  void backward(const BackwardPass& pass) override {
+    Tensor* dx = pass.inputGrads[0];
+    if (!dx) return;
+    const Tensor& dy = *pass.outputGrads[0];
+    // dx += dy * m  (m = 1 at inference)
+    if (dropped_)
+      kernels::mulAdd(dy.data(), keep_.data(), dx->data(), dy.size());
+    else
+      kernels::addInPlace(dy.data(), dx->data(), dy.size());
+  }
+
+ private:
+  float rate_ = 0.f;
+  Shape sampleShape_;
+  bool dropped_ = false;
+  Tensor keep_;
+};
+
+}  // namespace
+
+ATTN_REGISTER_LAYER(Dropout, "dropout", "Dropout")
+
+}  // namespace attn

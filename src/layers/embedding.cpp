@@ -1,0 +1,108 @@
+// Embedding: y[..., :] = E[id, :] for each integer id of the input, as keras.layers.Embedding.
+//   ids (B, ...) stored as floats -> y (B, ..., outputDim);  E "embeddings" (inputDim, outputDim)
+//   maskZero: the output mask is (id != 0), shaped like the ids ((B, T) for sequences).
+#include <cmath>
+
+#include "core/check.h"
+#include "core/config.h"
+#include "kernels/kernels.h"
+#include "layers/layer_checks.h"
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+class Embedding final : public Layer {
+ public:
+  Embedding(const Json& config, const std::string& name) : Layer(name) {
+    ConfigReader options(config, name);
+    inputDim_ = options.positiveInt("inputDim");
+    outputDim_ = options.positiveInt("outputDim");
+    maskZero_ = options.boolean("maskZero", false);
+    inputLength_ = options.integer("inputLength", 0);
+    ATTN_CHECK(inputLength_ >= 0, name, ": option 'inputLength' must be a positive integer, got ", inputLength_);
+    init_ = parseInitializer(options.raw("embeddingsInitializer"), Initializer::randomUniform(-0.05f, 0.05f), name);
+    reg_ = parseRegularizer(options.raw("embeddingsRegularizer"), name);
+    ATTN_CHECK(!options.has("weights"), name,
+               ": option 'weights' is not supported; load the matrix with setWeights after building the model");
+    options.raw("weights");
+    options.finish();
+  }
+
+  const char* className() const override { return "Embedding"; }
+  Json options() const override {
+    Json out{{"inputDim", inputDim_},
+             {"outputDim", outputDim_},
+             {"maskZero", maskZero_},
+             {"embeddingsInitializer", initializerToJson(init_)},
+             {"embeddingsRegularizer", regularizerToJson(reg_)}};
+    if (inputLength_) out["inputLength"] = inputLength_;
+    return out;
+  }
+
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
+    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+    ATTN_CHECK(in[0].rank + 1 < kMaxRank, name_, ": input of shape ", in[0].str(true), " has too many axes");
+    if (inputLength_)
+      ATTN_CHECK(in[0].rank == 1 && in[0][0] == inputLength_, name_, ": expected input of shape (None, ",
+                 inputLength_, ") as set by inputLength, got ", in[0].str(true));
+    sampleShape_ = in[0];
+    embeddings_ = addParam(store, "embeddings", {inputDim_, outputDim_}, init_, reg_);
+    setOutputCount(1);
+    Shape out = in[0];
+    out.dims[out.rank++] = outputDim_;
+    return {out};
+  }
+
+  void forward(const ForwardPass& pass) override {
+    const Tensor& ids = *pass.inputs[0];
+    layer_checks::expectSampleShape(name_, ids, sampleShape_);
+    const int64_t count = ids.size();
+    // Every id must be an exact integer row index; anything else is a data error worth naming.
+    for (int64_t i = 0; i < count; ++i) {
+      const float id = ids[i];
+      if (!(id >= 0.f && id < static_cast<float>(inputDim_) && id == std::floor(id)))
+        fail(name_, ": expected integer ids in [0, ", inputDim_, "), got ", id, " at flat index ", i);
+    }
+    Shape outShape = ids.shape();
+    outShape.dims[outShape.rank++] = outputDim_;
+    Tensor& y = outputs_[0];
+    y.resize(outShape);
+    // y[i, :] = E[ids[i], :]
+    for (int64_t i = 0; i < count; ++i)
+      kernels::copy(embeddings_->value + static_cast<int64_t>(ids[i]) * outputDim_, y.data() + i * outputDim_,
+                    outputDim_);
+    if (maskZero_) {
+      mask_.resize(ids.shape());
+      // mask = (id != 0)
+      for (int64_t i = 0; i < count; ++i) mask_[i] = ids[i] != 0.f ? 1.f : 0.f;
+    }
+  }
+
+  void backward(const BackwardPass& pass) override {
+    // Ids have no gradient; only the looked-up rows of E receive one.
+    const Tensor& ids = *pass.inputs[0];
+    const Tensor& dy = *pass.outputGrads[0];
+    // dE[ids[i], :] += dy[i, :]
+    for (int64_t i = 0; i < ids.size(); ++i)
+      kernels::addInPlace(dy.data() + i * outputDim_, embeddings_->grad + static_cast<int64_t>(ids[i]) * outputDim_,
+                          outputDim_);
+  }
+
+  const Tensor* outputMask(const ForwardPass&, int) const override { return maskZero_ ? &mask_ : nullptr; }
+
+ private:
+  int inputDim_ = 0, outputDim_ = 0, inputLength_ = 0;
+  bool maskZero_ = false;
+  Initializer init_;
+  Regularizer reg_;
+  Shape sampleShape_;
+  Param* embeddings_ = nullptr;
+  Tensor mask_;
+};
+
+}  // namespace
+
+ATTN_REGISTER_LAYER(Embedding, "embedding", "Embedding")
+
+}  // namespace attn

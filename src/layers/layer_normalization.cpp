@@ -1,0 +1,151 @@
+// LayerNormalization, as keras.layers.LayerNormalization: each sample is normalized over the
+// axes `axis` (an int or a list of adjacent axes; batch = axis 0, default -1).
+//   x viewed as (R, N, I): N = the normalized axes, R = the axes before, I = the axes after
+//   xhat = (x - mean) / sqrt(var + eps) over the N values of each (r, i);  y = gamma * xhat + beta
+//   gamma, beta shaped like the normalized axes. Masks pass through.
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+#include "core/config.h"
+#include "layers/layer_checks.h"
+#include "layers/registry.h"
+
+namespace attn {
+namespace {
+
+class LayerNormalization final : public Layer {
+ public:
+  LayerNormalization(const Json& config, const std::string& name) : Layer(name) {
+    ConfigReader options(config, name);
+    axes_ = options.intList("axis", {-1});
+    ATTN_CHECK(!axes_.empty(), name, ": option 'axis' must name at least one axis");
+    epsilon_ = options.number("epsilon", 1e-3f);
+    ATTN_CHECK(epsilon_ > 0.f, name, ": option 'epsilon' must be positive, got ", epsilon_);
+    center_ = options.boolean("center", true);
+    scale_ = options.boolean("scale", true);
+    betaInit_ = parseInitializer(options.raw("betaInitializer"), Initializer::zeros(), name);
+    gammaInit_ = parseInitializer(options.raw("gammaInitializer"), Initializer::ones(), name);
+    betaReg_ = parseRegularizer(options.raw("betaRegularizer"), name);
+    gammaReg_ = parseRegularizer(options.raw("gammaRegularizer"), name);
+    options.finish();
+  }
+
+  const char* className() const override { return "LayerNormalization"; }
+  Json options() const override {
+    return Json{{"axis", axes_.size() == 1 ? Json(axes_[0]) : Json(axes_)},
+                {"epsilon", epsilon_},
+                {"center", center_},
+                {"scale", scale_},
+                {"betaInitializer", initializerToJson(betaInit_)},
+                {"gammaInitializer", initializerToJson(gammaInit_)},
+                {"betaRegularizer", regularizerToJson(betaReg_)},
+                {"gammaRegularizer", regularizerToJson(gammaReg_)}};
+  }
+
+  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
+    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+    ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 2 (batch included), got shape ",
+               in[0].str(true));
+    sampleShape_ = in[0];
+    std::vector<int> axes;
+    for (int a : axes_) axes.push_back(layer_checks::sampleAxis(name_, "axis", a, in[0].rank));
+    std::sort(axes.begin(), axes.end());
+    for (size_t i = 1; i < axes.size(); ++i)
+      ATTN_CHECK(axes[i] == axes[i - 1] + 1, name_, ": option 'axis' must list adjacent axes, got ",
+                 Json(axes_).dump());
+    leading_ = trailing_ = group_ = 1;
+    Shape paramShape;
+    for (int d = 0; d < in[0].rank; ++d) {
+      if (d < axes.front())
+        leading_ *= in[0][d];
+      else if (d > axes.back())
+        trailing_ *= in[0][d];
+      else {
+        group_ *= in[0][d];
+        paramShape.dims[paramShape.rank++] = in[0][d];
+      }
+    }
+    // Keras order: gamma, beta.
+    if (scale_) gamma_ = addParam(store, "gamma", paramShape, gammaInit_, gammaReg_);
+    if (center_) beta_ = addParam(store, "beta", paramShape, betaInit_, betaReg_);
+    setOutputCount(1);
+    return {in[0]};
+  }
+
+  void forward(const ForwardPass& pass) override {
+    const Tensor& x = *pass.inputs[0];
+    layer_checks::expectSampleShape(name_, x, sampleShape_);
+    const int64_t groups = int64_t(x.dim(0)) * leading_ * trailing_;
+    const int N = group_, I = trailing_;
+    Tensor& y = outputs_[0];
+    y.resize(x.shape());
+    normalized_.resize(x.shape());
+    invStd_.resize(Shape{static_cast<int>(groups)});
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t base = (g / I) * N * I + g % I;
+      double sum = 0, squares = 0;
+      for (int k = 0; k < N; ++k) sum += x[base + int64_t(k) * I];
+      const double mean = sum / N;
+      for (int k = 0; k < N; ++k) {
+        const double d = x[base + int64_t(k) * I] - mean;
+        squares += d * d;
+      }
+      // xhat = (x - mean) / sqrt(var + eps);  y = gamma * xhat + beta
+      const float invStd = static_cast<float>(1.0 / std::sqrt(squares / N + epsilon_));
+      invStd_[g] = invStd;
+      for (int k = 0; k < N; ++k) {
+        const int64_t j = base + int64_t(k) * I;
+        const float xhat = static_cast<float>(x[j] - mean) * invStd;
+        normalized_[j] = xhat;
+        y[j] = (gamma_ ? gamma_->value[k] : 1.f) * xhat + (beta_ ? beta_->value[k] : 0.f);
+      }
+    }
+  }
+
+  void backward(const BackwardPass& pass) override {
+    const Tensor& dy = *pass.outputGrads[0];
+    Tensor* dx = pass.inputGrads[0];
+    const int64_t groups = int64_t(dy.dim(0)) * leading_ * trailing_;
+    const int N = group_, I = trailing_;
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t base = (g / I) * N * I + g % I;
+      double sumG = 0, sumGXhat = 0;
+      for (int k = 0; k < N; ++k) {
+        const int64_t j = base + int64_t(k) * I;
+        // dgamma += dy * xhat;  dbeta += dy
+        if (gamma_) gamma_->grad[k] += dy[j] * normalized_[j];
+        if (beta_) beta_->grad[k] += dy[j];
+        const double gj = double(dy[j]) * (gamma_ ? gamma_->value[k] : 1.f);
+        sumG += gj;
+        sumGXhat += gj * normalized_[j];
+      }
+      if (!dx) continue;
+      const double meanG = sumG / N, meanGXhat = sumGXhat / N;
+      // dx += invStd * (g - mean(g) - xhat * mean(g * xhat)),  g = dy * gamma
+      for (int k = 0; k < N; ++k) {
+        const int64_t j = base + int64_t(k) * I;
+        const double gj = double(dy[j]) * (gamma_ ? gamma_->value[k] : 1.f);
+        (*dx)[j] += static_cast<float>(invStd_[g] * (gj - meanG - normalized_[j] * meanGXhat));
+      }
+    }
+  }
+
+ private:
+  std::vector<int> axes_;
+  float epsilon_ = 1e-3f;
+  bool center_ = true, scale_ = true;
+  Initializer betaInit_, gammaInit_;
+  Regularizer betaReg_, gammaReg_;
+  Shape sampleShape_;
+  int leading_ = 1, group_ = 1, trailing_ = 1;
+  Param* gamma_ = nullptr;
+  Param* beta_ = nullptr;
+  Tensor normalized_, invStd_;
+};
+
+}  // namespace
+
+ATTN_REGISTER_LAYER(LayerNormalization, "layerNormalization", "LayerNormalization")
+
+}  // namespace attn

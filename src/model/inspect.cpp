@@ -1,0 +1,211 @@
+// Looking inside a model: activations and attention weights of named layers, weights in
+// Keras order, the layer list and the Keras-style summary table.
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "core/check.h"
+#include "model/node.h"
+
+namespace attn {
+
+using detail::plural;
+
+namespace {
+// "1,234"
+std::string withCommas(int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+}  // namespace
+
+Tensor Model::getActivations(const std::vector<Tensor>& xs, const std::string& layerName, int outputIndex,
+                             int batchSize) {
+  const int at = nodeIndex(layerName);
+  ATTN_CHECK(at >= 0, "getActivations: no layer named '", layerName, "'");
+  const Node& node = *nodes_[at];
+  ATTN_CHECK(outputIndex >= 0 && outputIndex < static_cast<int>(node.outputShapes.size()), "getActivations: ",
+             layerName, " has ", plural(static_cast<int64_t>(node.outputShapes.size()), "output"), ", not output ",
+             outputIndex);
+  ATTN_CHECK(batchSize >= 1, "getActivations: batchSize must be >= 1, got ", batchSize);
+  const int samples = checkData("getActivations", xs, nullptr);
+  Tensor out(node.outputShapes[outputIndex].withBatch(samples));
+  const int64_t row = out.size() / samples;
+  for (int start = 0; start < samples; start += batchSize) {
+    const int count = std::min(batchSize, samples - start);
+    gatherBatch(xs, nullptr, nullptr, start, count);
+    forward(false, &rng_);
+    std::memcpy(out.data() + start * row, node.outputs[outputIndex]->data(), count * row * sizeof(float));
+  }
+  return out;
+}
+
+Tensor Model::getAttention(const std::vector<Tensor>& xs, const std::string& layerName, int batchSize) {
+  ATTN_CHECK(batchSize >= 1, "getAttention: batchSize must be >= 1, got ", batchSize);
+  const int samples = checkData("getAttention", xs, nullptr);
+  Tensor out;
+  const Layer* chosen = nullptr;
+  for (int start = 0; start < samples; start += batchSize) {
+    const int count = std::min(batchSize, samples - start);
+    gatherBatch(xs, nullptr, nullptr, start, count);
+    forward(false, &rng_);
+    if (!chosen) {
+      if (!layerName.empty()) {
+        const int at = nodeIndex(layerName);
+        ATTN_CHECK(at >= 0 && nodes_[at]->layer, "getAttention: no layer named '", layerName, "'");
+        chosen = nodes_[at]->layer.get();
+        ATTN_CHECK(chosen->attentionWeights(), "getAttention: ", layerName, " (", chosen->className(),
+                   ") has no attention weights");
+      } else {
+        std::string found;
+        for (auto& node : nodes_)
+          if (node->layer && node->layer->attentionWeights()) {
+            ATTN_CHECK(!chosen, "getAttention: the model has several attention layers (", chosen ? chosen->name() : "",
+                       ", ", node->name, "): pass a layer name");
+            chosen = node->layer.get();
+          }
+        ATTN_CHECK(chosen, "getAttention: the model has no attention layer");
+      }
+      Shape s = chosen->attentionWeights()->shape();
+      s[0] = samples;
+      out.resize(s);
+    }
+    const Tensor& w = *chosen->attentionWeights();
+    const int64_t row = out.size() / samples;
+    ATTN_CHECK(w.size() == count * row, "getAttention: ", chosen->name(), " returned attention weights of shape ",
+               w.shape().str(), " for a batch of ", count);
+    std::memcpy(out.data() + start * row, w.data(), w.size() * sizeof(float));
+  }
+  return out;
+}
+
+// ---- weights --------------------------------------------------------------------------------------
+
+namespace {
+template <class Fn>
+void forEachInKerasOrder(const std::deque<Param>& params, Fn fn) {
+  for (const Param& p : params)
+    if (p.trainable) fn(p);
+  for (const Param& p : params)
+    if (!p.trainable) fn(p);
+}
+}  // namespace
+
+std::vector<NamedTensor> Model::getWeights() const {
+  std::vector<NamedTensor> out;
+  forEachInKerasOrder(params_.params(), [&](const Param& p) {
+    Tensor t(p.shape);
+    std::memcpy(t.data(), p.value, p.size() * sizeof(float));
+    out.push_back({p.name, std::move(t)});
+  });
+  return out;
+}
+
+void Model::setWeights(const std::vector<NamedTensor>& weights) {
+  std::vector<const Param*> order;
+  forEachInKerasOrder(params_.params(), [&](const Param& p) { order.push_back(&p); });
+  ATTN_CHECK(weights.size() == order.size(), "setWeights: the model has ", plural(static_cast<int64_t>(order.size()), "weight"),
+             ", got ", weights.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    ATTN_CHECK(weights[i].value.shape() == order[i]->shape, "setWeights: weight ", i, " (", order[i]->name,
+               ") expected shape ", order[i]->shape.str(), ", got ", weights[i].value.shape().str());
+  for (size_t i = 0; i < order.size(); ++i)
+    std::memcpy(order[i]->value, weights[i].value.data(), order[i]->size() * sizeof(float));
+}
+
+// ---- description ----------------------------------------------------------------------------------
+
+std::vector<LayerInfo> Model::layers() const {
+  std::vector<LayerInfo> out;
+  for (const auto& node : nodes_) {
+    if (node->hidden) continue;
+    out.push_back({node->name, node->className, node->outputShapes, node->layer ? node->layer->countParams() : 0});
+  }
+  return out;
+}
+
+std::string Model::summary() const {
+  // Keras' print_summary (TF 2.9+ layout): a chain of single-input layers prints three columns
+  // over 65 characters; any other graph adds "Connected to" over 98 characters.
+  bool chain = inputNodes_.size() == 1 && outputs_.size() == 1;
+  for (const auto& node : nodes_)
+    if (node->inbound.size() > 1 || node->consumers > 1) chain = false;
+  const int width = chain ? 65 : 98;
+  const std::vector<int> stops = chain ? std::vector<int>{29, 55, 65} : std::vector<int>{32, 53, 65, 98};
+  std::ostringstream s;
+  // Keras' print_row: each field is cut to its column (2 spaces between columns) and the rest
+  // wraps onto further lines, breaking early after "),", "},", "]," or "',".
+  auto row = [&](std::vector<std::string> fields) {
+    auto pending = [&] {
+      for (const auto& f : fields)
+        if (!f.empty()) return true;
+      return false;
+    };
+    while (pending()) {
+      std::string line;
+      for (size_t col = 0; col < fields.size(); ++col) {
+        const int begin = col ? stops[col - 1] : 0, end = stops[col];
+        const int space = col + 1 < fields.size() ? 2 : 0;
+        size_t cutoff = static_cast<size_t>(std::max(0, end - begin - space));
+        std::string fit = fields[col].substr(0, cutoff);
+        size_t early = std::string::npos;
+        for (const char* mark : {"),", "},", "],", "',"}) {
+          const size_t at = fit.find(mark);
+          if (at != std::string::npos) early = std::min(early, at + 2);
+        }
+        if (early != std::string::npos) {
+          cutoff = early;
+          fit = fit.substr(0, cutoff);
+        }
+        if (col == 0) line += ' ';
+        line += fit + std::string(space, ' ');
+        fields[col] = cutoff < fields[col].size() ? fields[col].substr(cutoff) : "";
+        if (static_cast<int>(line.size()) < end) line.resize(end, ' ');
+      }
+      s << line << "\n";
+    }
+  };
+  auto shapes = [](const Node& node) {
+    // Keras prints an InputLayer's shape, and any multi-output layer's shapes, as a list.
+    if (node.outputShapes.size() == 1 && node.layer) return node.outputShapes[0].str(true);
+    std::string out = "[";
+    for (size_t i = 0; i < node.outputShapes.size(); ++i) out += (i ? ", " : "") + node.outputShapes[i].str(true);
+    return out + "]";
+  };
+  s << "Model: \"" << name_ << "\"\n" << std::string(width, '_') << "\n";
+  if (chain) row({"Layer (type)", "Output Shape", "Param #"});
+  else row({"Layer (type)", "Output Shape", "Param #", "Connected to"});
+  s << std::string(width, '=') << "\n";
+  for (const auto& node : nodes_) {
+    if (node->hidden) continue;
+    const std::string label = node->name + " (" + node->className + ")";
+    const std::string params = std::to_string(node->layer ? node->layer->countParams() : 0);
+    if (chain) {
+      row({label, shapes(*node), params});
+    } else {
+      // Python's repr of the list of "name[node][tensor]" strings.
+      std::string sources = "[";
+      for (size_t i = 0; i < node->inbound.size(); ++i) {
+        auto [src, k] = node->inbound[i];
+        sources += (i ? ", '" : "'") + nodes_[src]->name + "[0][" + std::to_string(k) + "]'";
+      }
+      row({label, shapes(*node), params, sources + "]"});
+    }
+    s << std::string(width, ' ') << "\n";
+  }
+  int64_t trainable = 0;
+  for (const Param& p : params_.params())
+    if (p.trainable) trainable += p.size();
+  s << std::string(width, '=') << "\n";
+  s << "Total params: " << withCommas(countParams()) << "\n";
+  s << "Trainable params: " << withCommas(trainable) << "\n";
+  s << "Non-trainable params: " << withCommas(countParams() - trainable) << "\n";
+  s << std::string(width, '_') << "\n";
+  return s.str();
+}
+
+}  // namespace attn

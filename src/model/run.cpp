@@ -1,0 +1,218 @@
+// Running the graph: data validation, batch gathering, forward / loss / backward / optimizer
+// step, and the batch-wise entry points predict, evaluate and trainOnBatch.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/check.h"
+#include "model/node.h"
+
+namespace attn {
+
+using detail::plural;
+
+// ---- data -----------------------------------------------------------------------------------------
+
+int Model::checkData(const char* entry, const std::vector<Tensor>& xs, const std::vector<Tensor>* ys) const {
+  ATTN_CHECK(xs.size() == inputNodes_.size(), entry, ": the model has ", plural(inputCount(), "input"), ", got ",
+             plural(static_cast<int64_t>(xs.size()), "input tensor"));
+  int samples = -1;
+  auto checkFinite = [&](const Tensor& t, const char* what, size_t i) {
+    const float* d = t.data();
+    const int64_t rowSize = t.dim(0) ? t.size() / t.dim(0) : 1;
+    for (int64_t j = 0; j < t.size(); ++j)
+      if (!std::isfinite(d[j]))
+        fail(entry, ": ", what, " ", i, " contains ", std::isnan(d[j]) ? "NaN" : "Infinity", " at sample ",
+             j / rowSize);
+  };
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const Node& node = *nodes_[inputNodes_[i]];
+    const Shape& s = xs[i].shape();
+    ATTN_CHECK(s.rank == node.inputShape.rank + 1 && s.dropFirst() == node.inputShape, entry, ": input ", i, " (",
+               node.name, ") expected shape ", node.inputShape.str(true), ", got ", s.str());
+    if (samples < 0) samples = s[0];
+    ATTN_CHECK(s[0] == samples, entry, ": all inputs and targets need the same number of samples: input 0 has ",
+               samples, ", input ", i, " has ", s[0]);
+  }
+  ATTN_CHECK(samples > 0, entry, ": no samples (the inputs have 0 rows)");
+  for (size_t i = 0; i < xs.size(); ++i) checkFinite(xs[i], "input", i);
+  if (!ys) return samples;
+  ATTN_CHECK(ys->size() == outputs_.size(), entry, ": the model has ", plural(outputCount(), "output"), ", got ",
+             plural(static_cast<int64_t>(ys->size()), "target tensor"));
+  for (size_t o = 0; o < ys->size(); ++o) {
+    const Shape& s = (*ys)[o].shape();
+    const Shape out = outputShape(static_cast<int>(o));
+    const std::string& name = nodes_[outputs_[o].node]->name;
+    bool ok;
+    if (compiled() && outputs_[o].loss == LossKind::SparseCategoricalCrossentropy) {
+      // Class ids: the output's shape without its class axis, or with a class axis of 1.
+      Shape ids = out;
+      ids[-1] = 1;
+      Shape noLast = out;
+      noLast.rank = out.rank - 1;
+      ok = s.rank >= 1 && (s.dropFirst() == ids || s.dropFirst() == noLast);
+      ATTN_CHECK(ok, entry, ": target ", o, " (", name, ") expected class ids of shape ",
+                 noLast.str(true), " or ", ids.str(true), ", got ", s.str());
+    } else {
+      ok = s.rank == out.rank + 1 && s.dropFirst() == out;
+      ATTN_CHECK(ok, entry, ": target ", o, " (", name, ") expected shape ", out.str(true), ", got ", s.str());
+    }
+    ATTN_CHECK(s[0] == samples, entry, ": all inputs and targets need the same number of samples: input 0 has ",
+               samples, ", target ", o, " has ", s[0]);
+    checkFinite((*ys)[o], "target", o);
+    if (compiled() && outputs_[o].loss == LossKind::SparseCategoricalCrossentropy) {
+      const int classes = out.back();
+      const Tensor& t = (*ys)[o];
+      for (int64_t j = 0; j < t.size(); ++j)
+        ATTN_CHECK(t[j] >= 0.f && t[j] < classes && t[j] == std::floor(t[j]), entry, ": target ", o, " (", name,
+                   ") holds ", t[j], ", not a class id in [0, ", classes, ")");
+    }
+  }
+  return samples;
+}
+
+void Model::gatherBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>* ys, const int* order, int start,
+                        int count) {
+  auto gather = [&](const Tensor& src, Tensor& dst) {
+    const Shape& s = src.shape();
+    Shape b = s;
+    b[0] = count;
+    dst.resize(b);
+    const int64_t row = s[0] ? src.size() / s[0] : 0;
+    for (int i = 0; i < count; ++i) {
+      const int64_t r = order ? order[start + i] : start + i;
+      std::memcpy(dst.data() + i * row, src.data() + r * row, row * sizeof(float));
+    }
+  };
+  for (size_t i = 0; i < xs.size(); ++i) gather(xs[i], batchInputs_[i]);
+  if (ys)
+    for (size_t o = 0; o < ys->size(); ++o) gather((*ys)[o], batchTargets_[o]);
+}
+
+// ---- forward / backward ---------------------------------------------------------------------------
+
+void Model::forward(bool training, Rng* rng) {
+  for (auto& nodePtr : nodes_) {
+    Node& node = *nodePtr;
+    if (!node.layer) continue;
+    for (size_t j = 0; j < node.inbound.size(); ++j)
+      node.inMasks[j] = nodes_[node.inbound[j].first]->outMasks[node.inbound[j].second];
+    ForwardPass pass{node.in, node.inMasks, training, rng};
+    node.layer->forward(pass);
+    for (size_t k = 0; k < node.outMasks.size(); ++k) node.outMasks[k] = node.layer->outputMask(pass, static_cast<int>(k));
+  }
+}
+
+double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights) {
+  forward(training, rng);
+  const int batch = batchInputs_[0].dim(0);
+  if (training) {
+    params_.zeroGrads();
+    for (auto& node : nodes_) {
+      if (!node->layer) continue;
+      for (size_t k = 0; k < node->grads.size(); ++k) {
+        node->grads[k].resize(node->outputs[k]->shape());
+        node->grads[k].zero();
+      }
+    }
+  }
+  double loss = 0;
+  for (size_t o = 0; o < outputs_.size(); ++o) {
+    OutputSlot& slot = outputs_[o];
+    Node& node = *nodes_[slot.node];
+    const Tensor* output = node.outputs[slot.index];
+    const Tensor* mask = node.outMasks[slot.index];
+    const int64_t rows = output->size() / std::max(1, output->shape().back());
+    if (mask && mask->size() != rows) mask = nullptr;
+    LossInput in{slot.fused ? node.layer->outputLogits() : output, slot.fused, &batchTargets_[o], mask};
+    const double value = computeLoss(slot.loss, in, training ? &node.grads[slot.index] : nullptr, node.name);
+    loss += value;
+    if (slot.lossSlot >= 0) {
+      totals[slot.lossSlot] += value * batch;
+      weights[slot.lossSlot] += batch;
+    }
+    // Metrics read the layer's real output, not its logits.
+    LossInput real{output, false, in.target, mask};
+    for (size_t m = 0; m < slot.metrics.size(); ++m) {
+      const int at = slot.metricSlots[m];
+      if (slot.metrics[m] == MetricKind::Accuracy) {
+        MetricSum sum;
+        accumulateAccuracy(accuracyKindFor(slot.loss, output->shape(), in.target->shape()), real, sum);
+        totals[at] += sum.total;
+        weights[at] += sum.weight;
+      } else {
+        double w = 0;
+        const double v = computeLoss(slot.metrics[m] == MetricKind::Mse ? LossKind::MeanSquaredError
+                                                                        : LossKind::MeanAbsoluteError,
+                                     real, nullptr, node.name, 1.f, &w);
+        totals[at] += v * w;
+        weights[at] += w;
+      }
+    }
+  }
+  if (training) {
+    for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
+      Node& node = **it;
+      if (!node.layer) continue;
+      node.layer->backward(BackwardPass{node.in, node.inMasks, node.gradPtrs, node.inGrads});
+    }
+    loss += params_.applyRegularization();
+    optimizer_->step(params_.trainableValues(), params_.trainableGrads(), params_.trainableSize());
+  } else {
+    loss += params_.regularizationLoss();
+  }
+  totals[0] += loss * batch;
+  weights[0] += batch;
+  return loss;
+}
+
+Logs Model::logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const {
+  Logs logs;
+  for (size_t i = 0; i < metricNames_.size(); ++i)
+    logs.set(prefix + metricNames_[i], weights[i] > 0 ? totals[i] / weights[i] : 0.0);
+  return logs;
+}
+
+// ---- inference ------------------------------------------------------------------------------------
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, int batchSize) {
+  ATTN_CHECK(batchSize >= 1, "predict: batchSize must be >= 1, got ", batchSize);
+  const int samples = checkData("predict", xs, nullptr);
+  std::vector<Tensor> out;
+  for (int o = 0; o < outputCount(); ++o) out.emplace_back(outputShape(o).withBatch(samples));
+  for (int start = 0; start < samples; start += batchSize) {
+    const int count = std::min(batchSize, samples - start);
+    gatherBatch(xs, nullptr, nullptr, start, count);
+    forward(false, &rng_);
+    for (int o = 0; o < outputCount(); ++o) {
+      const Tensor& y = *nodes_[outputs_[o].node]->outputs[outputs_[o].index];
+      std::memcpy(out[o].data() + static_cast<int64_t>(start) * (out[o].size() / samples), y.data(),
+                  y.size() * sizeof(float));
+    }
+  }
+  return out;
+}
+
+Logs Model::evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, int batchSize) {
+  checkCompiled("evaluate");
+  ATTN_CHECK(batchSize >= 1, "evaluate: batchSize must be >= 1, got ", batchSize);
+  const int samples = checkData("evaluate", xs, &ys);
+  std::vector<double> totals(metricNames_.size(), 0.0), weights(metricNames_.size(), 0.0);
+  for (int start = 0; start < samples; start += batchSize) {
+    const int count = std::min(batchSize, samples - start);
+    gatherBatch(xs, &ys, nullptr, start, count);
+    runBatch(false, &rng_, totals, weights);
+  }
+  return logsFrom(totals, weights, "");
+}
+
+Logs Model::trainOnBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys) {
+  checkCompiled("trainOnBatch");
+  const int samples = checkData("trainOnBatch", xs, &ys);
+  std::vector<double> totals(metricNames_.size(), 0.0), weights(metricNames_.size(), 0.0);
+  gatherBatch(xs, &ys, nullptr, 0, samples);
+  runBatch(true, &rng_, totals, weights);
+  return logsFrom(totals, weights, "");
+}
+
+}  // namespace attn
