@@ -113,11 +113,3 @@ void BM_Softmax(benchmark::State& state) {
 BENCHMARK(BM_Softmax)->Arg(16)->Arg(128);
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext("simd_architecture", attn::kernels::simdArchitecture());
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}

@@ -49,4 +49,3 @@ BENCHMARK(BM_Predict);
 
 }  // namespace
 
-BENCHMARK_MAIN();

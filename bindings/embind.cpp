@@ -1,16 +1,26 @@
-// Embind bindings: the C++ core as seen from JavaScript. Thin by rule: every function converts
+// Embind bindings: the C++ core as seen from JavaScript. Thin by rule: each function converts
 // arguments, calls the core, converts the result; validation and logic live in src/. Every
 // attn::Error (and std::exception) becomes a JS Error with the same message, thrown after the
-// C++ exception is fully handled, so the module keeps working afterwards.
+// C++ exception has been fully handled, so the module keeps working afterwards.
+//
+// Data crosses once: JS fills tensors it created inside a TensorList through a Float32Array
+// view of wasm memory (typed_memory_view), and the list's tensors are moved, not copied, into
+// the model. Views are taken again after every call, since memory growth detaches them.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/check.h"
 #include "core/json.h"
+#include "io/model_file.h"
 #include "kernels/kernels.h"
 #include "layers/registry.h"
+#include "model/fit_options.h"
+#include "model/inspect.h"
+#include "model/model.h"
 
 using emscripten::val;
 
@@ -36,34 +46,275 @@ auto guarded(Body&& body) -> decltype(body()) {
   throwJsError(message);
 }
 
+attn::Json parseJson(const std::string& text, const char* what) {
+  attn::Json value = attn::Json::parse(text, nullptr, false);
+  if (value.is_discarded()) attn::fail(what, ": not valid JSON");
+  return value;
+}
+
+val shapeToJs(const attn::Shape& shape) {
+  val out = val::array();
+  for (int i = 0; i < shape.rank; ++i) out.call<void>("push", shape[i]);
+  return out;
+}
+
+// ---- data ------------------------------------------------------------------------------------
+
+class TensorList {
+ public:
+  TensorList() = default;
+  explicit TensorList(std::vector<attn::Tensor> items) : items_(std::move(items)) {}
+
+  // Appends a tensor of `shape` (a JS array of sizes) and returns its index.
+  int add(val shape) {
+    return guarded([&] {
+      std::vector<int> dims = emscripten::vecFromJSArray<int>(shape);
+      for (int d : dims) ATTN_CHECK(d >= 0, "tensor: negative size in shape");
+      items_.emplace_back(attn::Shape(dims));
+      return static_cast<int>(items_.size()) - 1;
+    });
+  }
+  int size() const { return static_cast<int>(items_.size()); }
+  val view(int i) {
+    attn::Tensor& t = at(i);
+    return val(emscripten::typed_memory_view(static_cast<size_t>(t.size()), t.data()));
+  }
+  val shape(int i) { return shapeToJs(at(i).shape()); }
+  std::vector<attn::Tensor>& items() { return items_; }
+  std::vector<attn::Tensor> take() { return std::move(items_); }
+
+ private:
+  attn::Tensor& at(int i) {
+    if (i < 0 || i >= size()) throwJsError("tensor list: index out of range");
+    return items_[i];
+  }
+  std::vector<attn::Tensor> items_;
+};
+
+class Bytes {
+ public:
+  explicit Bytes(int size) : bytes_(size > 0 ? size : 0) {}
+  val view() { return val(emscripten::typed_memory_view(bytes_.size(), bytes_.data())); }
+  const std::vector<uint8_t>& bytes() const { return bytes_; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+};
+
+// ---- training --------------------------------------------------------------------------------
+
+class FitSession {
+ public:
+  explicit FitSession(std::unique_ptr<attn::FitSession> session) : session_(std::move(session)) {}
+
+  // One batch. Returns bit 0: the epoch ended (epochLogValues is fresh), bit 1: done.
+  int step() {
+    return guarded([&] {
+      attn::FitProgress p = session_->step();
+      epoch_ = p.epoch;
+      batch_ = p.batch;
+      batchLogs_ = p.batchLogs;
+      epochLogs_ = p.epochLogs;
+      return (p.epochEnded ? 1 : 0) | (p.done ? 2 : 0);
+    });
+  }
+  void stop() { session_->stop(); }
+  int epoch() const { return epoch_; }
+  int batch() const { return batch_; }
+  int samples() const { return session_->trainSamples(); }
+  int batchesPerEpoch() const { return session_->batchesPerEpoch(); }
+  // Names once, values as views over the core's logs (doubles): nothing is built per batch.
+  std::string batchLogNames() const { return namesJson(batchLogs_); }
+  std::string epochLogNames() const { return namesJson(epochLogs_); }
+  val batchLogValues() const { return valuesView(batchLogs_); }
+  val epochLogValues() const { return valuesView(epochLogs_); }
+
+ private:
+  static std::string namesJson(const attn::Logs* logs) { return logs ? attn::Json(logs->names).dump() : "[]"; }
+  static val valuesView(const attn::Logs* logs) {
+    if (!logs) return val(emscripten::typed_memory_view(size_t(0), static_cast<const double*>(nullptr)));
+    return val(emscripten::typed_memory_view(logs->values.size(), logs->values.data()));
+  }
+  std::unique_ptr<attn::FitSession> session_;
+  int epoch_ = 0, batch_ = 0;
+  const attn::Logs* batchLogs_ = nullptr;
+  const attn::Logs* epochLogs_ = nullptr;
+};
+
+// ---- the model -------------------------------------------------------------------------------
+
+class Model {
+ public:
+  explicit Model(std::unique_ptr<attn::Model> model) : model_(std::move(model)) {}
+
+  static Model* fromConfig(const std::string& configJson, double seed) {
+    return guarded([&] {
+      return new Model(std::make_unique<attn::Model>(parseJson(configJson, "model config"),
+                                                     static_cast<uint64_t>(seed)));
+    });
+  }
+  static Model* load(const Bytes& bytes) {
+    return guarded([&] { return new Model(attn::loadModel(bytes.bytes())); });
+  }
+
+  int inputCount() const { return model_->inputCount(); }
+  int outputCount() const { return model_->outputCount(); }
+  void compile(const std::string& options) {
+    guarded([&] { model_->compile(parseJson(options, "compile")); });
+  }
+
+  FitSession* beginFit(TensorList& xs, TensorList& ys, const std::string& options) {
+    return guarded([&] {
+      attn::FitOptions fit = attn::parseFitOptions(parseJson(options, "fit"));
+      return new FitSession(model_->beginFit(xs.take(), ys.take(), std::move(fit)));
+    });
+  }
+  FitSession* beginFitWithValidation(TensorList& xs, TensorList& ys, TensorList& vx, TensorList& vy,
+                                     const std::string& options) {
+    return guarded([&] {
+      attn::FitOptions fit = attn::parseFitOptions(parseJson(options, "fit"));
+      fit.validationXs = vx.take();
+      fit.validationYs = vy.take();
+      return new FitSession(model_->beginFit(xs.take(), ys.take(), std::move(fit)));
+    });
+  }
+
+  TensorList* predict(TensorList& xs, int batchSize) {
+    return guarded([&] { return new TensorList(model_->predict(xs.items(), batchSize)); });
+  }
+  std::string evaluate(TensorList& xs, TensorList& ys, int batchSize) {
+    return guarded([&] { return attn::logsToJson(model_->evaluate(xs.items(), ys.items(), batchSize)).dump(); });
+  }
+  std::string trainOnBatch(TensorList& xs, TensorList& ys) {
+    return guarded([&] { return attn::logsToJson(model_->trainOnBatch(xs.items(), ys.items())).dump(); });
+  }
+  TensorList* getAttention(TensorList& xs, const std::string& layer) {
+    return guarded([&] {
+      std::vector<attn::Tensor> out;
+      out.push_back(model_->getAttention(xs.items(), layer));
+      return new TensorList(std::move(out));
+    });
+  }
+  TensorList* getActivations(TensorList& xs, const std::string& layer) {
+    return guarded([&] { return new TensorList(attn::allActivations(*model_, xs.items(), layer)); });
+  }
+
+  std::string summary() const { return guarded([&] { return model_->summary(); }); }
+  double countParams() const { return static_cast<double>(model_->countParams()); }
+  std::string layersJson() const { return guarded([&] { return attn::layersToJson(*model_).dump(); }); }
+  std::string toJSON() const { return guarded([&] { return model_->toConfig().dump(); }); }
+
+  // Weights: names and shapes once, then a view per weight (copied out by JS at once).
+  std::string weightsJson() {
+    return guarded([&] {
+      weights_ = model_->getWeights();
+      attn::Json out = attn::Json::array();
+      for (const auto& w : weights_) out.push_back({{"name", w.name}, {"shape", w.value.shape().toVector()}});
+      return out.dump();
+    });
+  }
+  val weightView(int i) {
+    if (i < 0 || i >= static_cast<int>(weights_.size())) throwJsError("getWeights: index out of range");
+    attn::Tensor& t = weights_[i].value;
+    return val(emscripten::typed_memory_view(static_cast<size_t>(t.size()), t.data()));
+  }
+  void releaseWeights() { weights_.clear(); weights_.shrink_to_fit(); }
+  void setWeights(TensorList& values, const std::string& namesJson) {
+    guarded([&] {
+      attn::Json names = parseJson(namesJson, "setWeights");
+      std::vector<attn::NamedTensor> list;
+      auto items = values.take();
+      for (size_t i = 0; i < items.size(); ++i) {
+        std::string name = i < names.size() && names[i].is_string() ? names[i].get<std::string>() : "";
+        list.push_back({std::move(name), std::move(items[i])});
+      }
+      model_->setWeights(list);
+    });
+  }
+
+  // The saved file stays in the model until the next save(); JS copies it out at once.
+  val save() {
+    return guarded([&] {
+      saved_ = attn::saveModel(*model_);
+      return val(emscripten::typed_memory_view(saved_.size(), saved_.data()));
+    });
+  }
+
+ private:
+  std::unique_ptr<attn::Model> model_;
+  std::vector<attn::NamedTensor> weights_;
+  std::vector<uint8_t> saved_;
+};
+
+// ---- free functions --------------------------------------------------------------------------
+
 std::string version() { return ATTN_VERSION; }
 std::string simdArchitecture() { return attn::kernels::simdArchitecture(); }
 
-// Validates a layer's options against its per-sample input shapes and returns
-// {"className", "name", "config", "outputShapes"} as JSON: lets `layer.apply(x)` fail at once,
-// as in Keras, before any model exists.
 std::string inferLayer(const std::string& type, const std::string& optionsJson, const std::string& inputShapesJson) {
   return guarded([&] {
-    attn::Json options = attn::Json::parse(optionsJson);
-    attn::Json shapes = attn::Json::parse(inputShapesJson);
-    auto layer = attn::createLayer(type, options);
-    std::vector<attn::Shape> in;
-    for (const auto& s : shapes) in.emplace_back(s.get<std::vector<int>>());
-    attn::ParamStore scratch;
-    auto out = layer->build(in, scratch);
-    attn::Json result = attn::layerSpec(*layer);
-    attn::Json outShapes = attn::Json::array();
-    for (const auto& s : out) outShapes.push_back(s.toVector());
-    result["outputShapes"] = outShapes;
-    result["params"] = layer->countParams();
-    return result.dump();
+    return attn::inferLayer(type, parseJson(optionsJson, type.c_str()), parseJson(inputShapesJson, type.c_str()))
+        .dump();
+  });
+}
+
+std::string defaultLayerNames(const std::string& classNamesJson, const std::string& givenJson) {
+  return guarded([&] {
+    auto classes = parseJson(classNamesJson, "model").get<std::vector<std::string>>();
+    auto given = parseJson(givenJson, "model").get<std::vector<std::string>>();
+    return attn::Json(attn::defaultLayerNames(classes, given)).dump();
   });
 }
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(attention_wasm) {
-  emscripten::function("version", &version);
-  emscripten::function("simdArchitecture", &simdArchitecture);
-  emscripten::function("inferLayer", &inferLayer);
+  using namespace emscripten;
+  function("version", &version);
+  function("simdArchitecture", &simdArchitecture);
+  function("inferLayer", &inferLayer);
+  function("defaultLayerNames", &defaultLayerNames);
+
+  class_<TensorList>("TensorList")
+      .constructor<>()
+      .function("add", &TensorList::add)
+      .function("size", &TensorList::size)
+      .function("view", &TensorList::view)
+      .function("shape", &TensorList::shape);
+  class_<Bytes>("Bytes").constructor<int>().function("view", &Bytes::view);
+
+  class_<FitSession>("FitSession")
+      .function("step", &FitSession::step)
+      .function("stop", &FitSession::stop)
+      .function("epoch", &FitSession::epoch)
+      .function("batch", &FitSession::batch)
+      .function("samples", &FitSession::samples)
+      .function("batchesPerEpoch", &FitSession::batchesPerEpoch)
+      .function("batchLogNames", &FitSession::batchLogNames)
+      .function("epochLogNames", &FitSession::epochLogNames)
+      .function("batchLogValues", &FitSession::batchLogValues)
+      .function("epochLogValues", &FitSession::epochLogValues);
+
+  class_<Model>("Model")
+      .class_function("fromConfig", &Model::fromConfig, allow_raw_pointers())
+      .class_function("load", &Model::load, allow_raw_pointers())
+      .function("inputCount", &Model::inputCount)
+      .function("outputCount", &Model::outputCount)
+      .function("compile", &Model::compile)
+      .function("beginFit", &Model::beginFit, allow_raw_pointers())
+      .function("beginFitWithValidation", &Model::beginFitWithValidation, allow_raw_pointers())
+      .function("predict", &Model::predict, allow_raw_pointers())
+      .function("evaluate", &Model::evaluate)
+      .function("trainOnBatch", &Model::trainOnBatch)
+      .function("getAttention", &Model::getAttention, allow_raw_pointers())
+      .function("getActivations", &Model::getActivations, allow_raw_pointers())
+      .function("summary", &Model::summary)
+      .function("countParams", &Model::countParams)
+      .function("layersJson", &Model::layersJson)
+      .function("toJSON", &Model::toJSON)
+      .function("weightsJson", &Model::weightsJson)
+      .function("weightView", &Model::weightView)
+      .function("releaseWeights", &Model::releaseWeights)
+      .function("setWeights", &Model::setWeights)
+      .function("save", &Model::save);
 }

@@ -46,48 +46,38 @@ export function createApi(M) {
     ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); }) : null;
 
   // ---- data into and out of wasm: exactly one copy each way ------------------------------
-  function toWasm(value, what) {
-    const t = tensor(value, undefined, what);
-    const handle = new M.Tensor(t.shape);
-    try {
-      handle.view().set(t.data);  // Int32 token ids convert to float32 in the same copy
-    } catch (error) {
-      handle.delete();
-      throw error;
-    }
-    return handle;
-  }
-  function fromWasm(handle) {
-    return { data: handle.view().slice(), shape: handle.shape() };
-  }
-  // One input/target per model input/output: a single tensor-like, or an array of them.
+  // One input/target per model input/output: a single tensor-like, or an array of them. Each
+  // is written straight into a tensor the list allocated in wasm memory (Int32 token ids
+  // convert to float32 in that same copy).
   function toWasmList(value, count, what) {
     const items = count > 1 ? value : [value];
     if (count > 1 && (!Array.isArray(items) || items.length !== count)) {
       throw new Error(`${what}: the model has ${count} of them; pass an array of ${count} tensors`);
     }
-    const handles = new M.TensorList();
+    const list = new M.TensorList();
     try {
       items.forEach((item, i) => {
-        const h = toWasm(item, count > 1 ? `${what}[${i}]` : what);
-        handles.push(h);
-        h.delete();  // the list holds its own reference
+        const t = tensor(item, undefined, count > 1 ? `${what}[${i}]` : what);
+        const index = list.add(t.shape);
+        list.view(index).set(t.data);
       });
     } catch (error) {
-      handles.delete();
+      list.delete();
       throw error;
     }
-    return handles;
+    return list;
   }
   function listFromWasm(list, single) {
     const out = [];
-    for (let i = 0; i < list.size(); i++) {
-      const h = list.get(i);
-      out.push(fromWasm(h));
-      h.delete();
-    }
+    for (let i = 0; i < list.size(); i++) out.push({ data: list.view(i).slice(), shape: list.shape(i) });
     return single && out.length === 1 ? out[0] : out;
   }
+  function readLogs(names, values) {
+    const logs = {};
+    names.forEach((name, i) => { logs[name] = values[i]; });
+    return logs;
+  }
+
   // ---- symbolic graph (functional API) ---------------------------------------------------
   class SymbolicTensor {
     constructor(node, index, shape) {
@@ -146,8 +136,8 @@ export function createApi(M) {
     return new SymbolicTensor(node, 0, o.shape);
   }
 
-  // Functional config: layers in topological order; unnamed layers are referred to by their
-  // index and named by the core (Keras' "dense_1").
+  // Functional config: layers in topological order, each named (the core's Keras rule names
+  // unnamed ones: "dense_1", "input_1") so inbound references can use names.
   function functionalConfig(inputs, outputs, name) {
     const inputList = Array.isArray(inputs) ? inputs : [inputs];
     const outputList = Array.isArray(outputs) ? outputs : [outputs];
@@ -155,37 +145,31 @@ export function createApi(M) {
       if (!(t instanceof SymbolicTensor)) throw new Error('model: inputs and outputs must be symbolic tensors from aw.input() and layer.apply()');
     }
     const order = [];
-    const indexOf = new Map();
-    const visit = (node, path) => {
-      if (indexOf.has(node)) return;
-      if (path.has(node)) throw new Error('model: the layer graph has a cycle');
-      path.add(node);
-      for (const t of node.inputs ?? []) visit(t.node, path);
-      path.delete(node);
-      indexOf.set(node, order.length);
+    const seen = new Set();
+    const visit = (node) => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      for (const t of node.inputs ?? []) visit(t.node);
       order.push(node);
     };
-    for (const t of outputList) visit(t.node, new Set());
-    const ref = (node) => node.name ?? indexOf.get(node);
-    const layers = order.map((node) => {
-      if (node.input) {
-        const config = { shape: node.shape };
-        if (node.name) config.name = node.name;
-        return { className: 'InputLayer', config };
-      }
-      const config = { ...node.spec.config };
-      if (node.name) config.name = node.name;
-      return { className: node.spec.className, config,
-               inboundNodes: node.inputs.map((t) => [ref(t.node), t.index]) };
-    });
+    for (const t of outputList) visit(t.node);
     for (const t of inputList) {
-      if (!indexOf.has(t.node) || !t.node.input) throw new Error('model: every input must be an aw.input() that the outputs depend on');
+      if (!seen.has(t.node) || !t.node.input) throw new Error('model: every input must be an aw.input() that the outputs depend on');
     }
+    const names = JSON.parse(M.defaultLayerNames(
+      JSON.stringify(order.map((node) => (node.input ? 'InputLayer' : node.spec.className))),
+      JSON.stringify(order.map((node) => node.name ?? ''))));
+    const nameOf = new Map(order.map((node, i) => [node, names[i]]));
+    const layers = order.map((node) => {
+      if (node.input) return { className: 'InputLayer', config: { name: nameOf.get(node), shape: node.shape } };
+      return { className: node.spec.className, config: { ...node.spec.config, name: nameOf.get(node) },
+               inboundNodes: node.inputs.map((t) => [nameOf.get(t.node), t.index]) };
+    });
     return {
       className: 'Model',
       config: { name: name ?? 'model', layers,
-                inputLayers: inputList.map((t) => [ref(t.node), 0]),
-                outputLayers: outputList.map((t) => [ref(t.node), t.index]) },
+                inputLayers: inputList.map((t) => [nameOf.get(t.node), 0]),
+                outputLayers: outputList.map((t) => [nameOf.get(t.node), t.index]) },
     };
   }
 
@@ -267,17 +251,21 @@ export function createApi(M) {
         const history = { epoch: [], history: {}, params: { epochs: o.epochs ?? 1, samples: session.samples() } };
         this.stopTraining = false;
         await callbacks.onTrainBegin?.();
+        let batchNames = null, epochNames = null;
         let sliceStart = now();
         for (;;) {
-          if (signal?.aborted || this.stopTraining) break;
-          const progress = JSON.parse(session.step());
-          if (progress.batchLogs) await callbacks.onBatchEnd?.(progress.batch, progress.batchLogs);
-          if (progress.epochLogs) {
-            history.epoch.push(progress.epoch);
-            for (const [key, value] of Object.entries(progress.epochLogs)) (history.history[key] ??= []).push(value);
-            await callbacks.onEpochEnd?.(progress.epoch, progress.epochLogs);
+          if (signal?.aborted || this.stopTraining) { session.stop(); break; }
+          const flags = session.step();
+          batchNames ??= JSON.parse(session.batchLogNames());
+          if (callbacks.onBatchEnd) await callbacks.onBatchEnd(session.batch(), readLogs(batchNames, session.batchLogValues()));
+          if (flags & 1) {
+            epochNames ??= JSON.parse(session.epochLogNames());
+            const logs = readLogs(epochNames, session.epochLogValues());
+            history.epoch.push(session.epoch());
+            for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+            await callbacks.onEpochEnd?.(session.epoch(), logs);
           }
-          if (progress.done) break;
+          if (flags & 2) break;
           if (now() - sliceStart > YIELD_BUDGET_MS) {
             await yieldToEventLoop();
             sliceStart = now();
@@ -298,7 +286,7 @@ export function createApi(M) {
       const xs = toWasmList(x, h.inputCount(), 'getAttention: x');
       try {
         const out = h.getAttention(xs, o.layer ?? '');
-        try { return fromWasm(out); } finally { out.delete(); }
+        try { return listFromWasm(out, true); } finally { out.delete(); }
       } finally {
         xs.delete();
       }
@@ -327,23 +315,27 @@ export function createApi(M) {
 
     getWeights() {
       const h = this.#live;
-      const info = JSON.parse(h.weightsJson());
-      return info.map((w, i) => ({ name: w.name, shape: w.shape, data: h.weightView(i).slice() }));
+      try {
+        const info = JSON.parse(h.weightsJson());
+        return info.map((w, i) => ({ name: w.name, shape: w.shape, data: h.weightView(i).slice() }));
+      } finally {
+        h.releaseWeights();
+      }
     }
 
+    // [{name?, shape?, data}] in getWeights() order; the core checks count, names and shapes.
     setWeights(list) {
       const h = this.#live;
-      if (!Array.isArray(list)) throw new Error('setWeights: expected an array of {name?, shape?, data}');
+      if (!Array.isArray(list)) throw new Error('setWeights: expected an array of {name, shape, data}');
       const staged = new M.TensorList();
       try {
         list.forEach((w, i) => {
-          const t = w && 'data' in w ? toWasm({ data: w.data instanceof Float32Array ? w.data : Float32Array.from(w.data),
-                                                shape: w.shape ?? [w.data.length] }, `setWeights[${i}]`)
-                                     : toWasm(w, `setWeights[${i}]`);
-          staged.push(t);
-          t.delete();
+          if (!w || !('data' in w)) throw new Error(`setWeights: weights[${i}] must be {name, shape, data}`);
+          const t = tensor(w.data instanceof Float32Array ? w.data : Float32Array.from(w.data),
+                           w.shape ?? [w.data.length], `setWeights: weights[${i}]`);
+          staged.view(staged.add(t.shape)).set(t.data);
         });
-        h.setWeights(staged, JSON.stringify(list.map((w) => w?.name ?? null)));
+        h.setWeights(staged, JSON.stringify(list.map((w) => w.name ?? null)));
       } finally {
         staged.delete();
       }

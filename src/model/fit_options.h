@@ -1,0 +1,13 @@
+// FitOptions from the options object of API.md's model.fit(x, y, options): validated here, in the
+// core, so every binding reports the same errors ("fit: unknown option 'epoch' ...").
+#pragma once
+#include "core/json.h"
+#include "model/model.h"
+
+namespace attn {
+
+// {epochs, batchSize, validationSplit, shuffle, seed}; validationData, callbacks and signal are
+// the caller's to wire (they are not data the core can parse).
+FitOptions parseFitOptions(const Json& options);
+
+}  // namespace attn
