@@ -213,7 +213,7 @@ function readSettings() {
   if (shown.includes('score')) modelOptions.score = form.elements.score.value;
   const taskOptions = { seed };
   if (shown.includes('samples')) taskOptions.samples = readInt('samples', 20, 100000);
-  if (state.task === 'text' && form.ownerDocument.querySelector('input[name=text-source]:checked').value === 'csv') {
+  if (state.task === 'text' && document.querySelector('input[name=text-source]:checked').value === 'csv') {
     taskOptions.rows = readCsv();
   }
   const fitOptions = { epochs: readInt('epochs', 1, 500), batchSize: readInt('batchSize', 1, 4096), seed };
@@ -424,15 +424,19 @@ function exploreError(message, id = ++state.exploreId) {
 
 function explore() {
   if (!state.hasModel && !state.running) return;
-  state.exploreId++;
-  exploreResult.dataset.request = String(state.exploreId);
+  let message;
   if (state.task === 'text') {
     const text = $('#sentence').value;
     if (!text.trim()) return;
-    worker.postMessage({ type: 'explore', id: state.exploreId, text });
+    message = { type: 'explore', text };
   } else if (state.values) {
-    worker.postMessage({ type: 'explore', id: state.exploreId, values: Array.from(state.values) });
+    message = { type: 'explore', values: Array.from(state.values) };
+  } else {
+    return;  // nothing to explore yet
   }
+  state.exploreId++;
+  exploreResult.dataset.request = String(state.exploreId);
+  worker.postMessage({ ...message, id: state.exploreId });
 }
 
 // rAF-coalesced, so a drag sends at most one request per frame.
