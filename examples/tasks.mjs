@@ -28,18 +28,18 @@ export const TASK_INFO = {
     title: 'Add two numbers',
     teaches: 'Content-based attention: the positions change from sample to sample, so the model must find ' +
       'them from the delimiters, and the attention map shows two peaks that follow them.',
-    defaults: { cell: 'lstm', units: 16, score: 'bahdanau', epochs: 15, batchSize: 16, learningRate: 0.02, samples: 2000 },
+    defaults: { cell: 'lstm', units: 16, attentionType: 'attention', score: 'bahdanau', epochs: 15, batchSize: 16, learningRate: 0.02, samples: 2000 },
   },
   max: {
     title: 'Find the max',
     teaches: 'Attention as a soft pointer: one sharp peak on the winning element, wherever it is. Watch the ' +
       'plateau, then the drop: first the LSTM guesses the max on its own; then the attention locks on to it.',
-    defaults: { cell: 'lstm', units: 16, score: 'luong', epochs: 30, batchSize: 16, learningRate: 0.02, samples: 2000 },
+    defaults: { cell: 'lstm', units: 16, attentionType: 'attention', score: 'luong', epochs: 30, batchSize: 16, learningRate: 0.02, samples: 2000 },
   },
   text: {
     title: 'Sentiment (attention on words)',
     teaches: 'Attention as an explanation: which words the classifier looked at. Padding is masked, so it gets none.',
-    defaults: { cell: 'lstm', units: 16, score: 'luong', epochs: 15, batchSize: 16, learningRate: 0.01, samples: 200 },
+    defaults: { cell: 'lstm', units: 16, attentionType: 'attention', score: 'luong', epochs: 15, batchSize: 16, learningRate: 0.01, samples: 200 },
   },
 };
 
@@ -282,12 +282,22 @@ function findMax(options) {
   };
 }
 
+// The attention that reduces RNN states (B,T,H) to one vector: the `attention` package's
+// many-to-one layer (query = last state, Luong or Bahdanau score), or the additive self
+// attention of seed 003 (e = tanh(xW + b), softmax over time, weighted sum; no query).
+function sequenceAttention(aw, o, defaultUnits) {
+  const type = o.attentionType ?? 'attention';
+  if (type === 'attention') return aw.layers.attention({ units: o.attentionUnits ?? defaultUnits, score: o.score ?? 'luong', name: 'attention' });
+  if (type === 'additiveSelfAttention') return aw.layers.additiveSelfAttention({ returnSequences: false, name: 'attention' });
+  throw new Error(`attention type must be 'attention' or 'additiveSelfAttention', got '${type}'`);
+}
+
 // LSTM/GRU (return_sequences) -> Attention(units, score) -> Dense(1): the `attention` package's
 // examples.
 function manyToOne(aw, shape, o, loss) {
   const input = aw.input({ shape });
   const states = recurrent(aw, o, { returnSequences: true }).apply(input);
-  const context = aw.layers.attention({ units: o.attentionUnits ?? 32, score: o.score, name: 'attention' }).apply(states);
+  const context = sequenceAttention(aw, o, 32).apply(states);
   const output = aw.layers.dense({ units: 1 }).apply(context);
   const model = aw.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
   model.compile({ optimizer: optimizer(o), loss });
@@ -432,7 +442,7 @@ function sentiment(options, aw) {
       const input = awApi.input({ shape: [maxLen] });
       const embedded = awApi.layers.embedding({ inputDim: vocab, outputDim: o.embeddingDim ?? 16, maskZero: true }).apply(input);
       const states = recurrent(awApi, o, { returnSequences: true }).apply(embedded);
-      const context = awApi.layers.attention({ units: o.attentionUnits ?? 16, score: o.score ?? 'luong', name: 'attention' }).apply(states);
+      const context = sequenceAttention(awApi, o, 16).apply(states);
       const output = awApi.layers.dense({ units: 1, activation: 'sigmoid' }).apply(context);
       const model = awApi.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
       model.compile({ optimizer: optimizer(o), loss: 'binaryCrossentropy', metrics: ['accuracy'] });

@@ -134,10 +134,20 @@ const fmt = (v) => (Number.isFinite(v) ? (Math.abs(v) >= 0.01 ? v.toFixed(4) : v
 const FIELDS_BY_TASK = {
   dense: ['units', 'samples'],
   recurrent: ['cell', 'units', 'placement', 'singleVector', 'samples'],
-  add: ['cell', 'units', 'score', 'samples'],
-  max: ['cell', 'units', 'score', 'samples'],
-  text: ['cell', 'units', 'score'],
+  add: ['cell', 'units', 'attentionType', 'score', 'samples'],
+  max: ['cell', 'units', 'attentionType', 'score', 'samples'],
+  text: ['cell', 'units', 'attentionType', 'score'],
 };
+
+// Shows the fields the selected task uses; the score only matters to the many-to-one layer.
+function showFields() {
+  const shown = FIELDS_BY_TASK[state.task];
+  for (const label of form.querySelectorAll('[data-for]')) {
+    const field = label.dataset.for;
+    label.hidden = !shown.includes(field) || (field === 'score' && form.elements.attentionType.value !== 'attention');
+  }
+}
+form.elements.attentionType.addEventListener('change', showFields);
 
 for (const name of TASK_NAMES) {
   const tab = document.createElement('button');
@@ -165,7 +175,7 @@ function selectTask(name) {
     if (field.type === 'checkbox') field.checked = !!value;
     else field.value = value;
   }
-  for (const label of form.querySelectorAll('[data-for]')) label.hidden = !FIELDS_BY_TASK[name].includes(label.dataset.for);
+  showFields();
   $('#units-label').textContent = name === 'dense' ? 'hidden units' : 'units';
   const text = name === 'text';
   $('#text-data').hidden = !text;
@@ -210,6 +220,7 @@ function readSettings() {
   const modelOptions = { cell: form.elements.cell.value, units: readInt('units', 1, 256), learningRate: lr, seed };
   if (shown.includes('placement')) modelOptions.placement = form.elements.placement.value;
   if (shown.includes('singleVector')) modelOptions.singleVector = form.elements.singleVector.checked;
+  if (shown.includes('attentionType')) modelOptions.attentionType = form.elements.attentionType.value;
   if (shown.includes('score')) modelOptions.score = form.elements.score.value;
   const taskOptions = { seed };
   if (shown.includes('samples')) taskOptions.samples = readInt('samples', 20, 100000);

@@ -245,6 +245,14 @@ test('sentiment: attention lands on the deciding word, shown on the words; typin
   await page.screenshot({ path: `${out}sentiment.png`, fullPage: true });
 });
 
+test('sentiment: additive self-attention (no query) also finds the deciding word', async () => {
+  await configure('text', { cell: 'lstm', units: 16, attentionType: 'additiveSelfAttention', epochs: 12, batchSize: 16,
+                            learningRate: 0.02, seed: 1 });
+  assert.equal(await page.isVisible('#controls [name=score]'), false, 'score is hidden: the self-attention has none');
+  const h = await train();
+  assertLearned(h, { lossRatio: 0.6, minHits: 6 });
+});
+
 test('sentiment: a visitor CSV trains, and unparseable CSV is reported with its line', async () => {
   await configure('text', { units: 8, epochs: 2 });
   await page.check('input[name=text-source][value=csv]');
