@@ -13,7 +13,7 @@
 //   { type: 'save' }                      { type: 'saved', bytes, name }
 //   { type: 'load', bytes, task,          { type: 'loaded', summary, params, task: {...}, sample }
 //     taskOptions }
-//   every failure:                        { type: 'error', during, message }
+//   every failure:                        { type: 'error', during, id?, message }
 import { init } from '../dist/index.js';
 import { makeTask, head, row } from '../examples/tasks.mjs';
 
