@@ -98,7 +98,7 @@ export function createApi(M) {
     toJSON() {
       const config = {};
       for (const [key, value] of Object.entries(this.options)) {
-        if (!MODEL_LEVEL_KEYS.includes(key)) config[key] = value;
+        if (!MODEL_LEVEL_KEYS.includes(key)) config[key] = value instanceof Layer ? value.toJSON() : value;
       }
       return { className: this.type, config };
     }
@@ -412,7 +412,9 @@ export function createApi(M) {
     loadModel,
     text,
     padSequences,
-    // Bytes of wasm memory in use: lets apps (and our soak tests) watch for leaks.
+    // Size of the wasm memory (it only grows) and the bytes of it allocated right now: lets apps
+    // (and our soak tests) watch for leaks.
     memoryBytes: () => M.HEAPU8.length,
+    memoryInUse: () => M.heapBytesInUse(),
   });
 }
