@@ -185,9 +185,8 @@ test('(b) Vite bundles the page and emits the .wasm; (c) the worker trains; byte
   writeFileSync(join(web, 'index.html'), pageHtml);
   writeFileSync(join(web, 'main.js'), mainJs);
   writeFileSync(join(web, 'worker.js'), workerJs);
-  // No configuration beyond the project root and ES-module workers (Vite's default worker format
-  // is iife, which cannot hold import.meta.url).
-  writeFileSync(join(app, 'vite.config.mjs'), "export default { root: 'web', base: './', build: { outDir: '../site', emptyOutDir: true }, worker: { format: 'es' }, logLevel: 'warn' };\n");
+  // Vite's defaults (its iife worker format included): only where the page is and where to write.
+  writeFileSync(join(app, 'vite.config.mjs'), "export default { root: 'web', base: './', build: { outDir: '../site', emptyOutDir: true }, logLevel: 'warn' };\n");
   run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], app);
   const site = join(app, 'site');
   const assets = readdirSync(join(site, 'assets'));

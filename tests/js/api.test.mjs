@@ -293,6 +293,11 @@ test('getWeights / setWeights: Keras names and order, round trip, errors', () =>
     // Plain arrays without names are accepted (by position).
     b.setWeights([{ data: [1, 2], shape: [2, 1] }, { data: [0.5] }]);
     assert.deepEqual([...b.predict([[1, 1]]).data], [3.5]);
+    // Nested arrays, as a Keras weight list (kernel (2, 1)) arrives.
+    b.setWeights([{ data: [[2], [3]] }, { data: [1] }]);
+    assert.deepEqual([...b.predict([[1, 1]]).data], [6]);
+    // A one-element list of tensors for a single-input model, as Keras accepts.
+    assert.deepEqual([...b.predict([{ data: new Float32Array([1, 1]), shape: [1, 2] }]).data], [6]);
 
     assertError(() => a.setWeights(w.slice(1)), /setWeights/, /expected 8 weights?, got 7|7/);
     assertError(() => a.setWeights(w.map((t, i) => (i === 0 ? { ...t, shape: [16, 2] } : t))), /setWeights/, /lstm_enc\/kernel/);
@@ -377,4 +382,21 @@ test('dispose: use after dispose and double dispose throw; other models are unaf
   assertError(() => model.dispose(), /already been disposed/);
   assert.ok(sameBits(keep.predict(x).data, expected.data));
   keep.dispose();
+});
+
+test('two models built from one graph are independent copies (no weight sharing, unlike Keras)', () => {
+  const x = aw.input({ shape: [3] });
+  const h = L.dense({ units: 4, name: 'hidden' }).apply(x);
+  const y = L.dense({ units: 1, name: 'head' }).apply(h);
+  const full = aw.model({ inputs: x, outputs: y, seed: 1 });
+  const encoder = aw.model({ inputs: x, outputs: h, seed: 1 });
+  try {
+    const xs = randomTensor([2, 3], 1);
+    assert.ok(sameBits(encoder.predict(xs).data, full.getActivations(xs, 'hidden').data), 'same seed, same initial weights');
+    full.setWeights(full.getWeights().map((w) => ({ ...w, data: w.data.map((v) => v * 2) })));
+    assert.ok(!sameBits(encoder.predict(xs).data, full.getActivations(xs, 'hidden').data), 'changing one leaves the other');
+  } finally {
+    full.dispose();
+    encoder.dispose();
+  }
 });
