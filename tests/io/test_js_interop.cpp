@@ -76,6 +76,12 @@ Json nativeConfig() {
   auto input = [](const char* name, std::vector<int> shape) {
     return Json{{"className", "InputLayer"}, {"config", {{"name", name}, {"shape", shape}}}};
   };
+  // [[name, 0], ...] spelled out: nlohmann would read {{"a", 0}, {"b", 0}} as an object.
+  auto from = [](std::initializer_list<const char*> names) {
+    Json list = Json::array();
+    for (const char* n : names) list.push_back(Json::array({n, 0}));
+    return list;
+  };
   auto layer = [](const char* cls, const char* name, Json config, Json inbound) {
     config["name"] = name;
     return Json{{"className", cls}, {"config", config}, {"inboundNodes", inbound}};
@@ -83,17 +89,17 @@ Json nativeConfig() {
   Json layers = Json::array({
       input("query", {4, 6}),
       input("value", {5, 6}),
-      layer("MultiHeadAttention", "mha", {{"numHeads", 2}, {"keyDim", 3}}, {{"query", 0}, {"value", 0}}),
-      layer("LayerNormalization", "norm", Json::object(), {{"mha", 0}}),
-      layer("GlobalAveragePooling1D", "pool", Json::object(), {{"norm", 0}}),
-      layer("Dense", "out", {{"units", 2}, {"activation", "tanh"}}, {{"pool", 0}}),
+      layer("MultiHeadAttention", "mha", {{"numHeads", 2}, {"keyDim", 3}}, from({"query", "value"})),
+      layer("LayerNormalization", "norm", Json::object(), from({"mha"})),
+      layer("GlobalAveragePooling1D", "pool", Json::object(), from({"norm"})),
+      layer("Dense", "out", {{"units", 2}, {"activation", "tanh"}}, from({"pool"})),
   });
   return Json{{"className", "Model"},
               {"config",
                {{"name", "native_fixture"},
                 {"layers", layers},
-                {"inputLayers", {{"query", 0}, {"value", 0}}},
-                {"outputLayers", {{"out", 0}}}}}};
+                {"inputLayers", from({"query", "value"})},
+                {"outputLayers", from({"out"})}}}};
 }
 
 Tensor randomTensor(const Shape& s, uint64_t seed) {
