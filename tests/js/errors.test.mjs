@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { aw, assertError, randomTensor, sameBits, trainSmallModel } from './support.mjs';
+import { aw, assertError, assertRejects, randomTensor, sameBits, trainSmallModel } from './support.mjs';
 
 const L = aw.layers;
 
@@ -82,6 +82,13 @@ test('errors thrown from deep inside the core during training leave the model us
     assertError(() => m.trainOnBatch({ data: Int32Array.of(1, 2, 3, -1, 1, 1), shape: [2, 3] }, y), /embedding/, /-1/);
     const { loss } = m.trainOnBatch({ data: Int32Array.of(1, 2, 3, 4, 1, 1), shape: [2, 3] }, y);
     assert.ok(Number.isFinite(loss));
+    // The same inside fit, with the bad id in the last batch: fit rejects, the model trains on.
+    const ids = Int32Array.from({ length: 30 }, (_, i) => 1 + (i % 4));
+    ids[28] = 7;
+    await assertRejects(() => m.fit({ data: ids, shape: [10, 3] }, randomTensor([10, 1], 2), { batchSize: 2, shuffle: false, epochs: 2 }), /embedding/, /7/);
+    ids[28] = 2;
+    const h = await m.fit({ data: ids, shape: [10, 3] }, randomTensor([10, 1], 2), { batchSize: 2, epochs: 2 });
+    assert.equal(h.history.loss.length, 2);
   } finally {
     m.dispose();
   }

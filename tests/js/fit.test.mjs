@@ -157,6 +157,23 @@ test('an AbortSignal stops fit after the current batch', async () => {
   }
 });
 
+test('an abort from outside (a timer) lands during fit, because fit yields', async () => {
+  const model = regressionModel();
+  const x = randomTensor([2000, 5, 3], 3);
+  const y = randomTensor([2000, 1], 4);
+  try {
+    const controller = new AbortController();
+    let epochs = 0;
+    setTimeout(() => controller.abort(), 30);
+    const h = await model.fit(x, y, { epochs: 1000, batchSize: 8, signal: controller.signal, callbacks: { onEpochEnd() { epochs++; } } });
+    assert.equal(h.stopped, true);
+    assert.ok(epochs < 1000, `stopped after ${epochs} epochs`);
+    assert.equal(h.epoch.length, epochs);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('model.stopTraining set in a callback ends fit at the end of that epoch', async () => {
   const model = regressionModel();
   try {
