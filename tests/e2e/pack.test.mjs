@@ -2,10 +2,10 @@
 // needs -> `npm install <tarball>` into an empty project, used from
 //   (a) a Node ES module,
 //   (b) a page bundled by Vite (which must emit the .wasm itself), in headless Chromium,
-//   (c) a Web Worker of that page,
+//   (c) a Web Worker of that page (also under Vite's dev server),
 // with model files crossing between Node and the browser both ways (same build: same bits).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -247,8 +247,42 @@ test('(b) Vite bundles the page and emits the .wasm; (c) the worker trains; byte
       model.dispose();
     }
     assert.deepEqual(problems, []);
+
+    // Vite's dev server, with the one setting README asks for (its dependency pre-bundling would
+    // move the glue away from the .wasm): the page and its worker load the module too.
+    writeFileSync(join(app, 'vite.dev.config.mjs'), "export default { root: 'web', optimizeDeps: { exclude: ['attention-wasm'] }, logLevel: 'info' };\n");
+    const port = await freePort();
+    const dev = spawn(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), '--config', 'vite.dev.config.mjs',
+      '--port', String(port), '--strictPort', '--host', '127.0.0.1'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise((resolve, reject) => {
+        let log = '';
+        const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${log}`)), 20_000);
+        const onData = (chunk) => { log += chunk; if (log.includes(`${port}`)) { clearTimeout(timer); resolve(); } };
+        dev.stdout.on('data', onData);
+        dev.stderr.on('data', onData);
+        dev.on('exit', (code) => reject(new Error(`vite dev exited (${code}):\n${log}`)));
+      });
+      const devPage = await browser.newPage();
+      await devPage.goto(`http://127.0.0.1:${port}/`);
+      await devPage.waitForFunction(() => document.getElementById('status').textContent !== 'loading', null, { timeout: 30_000 });
+      const devMain = await devPage.evaluate(() => window.mainThread());
+      assert.equal(devMain.backend, 'wasm-simd128');
+      const devLoaded = await devPage.evaluate((m) => window.callWorker(m), { cmd: 'load', bytes: nodeBytes, x: nodeRun.x });
+      assert.equal(devLoaded.error, undefined, devLoaded.error);
+      assert.deepEqual(devLoaded.prediction, nodeRun.prediction);
+    } finally {
+      dev.kill();
+    }
   } finally {
     await browser.close();
     server.close();
   }
 });
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+  });
+}
