@@ -92,6 +92,12 @@ test('functional DAG: shared input, branches merged by add/multiply/concatenate,
     const ev = model.evaluate(xs, ys);
     assert.ok(Number.isFinite(ev.loss));
     assert.ok(Object.keys(ev).some((k) => k.startsWith('value')), `per-output logs: ${Object.keys(ev)}`);
+    // The same losses as a list in output order give the same evaluation.
+    model.compile({ optimizer: 'adam', loss: ['mse', 'categoricalCrossentropy'], metrics: ['accuracy'] });
+    assert.deepEqual(model.evaluate(xs, ys), ev);
+    assertError(() => model.compile({ optimizer: 'adam', loss: { value: 'mse', nope: 'mse' } }), /compile: 'loss' has no loss name for output 'label'/);
+    assertError(() => model.compile({ optimizer: 'adam', loss: { value: 'mse', label: 'mse', nope: 'mse' } }), /compile: 'loss' names 3 outputs, the model has 2/);
+    assertError(() => model.compile({ optimizer: 'adam', loss: ['mse'] }), /compile/, /2/);
     // Several attention layers: getAttention needs a name.
     assertError(() => model.getAttention(xs), /getAttention/, /several attention layers/, /pass a layer name/);
     assert.deepEqual(model.getAttention(xs, { layer: 'tatt' }).shape, [5, 6, 4]);
