@@ -22,16 +22,40 @@ test('tsc --noEmit accepts the typed use of the whole API (and every expect-erro
   assert.equal(status, 0, output);
 });
 
-test('tsc --noEmit rejects type errors against the package types', () => {
+// A throwaway project that depends on the package (a symlink to this repository).
+function project(compilerOptions, file, source) {
   const dir = mkdtempSync(join(tmpdir(), 'attention-wasm-types-'));
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(root, join(dir, 'node_modules', 'attention-wasm'), 'dir');
+  writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom'], types: [], ...compilerOptions },
+    files: [file],
+  }));
+  writeFileSync(join(dir, file), source);
+  return dir;
+}
+
+test('the types also resolve for bundler projects (moduleResolution: bundler), viz entry included', () => {
+  const dir = project({ module: 'esnext', moduleResolution: 'bundler' }, 'app.ts', [
+    "import { init, type Tensor } from 'attention-wasm';",
+    "import { renderHeatmap } from 'attention-wasm/viz';",
+    'const aw = await init();',
+    "const t: Tensor = aw.padSequences([[1, 2]], { maxLen: 4 });",
+    "renderHeatmap(document.body, t);",
+    'export {};',
+  ].join('\n'));
   try {
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(root, join(dir, 'node_modules', 'attention-wasm'), 'dir');
-    writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n');
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] },
-      files: ['bad.ts'],
-    }));
+    const { status, output } = tsc(dir, ['--noEmit', '-p', '.']);
+    assert.equal(status, 0, output);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tsc --noEmit rejects type errors against the package types', () => {
+  const dir = project({ module: 'nodenext', moduleResolution: 'nodenext' }, 'bad.ts', '');
+  try {
     writeFileSync(join(dir, 'bad.ts'), [
       "import { init } from 'attention-wasm';",
       'const aw = await init();',
