@@ -8,6 +8,7 @@
 // the model. Views are taken again after every call, since memory growth detaches them.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
+#include <malloc.h>
 
 #include <memory>
 #include <string>
@@ -250,6 +251,9 @@ class Model {
 
 std::string version() { return ATTN_VERSION; }
 std::string simdArchitecture() { return attn::kernels::simdArchitecture(); }
+// Bytes malloc currently hands out: unlike the memory's size (which only grows), this shows
+// leaks and per-call allocations.
+double heapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 
 std::string inferLayer(const std::string& type, const std::string& optionsJson, const std::string& inputShapesJson) {
   return guarded([&] {
@@ -272,6 +276,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   using namespace emscripten;
   function("version", &version);
   function("simdArchitecture", &simdArchitecture);
+  function("heapBytesInUse", &heapBytesInUse);
   function("inferLayer", &inferLayer);
   function("defaultLayerNames", &defaultLayerNames);
 

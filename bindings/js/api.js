@@ -50,7 +50,9 @@ export function createApi(M) {
   // is written straight into a tensor the list allocated in wasm memory (Int32 token ids
   // convert to float32 in that same copy).
   function toWasmList(value, count, what) {
-    const items = count > 1 ? value : [value];
+    // Keras also takes a one-element list for a single-input model: [{data, shape}].
+    const wrapsOne = count === 1 && Array.isArray(value) && value.length === 1 && isTensorObject(value[0]);
+    const items = count > 1 ? value : wrapsOne ? value : [value];
     if (count > 1 && (!Array.isArray(items) || items.length !== count)) {
       throw new Error(`${what}: the model has ${count} of them; pass an array of ${count} tensors`);
     }
@@ -66,6 +68,9 @@ export function createApi(M) {
       throw error;
     }
     return list;
+  }
+  function isTensorObject(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value) && 'data' in value && 'shape' in value;
   }
   function listFromWasm(list, single) {
     const out = [];
@@ -98,7 +103,7 @@ export function createApi(M) {
     toJSON() {
       const config = {};
       for (const [key, value] of Object.entries(this.options)) {
-        if (!MODEL_LEVEL_KEYS.includes(key)) config[key] = value;
+        if (!MODEL_LEVEL_KEYS.includes(key)) config[key] = value instanceof Layer ? value.toJSON() : value;
       }
       return { className: this.type, config };
     }
@@ -331,8 +336,8 @@ export function createApi(M) {
       try {
         list.forEach((w, i) => {
           if (!w || !('data' in w)) throw new Error(`setWeights: weights[${i}] must be {name, shape, data}`);
-          const t = tensor(w.data instanceof Float32Array ? w.data : Float32Array.from(w.data),
-                           w.shape ?? [w.data.length], `setWeights: weights[${i}]`);
+          // Flat or nested values (a Keras weight list arrives as nested arrays).
+          const t = tensor(w.data, w.shape, `setWeights: weights[${i}]`);
           staged.view(staged.add(t.shape)).set(t.data);
         });
         h.setWeights(staged, JSON.stringify(list.map((w) => w.name ?? null)));
@@ -412,7 +417,9 @@ export function createApi(M) {
     loadModel,
     text,
     padSequences,
-    // Bytes of wasm memory in use: lets apps (and our soak tests) watch for leaks.
+    // Size of the wasm memory (it only grows) and the bytes of it allocated right now: lets apps
+    // (and our soak tests) watch for leaks.
     memoryBytes: () => M.HEAPU8.length,
+    memoryInUse: () => M.heapBytesInUse(),
   });
 }

@@ -28,9 +28,12 @@ export interface SymbolicTensor {
 }
 
 export interface Layer<Out = SymbolicTensor> {
+  /** The factory name: 'dense', 'lstm', ... */
   readonly type: string;
   readonly name: string | undefined;
   apply(inputs: SymbolicTensor | SymbolicTensor[]): Out;
+  /** The layer as plain data, wrapped layers (bidirectional, timeDistributed) included. */
+  toJSON(): { className: string; config: Record<string, unknown> };
 }
 
 export interface DenseOptions extends LayerOptions {
@@ -55,8 +58,9 @@ export interface Layers {
   reshape(options: LayerOptions & { targetShape: number[] }): Layer;
   permute(options: LayerOptions & { dims: number[] }): Layer;
   repeatVector(options: LayerOptions & { n: number }): Layer;
-  embedding(options: LayerOptions & { inputDim: number; outputDim: number; maskZero?: boolean;
-    embeddingsInitializer?: Initializer; weights?: number[][] | Float32Array }): Layer;
+  /** Keras' `weights` option is not supported: load a matrix with model.setWeights() after building. */
+  embedding(options: LayerOptions & { inputDim: number; outputDim: number; maskZero?: boolean; inputLength?: number;
+    embeddingsInitializer?: Initializer; embeddingsRegularizer?: Regularizer }): Layer;
   batchNormalization(options?: LayerOptions & { axis?: number; momentum?: number; epsilon?: number;
     center?: boolean; scale?: boolean }): Layer;
   layerNormalization(options?: LayerOptions & { axis?: number; epsilon?: number; center?: boolean; scale?: boolean }): Layer;
@@ -89,7 +93,12 @@ export type Optimizer = OptimizerName
   | { type: 'rmsprop'; learningRate?: number; rho?: number; momentum?: number; epsilon?: number };
 export type LossName = 'mse' | 'mae' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
-export interface CompileOptions { optimizer: Optimizer; loss: LossName; metrics?: 'accuracy'[] }
+export interface CompileOptions {
+  optimizer: Optimizer;
+  /** One loss, one per output (in output order), or one per output name. */
+  loss: LossName | LossName[] | Record<string, LossName>;
+  metrics?: ('accuracy' | 'mse' | 'mae')[];
+}
 export type Logs = Record<string, number>;
 export interface Callbacks {
   onTrainBegin?(): void | Promise<void>;
@@ -136,6 +145,10 @@ export interface Model {
 }
 
 export interface Tokenizer {
+  readonly numWords: number | null;
+  readonly oovToken: string | null;
+  readonly wordCounts: Map<string, number>;
+  readonly documentCount: number;
   fit(texts: string[]): Tokenizer;
   textsToSequences(texts: string[]): number[][];
   sequencesToTexts(sequences: number[][]): string[];
@@ -147,7 +160,7 @@ export interface TokenizerOptions { numWords?: number; oovToken?: string; lower?
   split?: string; charLevel?: boolean }
 export interface PadOptions { maxLen?: number; padding?: 'pre' | 'post'; truncating?: 'pre' | 'post'; value?: number }
 
-export declare function padSequences(sequences: number[][], options?: PadOptions): Tensor<Int32Array>;
+export declare function padSequences(sequences: (number[] | Int32Array)[], options?: PadOptions): Tensor<Int32Array>;
 export declare function tensor(values: TensorLike, shape?: number[]): Tensor;
 export declare const text: {
   tokenizer: ((options?: TokenizerOptions) => Tokenizer) & { fromJSON(json: object | string): Tokenizer };
@@ -166,8 +179,10 @@ export interface AttentionWasm {
   loadModel(bytes: Uint8Array | ArrayBuffer): Model;
   readonly text: typeof text;
   padSequences: typeof padSequences;
-  /** Bytes of wasm memory in use. */
+  /** Size of the wasm memory in bytes (it grows, never shrinks). */
   memoryBytes(): number;
+  /** Bytes of the wasm memory allocated right now (malloc'ed, not yet freed). */
+  memoryInUse(): number;
 }
 
 export declare function init(options?: { locateFile?: (path: string, prefix: string) => string;
