@@ -171,7 +171,14 @@ test('find the max: the model exports, imports with the same answers, and the he
 test('stop ends a training run mid-way, and the page stays responsive meanwhile', async () => {
   await configure('max', { epochs: 300, batchSize: 16, samples: 2000 });
   await page.click('#start');
-  await page.waitForFunction(() => Number(document.querySelector('#status').dataset.epoch) >= 1, null, { timeout: 60000 });
+  await page.waitForFunction(() => Number(document.querySelector('#status').dataset.epoch) >= 2, null, { timeout: 60000 });
+  // Live while training: the map was redrawn after an epoch, the bar moved, the speed is shown.
+  const mid = await hooks();
+  assert.equal(mid.state, 'training');
+  assert.notEqual(mid.attentionDigest, mid.firstAttentionDigest, 'the attention map updates during training');
+  assert.ok(Number(mid.samplesPerSecond) > 0);
+  assert.ok(await page.evaluate(() => document.querySelector('#progress').value) > 0);
+  assert.match(await page.textContent('#status'), /samples\/s/);
   // Training runs in the worker: the main thread must keep painting frames (no gap > 200 ms).
   const worstGap = await page.evaluate(() => new Promise((resolve) => {
     let last = performance.now(), worst = 0;
