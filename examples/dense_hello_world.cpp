@@ -21,10 +21,11 @@ int main(int argc, char** argv) {
   seeds::Stopwatch clock;
   // The original: epochs=20, batch_size=64, validation_split=0.5.
   History history = model->fit({train.x}, {train.y}, seeds::fitOptions(epochs, 64, 1, 0.5));
-  const double seconds = clock.seconds();
+  const std::string trainingTime = clock.str();
   const int last = history.epochs() - 1;
-  std::printf("trained %d epochs in %.2f s: loss %.4f, val_loss %.4f, val_accuracy %.4f\n", history.epochs(),
-              seconds, history.at("loss")[last], history.at("val_loss")[last], history.at("val_accuracy")[last]);
+  std::printf("trained %d epochs in %s: loss %.4f, val_loss %.4f, val_accuracy %.4f\n", history.epochs(),
+              trainingTime.c_str(), history.at("loss")[last], history.at("val_loss")[last],
+              history.at("val_accuracy")[last]);
 
   const std::vector<float> attention = seeds::meanOverSamples(model->getAttention({test.x}, "attention_vec"));
   std::printf("\nattention vector, mean over %d test samples (expected peak: feature %d)\n%s", test.x.dim(0),

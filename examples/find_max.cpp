@@ -20,10 +20,10 @@ int main(int argc, char** argv) {
   std::printf("%s\n", model->summary().c_str());
   seeds::Stopwatch clock;
   History history = model->fit({train.x}, {train.y}, seeds::fitOptions(epochs, 64, 1, 0.1));
-  const double seconds = clock.seconds();
+  const std::string trainingTime = clock.str();
   const int last = history.epochs() - 1;
-  std::printf("trained %d epochs in %.2f s: loss %.5f, val_loss %.5f\n", epochs, seconds, history.at("loss")[last],
-              history.at("val_loss")[last]);
+  std::printf("trained %d epochs in %s: loss %.5f, val_loss %.5f\n", epochs, trainingTime.c_str(),
+              history.at("loss")[last], history.at("val_loss")[last]);
 
   const Tensor weights = model->getAttention({test.x}, "attention_weight");  // (n, T)
   const int n = test.x.dim(0), steps = seeds::kMaxSteps;

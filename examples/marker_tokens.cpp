@@ -3,8 +3,8 @@
 // attention) -> globalAveragePooling1D -> Dense(1, sigmoid). The mask from the embedding reaches
 // the attention, so padded key positions get exactly zero weight.
 //   build/native/example_marker_tokens [epochs=20] [samples=8000]
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "seed_tasks.h"
@@ -22,9 +22,9 @@ int main(int argc, char** argv) {
   std::printf("%s\n", model->summary().c_str());
   seeds::Stopwatch clock;
   History history = model->fit({train.x}, {train.y}, seeds::fitOptions(epochs, 32, 1, 0.1));
-  const double seconds = clock.seconds();
+  const std::string trainingTime = clock.str();
   const int last = history.epochs() - 1;
-  std::printf("trained %d epochs in %.2f s: loss %.4f, val_accuracy %.4f\n", epochs, seconds,
+  std::printf("trained %d epochs in %s: loss %.4f, val_accuracy %.4f\n", epochs, trainingTime.c_str(),
               history.at("loss")[last], history.at("val_accuracy")[last]);
   const double accuracy = seeds::binaryAccuracy(model->predict({test.x})[0], test.y);
 
@@ -53,6 +53,6 @@ int main(int argc, char** argv) {
   }
   std::printf("\ntest accuracy %.4f; largest weight on any of %lld padded (query, key) pairs: %g\n", accuracy,
               static_cast<long long>(paddedKeys), largestOnPadding);
-  std::printf("training time: %.2f s\n", seconds);
+  std::printf("training time: %s\n", trainingTime.c_str());
   return accuracy >= 0.9 && largestOnPadding == 0 ? 0 : 1;
 }

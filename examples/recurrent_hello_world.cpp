@@ -27,12 +27,11 @@ int main(int argc, char** argv) {
       std::printf("==== attention %s\n", variant.label().c_str());
       seeds::Stopwatch clock;
       // The original: batch_size=64, validation_split=0.1.
-      History history = model->fit({train.x}, {train.y},
-                                   seeds::fitOptions(epochs, 64, 1, 0.1));
-      const double seconds = clock.seconds();
+      History history = model->fit({train.x}, {train.y}, seeds::fitOptions(epochs, 64, 1, 0.1));
+      const std::string trainingTime = clock.str();
       const int last = history.epochs() - 1;
-      std::printf("trained %d epoch(s) on %d samples in %.2f s: val_loss %.4f, val_accuracy %.4f\n", epochs,
-                  samples, seconds, history.at("val_loss")[last], history.at("val_accuracy")[last]);
+      std::printf("trained %d epoch(s) on %d samples in %s: val_loss %.4f, val_accuracy %.4f\n", epochs, samples,
+                  trainingTime.c_str(), history.at("val_loss")[last], history.at("val_accuracy")[last]);
       const Tensor weights = model->getAttention({test.x}, "attention_vec");
       const std::vector<float> perStep = seeds::meanPerStep(weights);
       float fromTarget = 0.f;

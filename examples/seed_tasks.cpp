@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 #include "core/check.h"
 
@@ -19,8 +20,8 @@ void compileBinary(Model& model) {
 // ---- 1 ---------------------------------------------------------------------------------------
 
 Dataset denseHelloWorld(int n, Rng& rng, int dims, int targetColumn) {
-  ATTN_CHECK(targetColumn >= 0 && targetColumn < dims, "denseHelloWorld: target column ", targetColumn,
-             " outside 0..", dims - 1);
+  ATTN_CHECK(targetColumn >= 0 && targetColumn < dims, "denseHelloWorld: target column ", targetColumn, " outside 0..",
+             dims - 1);
   Dataset d{Tensor({n, dims}), Tensor({n, 1})};
   for (int i = 0; i < n; ++i) {
     const float label = static_cast<float>(rng.below(2));
@@ -44,8 +45,8 @@ std::unique_ptr<Model> denseHelloWorldModel(int dims, uint64_t seed) {
 // ---- 2 ---------------------------------------------------------------------------------------
 
 Dataset recurrentHelloWorld(int n, Rng& rng, int steps, int features, int targetStep) {
-  ATTN_CHECK(targetStep >= 0 && targetStep < steps, "recurrentHelloWorld: target step ", targetStep,
-             " outside 0..", steps - 1);
+  ATTN_CHECK(targetStep >= 0 && targetStep < steps, "recurrentHelloWorld: target step ", targetStep, " outside 0..",
+             steps - 1);
   Dataset d{Tensor({n, steps, features}), Tensor({n, 1})};
   const int64_t perSample = int64_t(steps) * features;
   for (int i = 0; i < n; ++i) {
@@ -63,8 +64,8 @@ std::string RecurrentVariant::label() const {
          (singleVector ? ", single vector" : ", one vector per feature");
 }
 
-std::unique_ptr<Model> recurrentHelloWorldModel(const RecurrentVariant& variant, int steps, int features,
-                                                int lstmUnits, uint64_t seed) {
+std::unique_ptr<Model> recurrentHelloWorldModel(const RecurrentVariant& variant, int steps, int features, int lstmUnits,
+                                                uint64_t seed) {
   auto x = input({steps, features});
   const Json attention{{"singleVector", variant.singleVector}, {"name", "attention_vec"}};
   SymbolicTensor encoded;
@@ -177,14 +178,13 @@ Dataset markerTokens(int n, Rng& rng, int vocab, int minLength, int maxLength, i
   return d;
 }
 
-std::unique_ptr<Model> markerTokensModel(int vocab, int maxLength, int embedDim, int heads, int keyDim,
-                                         uint64_t seed) {
+std::unique_ptr<Model> markerTokensModel(int vocab, int maxLength, int embedDim, int heads, int keyDim, uint64_t seed) {
   auto tokens = input({maxLength});
   auto embedded =
       layers::apply("embedding", {{"inputDim", vocab}, {"outputDim", embedDim}, {"maskZero", true}}, tokens);
-  auto attended = layers::apply("multiHeadAttention",
-                                {{"numHeads", heads}, {"keyDim", keyDim}, {"name", "self_attention"}},
-                                std::vector<SymbolicTensor>{embedded, embedded});
+  auto attended =
+      layers::apply("multiHeadAttention", {{"numHeads", heads}, {"keyDim", keyDim}, {"name", "self_attention"}},
+                    std::vector<SymbolicTensor>{embedded, embedded});
   auto pooled = layers::apply("globalAveragePooling1D", Json::object(), attended);
   auto y = layers::apply("dense", {{"units", 1}, {"activation", "sigmoid"}}, pooled);
   auto model = functionalModel({tokens}, {y}, "marker_tokens", seed);
@@ -270,14 +270,21 @@ double binaryAccuracy(const Tensor& predictions, const Tensor& y) {
 }
 
 Stopwatch::Stopwatch()
-    : startNs_(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-                   .count()) {}
+    : startNs_(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+                   .count()),
+      startCpu_(double(std::clock()) / CLOCKS_PER_SEC) {}
+
+double Stopwatch::cpuSeconds() const { return double(std::clock()) / CLOCKS_PER_SEC - startCpu_; }
+
+std::string Stopwatch::str() const {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f s (%.2f s CPU)", seconds(), cpuSeconds());
+  return text;
+}
 
 double Stopwatch::seconds() const {
   const int64_t now =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count();
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   return double(now - startNs_) * 1e-9;
 }
 

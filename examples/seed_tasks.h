@@ -104,14 +104,18 @@ double meanPredictorMae(const Tensor& y);
 // Fraction of binary predictions (n, 1) (threshold 0.5) equal to y.
 double binaryAccuracy(const Tensor& predictions, const Tensor& y);
 
-// Wall-clock seconds since construction.
+// Time since construction: wall clock, and this process's CPU time (the honest figure on a
+// machine shared with other jobs).
 class Stopwatch {
  public:
   Stopwatch();
   double seconds() const;
+  double cpuSeconds() const;
+  std::string str() const;  // "3.07 s (1.02 s CPU)"
 
  private:
   int64_t startNs_;
+  double startCpu_;
 };
 
 }  // namespace attn::seeds

@@ -106,8 +106,8 @@ TEST(SeedExperiments, AddTwoNumbersAttendsToTheValuesAfterTheDelimiters) {
   EXPECT_GT(attention[4] + attention[9], 0.5f) << barChart(attention);
   const double mae = meanAbsoluteError(model->predict({val.x})[0], val.y);
   EXPECT_LT(mae, 0.5 * meanPredictorMae(val.y));
-  std::printf("  weights[4] + weights[9] = %.4f; validation MAE %.4f vs %.4f for the mean\n", attention[4] + attention[9],
-              mae, meanPredictorMae(val.y));
+  std::printf("  weights[4] + weights[9] = %.4f; validation MAE %.4f vs %.4f for the mean\n",
+              attention[4] + attention[9], mae, meanPredictorMae(val.y));
 }
 
 // Seed 002, find_max.py: "We expect the attention layer to focus on the maximum of each sequence."
