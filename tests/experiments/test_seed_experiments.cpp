@@ -7,10 +7,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <numeric>
+#include <ostream>
 
 #include "seed_tasks.h"
 
 namespace attn::seeds {
+
+// Test names and failure messages show the variant, not its bytes.
+void PrintTo(const RecurrentVariant& variant, std::ostream* out) { *out << variant.label(); }
+
 namespace {
 
 // Sizes for CI (about 16 s of CPU in all); the examples train on more, closer to the originals.
