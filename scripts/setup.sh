@@ -32,10 +32,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# npm dev dependencies (TF.js for parity goldens and benchmarks, playwright-core, ...).
-if [ -f package-lock.json ] && [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund
-elif [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
+# npm dev dependencies (TF.js for parity goldens and benchmarks, playwright-core, vite, ...).
+# `npm install`, not `npm ci`: it follows the lock file too, and unlike `npm ci` it accepts the
+# lock entries of other platforms' optional packages that an npm configured with
+# omit-lockfile-registry-resolved writes without a version.
+if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ package-lock.json -nt node_modules ]; then
   npm install --no-audit --no-fund
   touch node_modules
 fi
