@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the native tree (tests, benchmarks) and the wasm tree (tests, the npm package's module).
-# usage: scripts/build.sh [native|wasm|all]   (default all)
+# usage: scripts/build.sh [native|wasm|package|all]   (default all; package: only the npm module in dist/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -12,8 +12,12 @@ if [ "$what" = native ] || [ "$what" = all ]; then
   cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native >/dev/null
   cmake --build build/native -j"$jobs"
 fi
-if [ "$what" = wasm ] || [ "$what" = all ]; then
+if [ "$what" = wasm ] || [ "$what" = package ] || [ "$what" = all ]; then
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
-  cmake --build build/wasm -j"$jobs"
+  if [ "$what" = package ]; then
+    cmake --build build/wasm -j"$jobs" --target attention_wasm
+  else
+    cmake --build build/wasm -j"$jobs"
+  fi
 fi

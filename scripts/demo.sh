@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh wasm
+bash scripts/build.sh package
 exec node scripts/serve.mjs "${PORT:-8080}"
