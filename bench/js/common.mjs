@@ -46,7 +46,7 @@ export function makeBatches(spec, batch, outputs = 1, seed = 3) {
 const now = () => performance.now();
 
 // Warms up (V8 tiers wasm and JS up on re-entry: at least `warmupRuns` calls and `warmupMs`),
-// then times single calls until `minRuns` and `budgetMs` are both reached (at most `maxRuns`).
+// then times calls (one per sample, or several when they are very short) until `minRuns` and `budgetMs` are both reached (at most `maxRuns`).
 // `step(i)` may return a promise. Returns ms per call: median, mean, best, and the run count;
 // with `cpuClock` (ms of CPU time this process used, Node: process.cpuUsage) also the mean CPU
 // ms per call, the figure that other processes on a loaded machine disturb least.
@@ -54,15 +54,21 @@ export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns 
   let i = 0;
   const warmStart = now();
   while (i < warmupRuns || (now() - warmStart < warmupMs && i < 20 * warmupRuns)) await step(i++);
+  // Browsers round performance.now() to 0.1 ms or coarser: a sample of very short steps times
+  // several of them (at least ~2 ms), and records the time per step.
+  let perSample = 0;
+  for (const calibrate = now(); now() - calibrate < 2; perSample++) await step(i++);
   const times = [];
+  let steps = 0;
   const cpuStart = cpuClock?.();
   const start = now();
   while (times.length < maxRuns && (times.length < minRuns || now() - start < budgetMs)) {
     const t0 = now();
-    await step(i++);
-    times.push(now() - t0);
+    for (let k = 0; k < perSample; k++) await step(i++);
+    times.push((now() - t0) / perSample);
+    steps += perSample;
   }
-  const cpuMs = cpuClock ? (cpuClock() - cpuStart) / times.length : null;
+  const cpuMs = cpuClock ? (cpuClock() - cpuStart) / steps : null;
   const sorted = [...times].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return {
@@ -70,6 +76,7 @@ export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns 
     meanMs: times.reduce((a, b) => a + b, 0) / times.length,
     bestMs: sorted[0],
     runs: times.length,
+    stepsPerRun: perSample,
     cpuMs,
   };
 }
