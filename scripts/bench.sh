@@ -36,7 +36,7 @@ build/native/attn_peak_flops | tee "$raw/peak.txt"
 
 echo "== native benchmarks ($reps repetitions)"
 build/native/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/|BM_(LSTM|GRU|AttentionLuong|AttentionBahdanau|AdditiveSelfAttention|MultiHeadAttention)/|BM_Model' \
-  --benchmark_min_time=0.2 --benchmark_repetitions="$reps" \
+  --benchmark_min_time=0.1 --benchmark_repetitions="$reps" \
   --benchmark_out="$raw/native.json" --benchmark_out_format=json --benchmark_display_aggregates_only=true
 echo "== native benchmarks, SSE width"
 build/sse/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/256|BM_Model' \
@@ -51,7 +51,10 @@ echo "== models in Node: attention-wasm, TF.js wasm, TF.js cpu"
 node bench/js/node.mjs ours "$raw/node-ours.json"
 node --no-liftoff bench/js/node.mjs ours "$raw/node-ours-noliftoff.json"
 node bench/js/node.mjs tfjs-wasm "$raw/node-tfjs-wasm.json"
-node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
+# TF.js cpu trains the BiLSTM model at minutes per step (one step had not finished after 4 min
+# of CPU time on the 2-vCPU benchmark machine): left out unless BENCH_TFJS_CPU_ALL=1.
+BENCH_SKIP=${BENCH_TFJS_CPU_ALL:+none}
+BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
 
 if [ -z "${BENCH_QUICK:-}" ]; then
   echo "== models in headless Chromium"
@@ -64,5 +67,6 @@ node -e '
   const fs = require("fs"); const f = process.argv[1]; const m = JSON.parse(fs.readFileSync(f));
   m.loadAfter = process.argv[2]; m.seconds = Number(process.argv[3]);
   fs.writeFileSync(f, JSON.stringify(m));' "$raw/machine.json" "$(load)" "$(( $(date +%s) - start ))"
+build/native/attn_peak_flops >> "$raw/peak.txt"  # again at the end: the report keeps the higher figures
 node bench/js/report.mjs "$raw" bench/results
 echo "bench: $(( $(date +%s) - start )) s; wrote bench/results/latest.md and latest.json"

@@ -12,7 +12,7 @@ async function run() {
   const only = params.get('models') ? params.get('models').split(',') : null;
   const all = await (await fetch('/bench/models.json')).json();
   const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500 }
-    : { warmupRuns: 2, warmupMs: 0, minRuns: 3, budgetMs: 2000 };
+    : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
   const aw = await init();
   const info = { impl, userAgent: navigator.userAgent, results: {} };
   const tf = globalThis.tf;

@@ -56,6 +56,11 @@ export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns 
   while (i < warmupRuns || (now() - warmStart < warmupMs && i < 20 * warmupRuns)) await step(i++);
   // Browsers round performance.now() to 0.1 ms or coarser: a sample of very short steps times
   // several of them (at least ~2 ms), and records the time per step.
+  // Steps of several seconds (TF.js' cpu backend on the recurrent models) get 2 timed runs, or
+  // 1 beyond 10 s, so that the whole comparison stays within minutes (the ratios there are in
+  // the hundreds, far beyond what one run's noise changes); latest.json records every run count.
+  const warmStepMs = (now() - warmStart) / i;
+  if (warmStepMs > 3000) minRuns = Math.min(minRuns, warmStepMs > 10000 ? 1 : 2);
   let perSample = 0;
   for (const calibrate = now(); now() - calibrate < 2; perSample++) await step(i++);
   const times = [];
