@@ -5,7 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <xsimd/xsimd.hpp>
+
+#include "kernels/simd.h"
 
 namespace attn::kernels {
 namespace {

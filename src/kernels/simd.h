@@ -1,6 +1,24 @@
 // Internal to src/kernels: the one place that picks the SIMD architecture and the GEMM tile
 // shape for it. Only kernel .cpp files include this (the rest of the project never sees xsimd).
 #pragma once
+
+#if defined(__EMSCRIPTEN__)
+// Emscripten 3.1.6 emulates the SSE2 float -> int32 conversions lane by lane with lrint() calls
+// (x86's out-of-range result differs from wasm's saturating one). xsimd's exp (and so sigmoid,
+// tanh, softmax) converts once per batch, which made the LSTM gate kernels several times slower
+// than the rest of the wasm code. These shims give xsimd the one-instruction wasm conversions;
+// they differ from x86 only for NaN and out-of-range inputs, which exp/ldexp mask anyway.
+// xsimd includes the intrinsics headers again, but their include guards keep these macros.
+#include <emmintrin.h>
+#include <wasm_simd128.h>
+static inline __m128i attnWasmCvttpsEpi32(__m128 a) { return (__m128i)wasm_i32x4_trunc_sat_f32x4((v128_t)a); }
+static inline __m128i attnWasmCvtpsEpi32(__m128 a) {
+  return (__m128i)wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest((v128_t)a));
+}
+#define _mm_cvttps_epi32 attnWasmCvttpsEpi32
+#define _mm_cvtps_epi32 attnWasmCvtpsEpi32
+#endif
+
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>

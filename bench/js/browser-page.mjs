@@ -1,0 +1,42 @@
+// Runs in the benchmark page: the models of bench/models.json with one implementation (?impl=),
+// then publishes window.benchResult (or window.benchError) for bench/js/browser.mjs.
+import { init } from '/dist/index.js';
+
+import { benchOurs, benchTf, ourParamCount, registerWasmUnsortedSegmentSum, resolveSpec } from './common.mjs';
+
+const log = (line) => { document.getElementById('log').textContent += line + '\n'; };
+
+async function run() {
+  const params = new URLSearchParams(location.search);
+  const impl = params.get('impl') ?? 'ours';
+  const only = params.get('models') ? params.get('models').split(',') : null;
+  const all = await (await fetch('/bench/models.json')).json();
+  const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500 }
+    : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
+  const aw = await init();
+  const info = { impl, userAgent: navigator.userAgent, results: {} };
+  const tf = globalThis.tf;
+  if (impl === 'ours') {
+    info.backend = aw.backend;
+  } else {
+    if (impl === 'tfjs-wasm') {
+      tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+      info.unsortedSegmentSumRegistered = registerWasmUnsortedSegmentSum(tf);
+    }
+    await tf.setBackend(impl === 'tfjs-cpu' ? 'cpu' : 'wasm');
+    await tf.ready();
+    info.backend = tf.getBackend();
+    if (impl === 'tfjs-wasm') info.threads = tf.wasm.getThreadsCount?.() ?? null;
+  }
+  for (const entry of all.models) {
+    const key = entry.task === 'predict' ? entry.name : resolveSpec(all, entry).name;
+    if (only && !only.includes(key)) continue;
+    const r = impl === 'ours' ? await benchOurs(aw, all, entry, timing)
+      : await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
+    info.results[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: all.batchSize / (r.medianMs / 1000) };
+    log(`${key}: median ${r.medianMs.toFixed(3)} ms (${r.runs} runs)`);
+  }
+  return info;
+}
+
+run().then((info) => { window.benchResult = info; }, (error) => { window.benchError = String(error?.stack ?? error); });

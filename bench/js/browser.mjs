@@ -1,0 +1,39 @@
+// Drives bench/js/browser.html in headless Chromium (playwright-core + /usr/bin/chromium):
+//   node bench/js/browser.mjs <ours|tfjs-cpu|tfjs-wasm> [--no-liftoff] [out.json]
+import { writeFileSync } from 'node:fs';
+
+import { chromium } from 'playwright-core';
+
+import { startServer } from '../../scripts/serve.mjs';
+
+const args = process.argv.slice(2);
+const noLiftoff = args.includes('--no-liftoff');
+const [impl = 'ours', outFile] = args.filter((a) => a !== '--no-liftoff');
+const server = await startServer(0);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', ...(noLiftoff ? ['--js-flags=--no-liftoff'] : [])],
+});
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
+  const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}) });
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/js/browser.html?${query}`);
+  await page.waitForFunction(() => window.benchResult || window.benchError, null, { timeout: 600_000, polling: 500 });
+  const error = await page.evaluate(() => window.benchError);
+  if (error) throw new Error(`browser benchmark failed: ${error}`);
+  const info = await page.evaluate(() => window.benchResult);
+  info.impl = impl;
+  info.flags = noLiftoff ? ['--js-flags=--no-liftoff'] : [];
+  info.browserVersion = browser.version();
+  for (const [key, r] of Object.entries(info.results)) {
+    console.error(`chromium ${impl}${noLiftoff ? ' --no-liftoff' : ''}  ${key.padEnd(28)} median ${r.medianMs.toFixed(3)} ms  mean ${r.meanMs.toFixed(3)}  best ${r.bestMs.toFixed(3)}  (${r.runs} runs)`);
+  }
+  const json = JSON.stringify(info, null, 1);
+  if (outFile) writeFileSync(outFile, json);
+  else console.log(json);
+} finally {
+  await browser.close();
+  server.close();
+}

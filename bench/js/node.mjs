@@ -1,0 +1,66 @@
+// The models of bench/models.json in Node, one implementation per process (so one library's JIT
+// and heap do not disturb another's):
+//   node bench/js/node.mjs ours [out.json]          attention-wasm (run also with node --no-liftoff)
+//   node bench/js/node.mjs tfjs-cpu|tfjs-wasm [out.json]
+// Prints a line per model and writes {impl, node, flags, backend, threads, results: {model: {...}}}.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { init } from 'attention-wasm';
+
+import { benchOurs, benchTf, ourParamCount, registerWasmUnsortedSegmentSum, resolveSpec } from './common.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const all = JSON.parse(readFileSync(join(here, '..', 'models.json'), 'utf8'));
+const [impl = 'ours', outFile] = process.argv.slice(2);
+const only = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : null;
+// BENCH_SKIP: models this run leaves out (scripts/bench.sh: TF.js cpu on the BiLSTM, whose steps
+// take minutes); they are listed in the output as skipped.
+const skip = process.env.BENCH_SKIP ? process.env.BENCH_SKIP.split(',') : [];
+// TF.js takes seconds per step on the recurrent models: it gets 1 warm-up step (its first step builds the graph; the second is already steady) and at least 3 timed steps or 1.5 s per model.
+const cpuClock = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500, cpuClock }
+  : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500, cpuClock };
+
+const aw = await init();
+const info = { impl, node: process.version, flags: process.execArgv, skipped: skip, results: {} };
+let tf = null;
+if (impl === 'ours') {
+  info.backend = aw.backend;
+  info.simdArchitecture = aw.simdArchitecture;
+} else if (impl === 'tfjs-cpu' || impl === 'tfjs-wasm') {
+  tf = await import('@tensorflow/tfjs');
+  if (impl === 'tfjs-wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')) + '/dist/';
+    wasm.setWasmPaths(dist);
+    info.unsortedSegmentSumRegistered = registerWasmUnsortedSegmentSum(tf);
+  }
+  await tf.setBackend(impl === 'tfjs-cpu' ? 'cpu' : 'wasm');
+  await tf.ready();
+  info.backend = tf.getBackend();
+  info.tfjsVersion = tf.version.tfjs;
+  if (impl === 'tfjs-wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    info.threads = wasm.getThreadsCount?.() ?? null;
+    info.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  }
+} else {
+  throw new Error(`bench: unknown implementation '${impl}' (ours | tfjs-cpu | tfjs-wasm)`);
+}
+
+for (const entry of all.models) {
+  const key = entry.task === 'predict' ? entry.name : resolveSpec(all, entry).name;
+  if ((only && !only.includes(key)) || skip.includes(key)) continue;
+  const r = impl === 'ours' ? await benchOurs(aw, all, entry, timing)
+    : await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
+  info.results[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: all.batchSize / (r.medianMs / 1000) };
+  console.error(`${impl}${process.execArgv.length ? ' ' + process.execArgv.join(' ') : ''}  ${key.padEnd(28)} ` +
+    `median ${r.medianMs.toFixed(3)} ms  mean ${r.meanMs.toFixed(3)}  best ${r.bestMs.toFixed(3)}  cpu ${r.cpuMs.toFixed(3)}  (${r.runs} runs, ${r.params} params)`);
+}
+const json = JSON.stringify(info, null, 1);
+if (outFile) writeFileSync(outFile, json);
+else console.log(json);

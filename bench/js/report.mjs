@@ -1,0 +1,239 @@
+// Gathers one benchmark run (scripts/bench.sh) into bench/results/latest.json and latest.md:
+//   node bench/js/report.mjs <raw dir> <out dir>
+// The raw dir holds native.json / native-sse.json (Google Benchmark JSON), peak.txt,
+// wasm-gemm*.txt (the wasm GEMM harness' output), machine.json and the JS runs' JSON files.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [rawDir = 'bench/results/raw', outDir = 'bench/results'] = process.argv.slice(2);
+const readJson = (name) => (existsSync(join(rawDir, name)) ? JSON.parse(readFileSync(join(rawDir, name), 'utf8')) : null);
+const readText = (name) => (existsSync(join(rawDir, name)) ? readFileSync(join(rawDir, name), 'utf8') : null);
+
+const machine = readJson('machine.json') ?? {};
+const models = JSON.parse(readFileSync(new URL('../models.json', import.meta.url), 'utf8'));
+
+// ---- native (Google Benchmark JSON, several repetitions) -------------------------------------
+// Per benchmark: best and mean over the repetitions of the per-iteration time (ms), plus counters.
+function googleBenchmark(json) {
+  if (!json) return null;
+  const out = {};
+  for (const b of json.benchmarks) {
+    if (b.run_type !== 'iteration' || b.error_occurred) continue;
+    const name = b.run_name ?? b.name;
+    const scale = { ns: 1e-6, us: 1e-3, ms: 1, s: 1e3 }[b.time_unit ?? 'ns'];
+    const entry = (out[name] ??= { times: [], cpuTimes: [], gflops: [], gflopsBest: [] });
+    entry.times.push(b.real_time * scale);
+    entry.cpuTimes.push(b.cpu_time * scale);
+    // Google Benchmark writes rate counters in units (FLOP/s), the plain counter in GFLOP/s.
+    if (b.GFLOPs !== undefined) entry.gflops.push(b.GFLOPs / 1e9);
+    if (b.GFLOPs_best !== undefined) entry.gflopsBest.push(b.GFLOPs_best);
+    entry.label = b.label;
+  }
+  for (const e of Object.values(out)) {
+    e.bestMs = Math.min(...e.times);
+    e.meanMs = e.times.reduce((a, b) => a + b, 0) / e.times.length;
+    e.bestCpuMs = Math.min(...e.cpuTimes);
+    if (e.gflops.length) e.gflopsMean = e.gflops.reduce((a, b) => a + b, 0) / e.gflops.length;
+    if (e.gflopsBest.length) e.gflopsBestOf = Math.max(...e.gflopsBest);
+  }
+  return { context: json.context, results: out };
+}
+const native = googleBenchmark(readJson('native.json'));
+const nativeSse = googleBenchmark(readJson('native-sse.json'));
+
+// ---- peak and wasm GEMM ------------------------------------------------------------------------
+function peak(text) {
+  if (!text) return {};
+  const out = {};
+  for (const line of text.split('\n')) {
+    const m = line.match(/^(.*?)\s+([\d.]+) (GFLOP\/s|GHz)$/);
+    if (!m) continue;
+    const key = line.startsWith('clock') ? 'clockGHz' : line.startsWith('avx512') ? 'avx512'
+      : line.startsWith('avx2') ? 'avx2' : line.includes('no FMA') ? 'sseMulAdd' : line.startsWith('sse width') ? 'sseFma' : null;
+    // peak.txt holds several runs (start and end of the benchmark): the highest is the one
+    // other processes disturbed least.
+    if (key) out[key] = Math.max(out[key] ?? 0, Number(m[2]));
+  }
+  return out;
+}
+const peaks = peak(readText('peak.txt'));
+function wasmGemm(name) {
+  const text = readText(name);
+  if (!text) return null;
+  const line = text.split('\n').reverse().find((l) => l.startsWith('{'));
+  return line ? JSON.parse(line) : null;
+}
+const wasmGemmRuns = { node: wasmGemm('wasm-gemm.txt'), nodeNoLiftoff: wasmGemm('wasm-gemm-noliftoff.txt') };
+
+// ---- JS runs ----------------------------------------------------------------------------------
+const runs = {
+  ours: readJson('node-ours.json'),
+  oursNoLiftoff: readJson('node-ours-noliftoff.json'),
+  chromium: readJson('chromium-ours.json'),
+  chromiumNoLiftoff: readJson('chromium-ours-noliftoff.json'),
+  tfjsWasm: readJson('node-tfjs-wasm.json'),
+  tfjsCpu: readJson('node-tfjs-cpu.json'),
+  chromiumTfjsWasm: readJson('chromium-tfjs-wasm.json'),
+};
+
+const modelKeys = models.models.map((m) => m.name);
+const nativeName = (key) => {
+  const entry = models.models.find((m) => m.name === key);
+  return entry.task === 'predict' ? `BM_ModelPredict/${entry.same}` : `BM_ModelTrain/${key}`;
+};
+const rows = modelKeys.map((key) => {
+  const entry = models.models.find((m) => m.name === key);
+  const js = (run) => run?.results?.[key] ?? null;
+  const row = {
+    model: key, task: entry.task, batch: models.batchSize,
+    params: js(runs.ours)?.params ?? null,
+    nativeMs: native?.results[nativeName(key)]?.bestMs ?? null,
+    nativeMeanMs: native?.results[nativeName(key)]?.meanMs ?? null,
+    nativeSseMs: nativeSse?.results[nativeName(key)]?.bestMs ?? null,
+    nativeSseMeanMs: nativeSse?.results[nativeName(key)]?.meanMs ?? null,
+    nativeCpuMs: native?.results[nativeName(key)]?.bestCpuMs ?? null,
+    nativeSseCpuMs: nativeSse?.results[nativeName(key)]?.bestCpuMs ?? null,
+  };
+  row.skipped = Object.entries(runs).filter(([, run]) => run?.skipped?.includes(key)).map(([name]) => name);
+  for (const [name, run] of Object.entries(runs)) {
+    const r = js(run);
+    row[`${name}Ms`] = r?.medianMs ?? null;
+    row[`${name}MeanMs`] = r?.meanMs ?? null;
+    row[`${name}BestMs`] = r?.bestMs ?? null;
+    row[`${name}Runs`] = r?.runs ?? null;
+    row[`${name}CpuMs`] = r?.cpuMs ?? null;
+  }
+  const ratio = (a, b) => (a && b ? a / b : null);
+  row.samplesPerSec = row.oursMs ? models.batchSize / (row.oursMs / 1000) : null;
+  row.speedupVsTfjsWasm = ratio(row.tfjsWasmMs, row.oursMs);
+  row.speedupVsTfjsCpu = ratio(row.tfjsCpuMs, row.oursMs);
+  row.chromiumSpeedupVsTfjsWasm = ratio(row.chromiumTfjsWasmMs, row.chromiumMs);
+  row.wasmOverNative = ratio(row.oursMs, row.nativeMs);
+  row.wasmOverNativeSse = ratio(row.oursMs, row.nativeSseMs);
+  // The same ratios on CPU time (Node's process.cpuUsage, Google Benchmark's cpu_time), which
+  // other processes on a shared machine disturb far less than wall-clock time.
+  row.cpu = {
+    speedupVsTfjsWasm: ratio(row.tfjsWasmCpuMs, row.oursCpuMs),
+    speedupVsTfjsCpu: ratio(row.tfjsCpuCpuMs, row.oursCpuMs),
+    wasmOverNative: ratio(row.oursCpuMs, row.nativeCpuMs),
+    wasmOverNativeSse: ratio(row.oursCpuMs, row.nativeSseCpuMs),
+  };
+  return row;
+});
+
+// ---- GEMM table ----------------------------------------------------------------------------------
+const gemmRows = [];
+for (const variant of ['NN', 'TN', 'NT']) {
+  for (const n of [64, 128, 256, 512]) {
+    const nat = native?.results[`BM_Gemm${variant}/${n}`];
+    const sse = nativeSse?.results[`BM_Gemm${variant}/${n}`];
+    const w = wasmGemmRuns.node?.gemm_gflops.find((g) => g.variant === variant && g.n === n);
+    const wn = wasmGemmRuns.nodeNoLiftoff?.gemm_gflops.find((g) => g.variant === variant && g.n === n);
+    gemmRows.push({ variant, n, native: nat?.gflopsBestOf ?? null, nativeMean: nat?.gflopsMean ?? null,
+                    nativeSse: sse?.gflopsBestOf ?? null, nativeSseMean: sse?.gflopsMean ?? null,
+                    wasm: w?.gflops_best ?? null, wasmMean: w?.gflops_mean ?? null,
+                    wasmNoLiftoff: wn?.gflops_best ?? null, wasmNoLiftoffMean: wn?.gflops_mean ?? null });
+  }
+}
+const nativeArch = native?.context?.simd_architecture ?? '?';
+const widestPeak = nativeArch.startsWith('avx512') ? peaks.avx512 : nativeArch.includes('avx') || nativeArch.includes('fma') ? peaks.avx2 : peaks.sseMulAdd;
+
+// ---- targets ---------------------------------------------------------------------------------------
+const trainRows = rows.filter((r) => r.task === 'train');
+const predictRows = rows.filter((r) => r.task === 'predict');
+const all = (list, f) => list.length > 0 && list.every((r) => f(r) !== null && f(r) !== undefined) ? list.every((r) => f(r)) : null;
+const gemm256 = gemmRows.filter((g) => g.n === 256);
+const nativeGemmBest = Math.max(...gemmRows.filter((g) => g.n >= 256).map((g) => g.native ?? 0));
+const targets = [
+  { target: 'training, wasm in Node >= 10x faster than TF.js wasm on every model',
+    met: all(trainRows, (r) => r.speedupVsTfjsWasm && r.speedupVsTfjsWasm >= 10),
+    detail: trainRows.map((r) => `${r.model} ${fx(r.speedupVsTfjsWasm)}x (cpu ${fx(r.cpu.speedupVsTfjsWasm)}x)`).join(', ') },
+  { target: 'training, wasm in Node >= 100x faster than TF.js cpu on every model',
+    met: all(trainRows.filter((r) => !r.skipped.includes('tfjsCpu')), (r) => r.speedupVsTfjsCpu && r.speedupVsTfjsCpu >= 100),
+    detail: trainRows.map((r) => (r.skipped.includes('tfjsCpu') ? `${r.model} skipped (TF.js cpu: minutes per step)`
+      : `${r.model} ${fx(r.speedupVsTfjsCpu)}x (cpu ${fx(r.cpu.speedupVsTfjsCpu)}x)`)).join(', ') },
+  { target: 'inference >= 5x faster than TF.js wasm',
+    met: all(predictRows, (r) => r.speedupVsTfjsWasm && r.speedupVsTfjsWasm >= 5),
+    detail: predictRows.map((r) => `${r.model} ${fx(r.speedupVsTfjsWasm)}x (cpu ${fx(r.cpu.speedupVsTfjsWasm)}x)`).join(', ') },
+  { target: 'wasm GEMM >= 35 GFLOP/s at n=256, NN, TN and NT (Node, best round)',
+    met: gemm256.every((g) => g.wasm !== null) ? gemm256.every((g) => g.wasm >= 35) : null,
+    detail: gemm256.map((g) => `${g.variant} ${fx(g.wasm)} (no-liftoff ${fx(g.wasmNoLiftoff)})`).join(', ') },
+  { target: `native widest GEMM (${nativeArch}) >= 60% of one core's peak`,
+    met: widestPeak ? nativeGemmBest >= 0.6 * widestPeak : null,
+    detail: `best ${fx(nativeGemmBest)} GFLOP/s of ${fx(widestPeak)} peak = ${widestPeak ? fx(100 * nativeGemmBest / widestPeak) : '?'}%` },
+  { target: 'wasm (Node) within 1.3x of native SSE on whole training steps',
+    met: all(trainRows, (r) => r.wasmOverNativeSse && r.wasmOverNativeSse <= 1.3),
+    detail: trainRows.map((r) => `${r.model} ${fx(r.wasmOverNativeSse)}x (cpu ${fx(r.cpu.wasmOverNativeSse)}x)`).join(', ') },
+];
+
+function fx(v, digits) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  if (digits !== undefined) return v.toFixed(digits);
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+// ---- write ---------------------------------------------------------------------------------------
+const result = { date: machine.date, machine, nativeSimd: nativeArch, nativeSseSimd: nativeSse?.context?.simd_architecture,
+                 peaks, models: rows, gemm: gemmRows, targets,
+                 layers: native ? Object.fromEntries(Object.entries(native.results)
+                   .filter(([k]) => /^BM_(LSTM|GRU|Attention|AdditiveSelf|MultiHead)/.test(k))
+                   .map(([k, v]) => [k, { bestMs: v.bestMs, meanMs: v.meanMs, label: v.label }])) : {},
+                 runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v && { impl: v.impl, flags: v.flags, backend: v.backend, threads: v.threads, node: v.node, browser: v.browserVersion, tfjs: v.tfjsVersion, unsortedSegmentSumRegistered: v.unsortedSegmentSumRegistered }])) };
+writeFileSync(join(outDir, 'latest.json'), JSON.stringify(result, null, 1) + '\n');
+
+const md = [];
+md.push(`# Benchmark results`, '');
+md.push(`${machine.date ?? ''} · ${machine.cpu ?? '?'} · ${machine.cores ?? '?'} cores · Node ${machine.node ?? '?'} · ` +
+        `Chromium ${runs.chromium?.browserVersion ?? '–'} · TF.js ${runs.tfjsWasm?.tfjsVersion ?? runs.tfjsCpu?.tfjsVersion ?? '–'} · ` +
+        `load average ${machine.loadBefore ?? '?'} before, ${machine.loadAfter ?? '?'} after the run`);
+md.push('', `Batch ${models.batchSize}, Adam 1e-3, float32, one thread everywhere (TF.js wasm threads: ${runs.tfjsWasm?.threads ?? '?'}). ` +
+        `JS figures: median ms per batch after warm-up (V8 tiering); native: best of ${native ? 3 : '?'} Google Benchmark repetitions (mean in latest.json). ` +
+        `Native: ${nativeArch}; native SSE: ${nativeSse?.context?.simd_architecture ?? '–'}; wasm: SIMD128 (xsimd's sse4.1 path). ` +
+        `TF.js' wasm backend gets a small UnsortedSegmentSum kernel registered by the benchmark (it has none; an Embedding cannot train without it).`, '');
+md.push('## ms per batch', '');
+md.push('| model | task | params | native | native SSE | wasm Node | wasm Node --no-liftoff | wasm Chromium | Chromium --no-liftoff | TF.js wasm (Node) | TF.js cpu (Node) | TF.js wasm (Chromium) |');
+md.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  const cell = (name) => (r.skipped.includes(name) ? 'skipped' : fx(r[`${name}Ms`]));
+  md.push(`| ${r.model} | ${r.task} | ${r.params ?? '–'} | ${fx(r.nativeMs)} | ${fx(r.nativeSseMs)} | **${fx(r.oursMs)}** | ${cell('oursNoLiftoff')} | ${cell('chromium')} | ${cell('chromiumNoLiftoff')} | ${cell('tfjsWasm')} | ${cell('tfjsCpu')} | ${cell('chromiumTfjsWasm')} |`);
+}
+md.push('', '## CPU ms per batch (Node: process.cpuUsage over the timed steps; native: cpu_time, best repetition)', '');
+md.push('| model | native | native SSE | wasm Node | wasm Node --no-liftoff | TF.js wasm (Node) | TF.js cpu (Node) |');
+md.push('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  md.push(`| ${r.model} | ${fx(r.nativeCpuMs)} | ${fx(r.nativeSseCpuMs)} | **${fx(r.oursCpuMs)}** | ${fx(r.oursNoLiftoffCpuMs)} | ${fx(r.tfjsWasmCpuMs)} | ${r.skipped.includes('tfjsCpu') ? 'skipped' : fx(r.tfjsCpuCpuMs)} |`);
+}
+md.push('', '## Throughput and ratios (wasm = attention-wasm in Node; wall-clock, CPU-time ratio in parentheses)', '');
+md.push('| model | samples/s (wasm Node) | vs TF.js wasm | vs TF.js cpu | Chromium: vs TF.js wasm | wasm / native | wasm / native SSE |');
+md.push('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  md.push(`| ${r.model} | ${fx(r.samplesPerSec, 0)} | ${fx(r.speedupVsTfjsWasm)}x (${fx(r.cpu.speedupVsTfjsWasm)}x) | ${fx(r.speedupVsTfjsCpu)}x (${fx(r.cpu.speedupVsTfjsCpu)}x) | ${fx(r.chromiumSpeedupVsTfjsWasm)}x | ${fx(r.wasmOverNative)} (${fx(r.cpu.wasmOverNative)}) | ${fx(r.wasmOverNativeSse)} (${fx(r.cpu.wasmOverNativeSse)}) |`);
+}
+md.push('', '## GEMM, GFLOP/s (best round; mean in parentheses), one core', '');
+md.push(`Peak of one core: ${fx(peaks.avx512)} (AVX-512 FMA), ${fx(peaks.avx2)} (AVX2 FMA), ${fx(peaks.sseMulAdd)} (128-bit mul+add, no FMA: the SSE4 / wasm SIMD128 ceiling); clock ${fx(peaks.clockGHz)} GHz.`, '');
+md.push(`| variant | n | native (${nativeArch}) | % of peak | native SSE | % of peak | wasm Node | wasm --no-liftoff | % of peak |`);
+md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+const pct = (v, p) => (v && p ? `${(100 * v / p).toFixed(0)}%` : '–');
+for (const g of gemmRows) {
+  md.push(`| ${g.variant} | ${g.n} | ${fx(g.native)} (${fx(g.nativeMean)}) | ${pct(g.native, widestPeak)} | ${fx(g.nativeSse)} (${fx(g.nativeSseMean)}) | ${pct(g.nativeSse, peaks.sseMulAdd)} | ${fx(g.wasm)} (${fx(g.wasmMean)}) | ${fx(g.wasmNoLiftoff)} (${fx(g.wasmNoLiftoffMean)}) | ${pct(g.wasm, peaks.sseMulAdd)} |`);
+}
+if (Object.keys(result.layers).length) {
+  md.push('', `## Layers, native (${nativeArch}), batch 64, ms per batch (best of repetitions)`, '');
+  md.push('| layer | T | forward | forward + backward | params |');
+  md.push('|---|---:|---:|---:|---:|');
+  const byLayer = {};
+  for (const [k, v] of Object.entries(result.layers)) {
+    const m = k.match(/^BM_(\w+)\/T:(\d+)\/backward:(\d)/);
+    if (!m) continue;
+    const e = (byLayer[`${m[1]}/${m[2]}`] ??= { layer: m[1], t: m[2], label: v.label });
+    e[m[3] === '1' ? 'fb' : 'f'] = v.bestMs;
+  }
+  for (const e of Object.values(byLayer)) md.push(`| ${e.layer} | ${e.t} | ${fx(e.f)} | ${fx(e.fb)} | ${e.label ?? ''} |`);
+}
+md.push('', '## Targets', '');
+md.push('| target | met | figures |', '|---|---|---|');
+for (const t of targets) md.push(`| ${t.target} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} | ${t.detail} |`);
+md.push('');
+writeFileSync(join(outDir, 'latest.md'), md.join('\n'));
+console.log(md.join('\n'));

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `npm run bench`: set up, build what the benchmarks need (native Release, native SSE width,
+# wasm), run every benchmark on this machine in one go and write bench/results/latest.md and
+# latest.json (raw outputs in bench/results/raw/). See bench/README.md.
+#   BENCH_SKIP_BUILD=1   reuse the existing builds
+#   BENCH_QUICK=1        one repetition of the native benchmarks, no browser runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs  # Emscripten 3.1.6's optimizer needs Debian's acorn
+jobs=2                               # the machines are shared: never more than 2 compile jobs
+raw=bench/results/raw
+mkdir -p "$raw"
+rm -f "$raw"/*
+
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  bash scripts/setup.sh
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native >/dev/null
+  cmake --build build/native -j"$jobs" --target attn_bench attn_peak_flops
+  cmake -S . -B build/sse -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=sse -DATTN_TESTS=OFF >/dev/null
+  cmake --build build/sse -j"$jobs" --target attn_bench
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
+  cmake --build build/wasm -j"$jobs" --target attention_wasm attn_wasm_gemm_bench
+fi
+
+reps=3
+[ -n "${BENCH_QUICK:-}" ] && reps=1
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+start=$(date +%s)
+node -e '
+  const os = require("os");
+  console.log(JSON.stringify({ date: new Date().toISOString().replace(/\.\d+Z$/, "Z"), cpu: os.cpus()[0].model,
+    cores: os.cpus().length, node: process.version, loadBefore: process.argv[1] }));' "$(load)" > "$raw/machine.json"
+
+echo "== peak FLOP/s of one core"
+build/native/attn_peak_flops | tee "$raw/peak.txt"
+
+echo "== native benchmarks ($reps repetitions)"
+build/native/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/|BM_(LSTM|GRU|AttentionLuong|AttentionBahdanau|AdditiveSelfAttention|MultiHeadAttention)/|BM_Model' \
+  --benchmark_min_time=0.1 --benchmark_repetitions="$reps" \
+  --benchmark_out="$raw/native.json" --benchmark_out_format=json --benchmark_display_aggregates_only=true
+echo "== native benchmarks, SSE width"
+build/sse/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/256|BM_Model' \
+  --benchmark_min_time=0.2 --benchmark_repetitions="$reps" \
+  --benchmark_out="$raw/native-sse.json" --benchmark_out_format=json --benchmark_display_aggregates_only=true
+
+echo "== wasm GEMM (node, then node --no-liftoff)"
+node build/wasm/attn_wasm_gemm_bench.cjs 0.3 | tee "$raw/wasm-gemm.txt"
+node --no-liftoff build/wasm/attn_wasm_gemm_bench.cjs 0.3 | tee "$raw/wasm-gemm-noliftoff.txt"
+
+echo "== models in Node: attention-wasm, TF.js wasm, TF.js cpu"
+node bench/js/node.mjs ours "$raw/node-ours.json"
+node --no-liftoff bench/js/node.mjs ours "$raw/node-ours-noliftoff.json"
+node bench/js/node.mjs tfjs-wasm "$raw/node-tfjs-wasm.json"
+# TF.js cpu trains the BiLSTM model at minutes per step (one step had not finished after 4 min
+# of CPU time on the 2-vCPU benchmark machine): left out unless BENCH_TFJS_CPU_ALL=1.
+BENCH_SKIP=${BENCH_TFJS_CPU_ALL:+none}
+BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
+
+if [ -z "${BENCH_QUICK:-}" ]; then
+  echo "== models in headless Chromium"
+  node bench/js/browser.mjs ours "$raw/chromium-ours.json"
+  node bench/js/browser.mjs ours --no-liftoff "$raw/chromium-ours-noliftoff.json"
+  node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm.json"
+fi
+
+node -e '
+  const fs = require("fs"); const f = process.argv[1]; const m = JSON.parse(fs.readFileSync(f));
+  m.loadAfter = process.argv[2]; m.seconds = Number(process.argv[3]);
+  fs.writeFileSync(f, JSON.stringify(m));' "$raw/machine.json" "$(load)" "$(( $(date +%s) - start ))"
+build/native/attn_peak_flops >> "$raw/peak.txt"  # again at the end: the report keeps the higher figures
+node bench/js/report.mjs "$raw" bench/results
+echo "bench: $(( $(date +%s) - start )) s; wrote bench/results/latest.md and latest.json"
