@@ -168,6 +168,10 @@ export interface AttentionWasm {
   padSequences: typeof padSequences;
   /** Bytes of wasm memory in use. */
   memoryBytes(): number;
+  /** wasm objects alive (models, fit sessions, staging buffers); flat when nothing leaks. */
+  liveHandles(): number;
+  /** Bytes of wasm heap allocated and not freed (memoryBytes() only ever grows). */
+  heapBytesInUse(): number;
 }
 
 export declare function init(options?: { locateFile?: (path: string, prefix: string) => string;

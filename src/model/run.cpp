@@ -103,7 +103,32 @@ void Model::forward(bool training, Rng* rng) {
   }
 }
 
-double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights) {
+void Model::failNonFinite(const FitProgress* at, const char* what, const std::string& detail) {
+  // Undo what the training forward pass changed (moving statistics of batch normalization).
+  int64_t offset = 0;
+  for (Param& p : params_.params())
+    if (!p.trainable) {
+      std::memcpy(p.value, stateSnapshot_.data() + offset, p.size() * sizeof(float));
+      offset += p.size();
+    }
+  if (at)
+    fail("fit: the ", what, " became ", detail, " at epoch ", at->epoch, ", batch ", at->batch,
+         " (counted from 0); training stopped and the weights are those from before that batch "
+         "(lower the learning rate, or check the data and the loss)");
+  fail("trainOnBatch: the ", what, " became ", detail, "; the weights were left unchanged "
+       "(lower the learning rate, or check the data and the loss)");
+}
+
+double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
+                       const FitProgress* at) {
+  if (training) {
+    int64_t offset = 0;
+    for (const Param& p : params_.params())
+      if (!p.trainable) {
+        std::memcpy(stateSnapshot_.data() + offset, p.value, p.size() * sizeof(float));
+        offset += p.size();
+      }
+  }
   forward(training, rng);
   const int batch = batchInputs_[0].dim(0);
   if (training) {
@@ -157,6 +182,19 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
       node.layer->backward(BackwardPass{node.in, node.inMasks, node.gradPtrs, node.inGrads});
     }
     loss += params_.applyRegularization();
+    if (!std::isfinite(loss)) failNonFinite(at, "loss", std::isnan(loss) ? "NaN" : "Infinity");
+    // One pass over the gradient block; names the first bad parameter only when there is one.
+    const float* grads = params_.trainableGrads();
+    const int64_t count = params_.trainableSize();
+    float sum = 0.f;
+    for (int64_t i = 0; i < count; ++i) sum += grads[i] * 0.f;  // NaN unless every gradient is finite
+    if (std::isnan(sum)) {
+      for (const Param& p : params_.params())
+        if (p.trainable)
+          for (int64_t i = 0; i < p.size(); ++i)
+            if (!std::isfinite(p.grad[i]))
+              failNonFinite(at, "gradient", std::string(std::isnan(p.grad[i]) ? "NaN" : "Infinity") + " in " + p.name);
+    }
     optimizer_->step(params_.trainableValues(), params_.trainableGrads(), params_.trainableSize());
   } else {
     loss += params_.regularizationLoss();
