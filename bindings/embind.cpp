@@ -1,7 +1,7 @@
 // Embind bindings: the C++ core as seen from JavaScript. Thin by rule: each function converts
 // arguments, calls the core, converts the result; validation and logic live in src/. Every
-// attn::Error (and std::exception) becomes a JS Error with the same message, thrown after the
-// C++ exception has been fully handled, so the module keeps working afterwards.
+// attn::Error (and std::exception) becomes a JS Error with the same message: the call parks it
+// (see guarded) and api.js throws it once the call has returned and Embind has cleaned up.
 //
 // Data crosses once: JS fills tensors it created inside a TensorList through a Float32Array
 // view of wasm memory (typed_memory_view), and the list's tensors are moved, not copied, into
@@ -13,6 +13,8 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/check.h"
@@ -34,19 +36,27 @@ namespace {
   __builtin_unreachable();
 }
 
-// Runs `body`; turns a C++ exception into a JS Error once the catch block has ended.
+// Errors never propagate through an Embind call: Embind 3.1.6 frees the buffers it allocated
+// for std::string arguments only when the call returns, so every throw would leak them. The
+// message is parked here instead, the call returns a default value, and the JS wrapper (api.js)
+// calls takeError() after every call and throws there.
+std::string g_pendingError;
+
 template <class Body>
 auto guarded(Body&& body) -> decltype(body()) {
-  std::string message;
+  using Result = decltype(body());
   try {
     return body();
   } catch (const std::exception& e) {
-    message = e.what();
+    g_pendingError = e.what();
   } catch (...) {
-    message = "attention-wasm: unknown C++ exception";
+    g_pendingError = "attention-wasm: unknown C++ exception";
   }
-  throwJsError(message);
+  if constexpr (std::is_same_v<Result, val>) return val::undefined();
+  else if constexpr (!std::is_void_v<Result>) return Result{};
 }
+
+std::string takeError() { return std::exchange(g_pendingError, std::string()); }
 
 // Every object handed to JS counts itself while alive, so tests (and apps) can see that nothing
 // leaks across create / fit / predict / dispose cycles: aw.liveHandles().
@@ -311,6 +321,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   using namespace emscripten;
   function("version", &version);
   function("liveHandles", &liveHandles);
+  function("takeError", &takeError);
   function("heapBytesInUse", &heapBytesInUse);
   function("simdArchitecture", &simdArchitecture);
   function("inferLayer", &inferLayer);

@@ -25,6 +25,11 @@ inline void loadAndProbe(const uint8_t* bytes, size_t size) {
   } catch (const Error&) {
     return;
   }
+  // Layer outputs up to kMaxSampleValues per sample are legal but make a slow, huge probe.
+  int64_t activations = 0;
+  for (const LayerInfo& info : model->layers())
+    for (const Shape& s : info.outputShapes) activations += s.numel();
+  if (activations > (int64_t(1) << 20)) return;
   std::vector<Tensor> xs;
   int64_t values = 0;
   for (int i = 0; i < model->inputCount(); ++i) {

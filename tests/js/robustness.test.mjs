@@ -42,7 +42,7 @@ function badInputCases(shared, track) {
   const idm = track(idsModel());
   const file = shared.save();
   return [
-    ['unknown layer option', () => aw.sequential({ layers: [aw.layers.dense({ unit: 3, inputShape: [3] })] }), /dense_1: unknown option 'unit'/],
+    ['unknown layer option', () => aw.sequential({ layers: [aw.layers.dense({ units: 3, unit: 3, inputShape: [3] })] }), /dense_1: unknown option 'unit'/],
     ['unknown activation', () => aw.sequential({ layers: [aw.layers.dense({ units: 3, activation: 'swish9', inputShape: [3] })] }), /unknown activation 'swish9'/],
     ['NaN as a layer option', () => aw.sequential({ layers: [aw.layers.dense({ units: NaN, inputShape: [3] })] }), /option 'units' must be an integer, got "NaN"/],
     ['Infinity as an option', () => aw.sequential({ layers: [aw.layers.dropout({ rate: Infinity, inputShape: [3] })] }), /option 'rate'.*"Infinity"/],

@@ -72,7 +72,7 @@ std::pair<double, double> trainBriefly(Model& model) {
   Tensor x = randomTensor(Shape{16, 3}, 5), y(Shape{16, 1});
   for (int i = 0; i < 16; ++i) y[i] = x[i * 3] - 0.5f * x[i * 3 + 1];
   FitOptions options;
-  options.epochs = 20;
+  options.epochs = 150;
   options.batchSize = 8;
   options.seed = 3;
   History h = model.fit({x}, {y}, options);
@@ -102,7 +102,7 @@ TEST(BadInput, EveryEntryPointRejectsWithAClearMessageAndTheModelStillTrains) {
        {"unknown model class 'Pipeline'"}},
       {"unknown layer type", [] { sequentialModel({layer("Conv9D", {{"inputShape", {3}}})}); },
        {"unknown layer type 'Conv9D'"}},
-      {"unknown layer option", [] { sequentialModel({layer("Dense", {{"unit", 3}, {"inputShape", {3}}})}); },
+      {"unknown layer option", [] { sequentialModel({layer("Dense", {{"units", 3}, {"unit", 3}, {"inputShape", {3}}})}); },
        {"unknown option 'unit'"}},
       {"unknown activation", [] {
          sequentialModel({layer("Dense", {{"units", 3}, {"activation", "swish9"}, {"inputShape", {3}}})});
