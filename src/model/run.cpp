@@ -103,14 +103,22 @@ void Model::forward(bool training, Rng* rng) {
   }
 }
 
-void Model::failNonFinite(const FitProgress* at, const char* what, const std::string& detail) {
-  // Undo what the training forward pass changed (moving statistics of batch normalization).
+namespace {
+// The non-trainable values (moving statistics, which a training forward pass updates) into or
+// out of `snapshot`, so a batch that fails leaves them as they were.
+void copyState(ParamStore& params, float* snapshot, bool restore) {
   int64_t offset = 0;
-  for (Param& p : params_.params())
+  for (Param& p : params.params())
     if (!p.trainable) {
-      std::memcpy(p.value, stateSnapshot_.data() + offset, p.size() * sizeof(float));
+      if (restore) std::memcpy(p.value, snapshot + offset, p.size() * sizeof(float));
+      else std::memcpy(snapshot + offset, p.value, p.size() * sizeof(float));
       offset += p.size();
     }
+}
+}  // namespace
+
+void Model::failNonFinite(const FitProgress* at, const char* what, const std::string& detail) {
+  copyState(params_, stateSnapshot_.data(), true);
   if (at)
     fail("fit: the ", what, " became ", detail, " at epoch ", at->epoch, ", batch ", at->batch,
          " (counted from 0); training stopped and the weights are those from before that batch "
@@ -122,14 +130,16 @@ void Model::failNonFinite(const FitProgress* at, const char* what, const std::st
 double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
                        const FitProgress* at) {
   if (training) {
-    int64_t offset = 0;
-    for (const Param& p : params_.params())
-      if (!p.trainable) {
-        std::memcpy(stateSnapshot_.data() + offset, p.value, p.size() * sizeof(float));
-        offset += p.size();
-      }
+    copyState(params_, stateSnapshot_.data(), false);
+    try {
+      forward(training, rng);
+    } catch (...) {  // bad token ids and the like: the batch never happened
+      copyState(params_, stateSnapshot_.data(), true);
+      throw;
+    }
+  } else {
+    forward(training, rng);
   }
-  forward(training, rng);
   const int batch = batchInputs_[0].dim(0);
   if (training) {
     params_.zeroGrads();
