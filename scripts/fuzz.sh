@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-45}
 if [ ! -f build/fuzz/CMakeCache.txt ]; then
   CXX=clang++ cmake -S . -B build/fuzz -DATTN_FUZZ=ON -DATTN_TESTS=OFF -DATTN_BENCH=OFF \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" >/dev/null
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
 fi
 cmake --build build/fuzz -j"$(nproc)" --target fuzz_load_model
 # New inputs go to a scratch directory: the committed corpus stays small.
