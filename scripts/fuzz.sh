@@ -17,4 +17,4 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p build/fuzz/artifacts
 ./build/fuzz/fuzz_load_model -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
   -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/ "$work" tests/fuzz/corpus tests/io/fuzz_crashes \
-  2> >(grep -v -E '^#[0-9]+.*(NEW|REDUCE|pulse)' >&2)
+  2> >(grep -v -E '^(#[0-9]+.*(NEW|REDUCE|pulse)|\s+NEW_FUNC)' >&2)
