@@ -1,7 +1,7 @@
 // Embind bindings: the C++ core as seen from JavaScript. Thin by rule: each function converts
 // arguments, calls the core, converts the result; validation and logic live in src/. Every
-// attn::Error (and std::exception) becomes a JS Error with the same message, thrown after the
-// C++ exception has been fully handled, so the module keeps working afterwards.
+// attn::Error (and std::exception) becomes a JS Error with the same message: the call parks it
+// (see guarded) and api.js throws it once the call has returned and Embind has cleaned up.
 //
 // Data crosses once: JS fills tensors it created inside a TensorList through a Float32Array
 // view of wasm memory (typed_memory_view), and the list's tensors are moved, not copied, into
@@ -10,8 +10,12 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
+#include <malloc.h>
+
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/check.h"
@@ -33,19 +37,37 @@ namespace {
   __builtin_unreachable();
 }
 
-// Runs `body`; turns a C++ exception into a JS Error once the catch block has ended.
+// Errors never propagate through an Embind call: Embind 3.1.6 frees the buffers it allocated
+// for std::string arguments only when the call returns, so every throw would leak them. The
+// message is parked here instead, the call returns a default value, and the JS wrapper (api.js)
+// calls takeError() after every call and throws there.
+std::string g_pendingError;
+
 template <class Body>
 auto guarded(Body&& body) -> decltype(body()) {
-  std::string message;
+  using Result = decltype(body());
   try {
     return body();
   } catch (const std::exception& e) {
-    message = e.what();
+    g_pendingError = e.what();
   } catch (...) {
-    message = "attention-wasm: unknown C++ exception";
+    g_pendingError = "attention-wasm: unknown C++ exception";
   }
-  throwJsError(message);
+  if constexpr (std::is_same_v<Result, val>) return val::undefined();
+  else if constexpr (!std::is_void_v<Result>) return Result{};
 }
+
+std::string takeError() { return std::exchange(g_pendingError, std::string()); }
+
+// Every object handed to JS counts itself while alive, so tests (and apps) can see that nothing
+// leaks across create / fit / predict / dispose cycles: aw.liveHandles().
+int g_liveHandles = 0;
+struct LiveHandle {
+  LiveHandle() { ++g_liveHandles; }
+  LiveHandle(const LiveHandle&) { ++g_liveHandles; }
+  LiveHandle& operator=(const LiveHandle&) = default;
+  ~LiveHandle() { --g_liveHandles; }
+};
 
 attn::Json parseJson(const std::string& text, const char* what) {
   attn::Json value = attn::Json::parse(text, nullptr, false);
@@ -69,9 +91,14 @@ class TensorList {
   // Appends a tensor of `shape` (a JS array of sizes) and returns its index.
   int add(val shape) {
     return guarded([&] {
-      std::vector<int> dims = emscripten::vecFromJSArray<int>(shape);
-      for (int d : dims) ATTN_CHECK(d >= 0, "tensor: negative size in shape");
-      items_.emplace_back(attn::Shape(dims));
+      std::vector<double> sizes = emscripten::vecFromJSArray<double>(shape);
+      std::vector<int> dims;
+      for (double d : sizes) {
+        ATTN_CHECK(d >= 0 && d < 2147483648.0 && d == static_cast<double>(static_cast<int64_t>(d)),
+                   "tensor: shape sizes must be non-negative integers, got ", d);
+        dims.push_back(static_cast<int>(d));
+      }
+      items_.emplace_back(attn::Shape(dims));  // throws for ranks and sizes past the limits
       return static_cast<int>(items_.size()) - 1;
     });
   }
@@ -90,6 +117,7 @@ class TensorList {
     return items_[i];
   }
   std::vector<attn::Tensor> items_;
+  LiveHandle live_;
 };
 
 class Bytes {
@@ -100,13 +128,16 @@ class Bytes {
 
  private:
   std::vector<uint8_t> bytes_;
+  LiveHandle live_;
 };
 
 // ---- training --------------------------------------------------------------------------------
 
 class FitSession {
  public:
-  explicit FitSession(std::unique_ptr<attn::FitSession> session) : session_(std::move(session)) {}
+  // Holds the model too: a model disposed from JS during fit is freed when the fit ends.
+  FitSession(std::shared_ptr<attn::Model> model, std::unique_ptr<attn::FitSession> session)
+      : model_(std::move(model)), session_(std::move(session)) {}
 
   // One batch. Returns bit 0: the epoch ended (epochLogValues is fresh), bit 1: done.
   int step() {
@@ -136,7 +167,9 @@ class FitSession {
     if (!logs) return val(emscripten::typed_memory_view(size_t(0), static_cast<const double*>(nullptr)));
     return val(emscripten::typed_memory_view(logs->values.size(), logs->values.data()));
   }
+  std::shared_ptr<attn::Model> model_;
   std::unique_ptr<attn::FitSession> session_;
+  LiveHandle live_;
   int epoch_ = 0, batch_ = 0;
   const attn::Logs* batchLogs_ = nullptr;
   const attn::Logs* epochLogs_ = nullptr;
@@ -147,9 +180,14 @@ class FitSession {
 class Model {
  public:
   explicit Model(std::unique_ptr<attn::Model> model) : model_(std::move(model)) {}
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
 
   static Model* fromConfig(const std::string& configJson, double seed) {
     return guarded([&] {
+      // A double outside uint64's range would make the conversion below undefined.
+      ATTN_CHECK(seed >= 0 && seed < 9007199254740992.0 && seed == static_cast<double>(static_cast<int64_t>(seed)),
+                 "model: option 'seed' must be a non-negative integer, got ", seed);
       return new Model(std::make_unique<attn::Model>(parseJson(configJson, "model config"),
                                                      static_cast<uint64_t>(seed)));
     });
@@ -167,7 +205,7 @@ class Model {
   FitSession* beginFit(TensorList& xs, TensorList& ys, const std::string& options) {
     return guarded([&] {
       attn::FitOptions fit = attn::parseFitOptions(parseJson(options, "fit"));
-      return new FitSession(model_->beginFit(xs.take(), ys.take(), std::move(fit)));
+      return new FitSession(model_, model_->beginFit(xs.take(), ys.take(), std::move(fit)));
     });
   }
   FitSession* beginFitWithValidation(TensorList& xs, TensorList& ys, TensorList& vx, TensorList& vy,
@@ -176,23 +214,30 @@ class Model {
       attn::FitOptions fit = attn::parseFitOptions(parseJson(options, "fit"));
       fit.validationXs = vx.take();
       fit.validationYs = vy.take();
-      return new FitSession(model_->beginFit(xs.take(), ys.take(), std::move(fit)));
+      return new FitSession(model_, model_->beginFit(xs.take(), ys.take(), std::move(fit)));
     });
   }
 
-  TensorList* predict(TensorList& xs, int batchSize) {
-    return guarded([&] { return new TensorList(model_->predict(xs.items(), batchSize)); });
+  TensorList* predict(TensorList& xs, const std::string& options) {
+    return guarded([&] {
+      const attn::RunOptions run = attn::parseRunOptions(parseJson(options, "predict"), "predict");
+      return new TensorList(model_->predict(xs.items(), run.batchSize));
+    });
   }
-  std::string evaluate(TensorList& xs, TensorList& ys, int batchSize) {
-    return guarded([&] { return attn::logsToJson(model_->evaluate(xs.items(), ys.items(), batchSize)).dump(); });
+  std::string evaluate(TensorList& xs, TensorList& ys, const std::string& options) {
+    return guarded([&] {
+      const attn::RunOptions run = attn::parseRunOptions(parseJson(options, "evaluate"), "evaluate");
+      return attn::logsToJson(model_->evaluate(xs.items(), ys.items(), run.batchSize)).dump();
+    });
   }
   std::string trainOnBatch(TensorList& xs, TensorList& ys) {
     return guarded([&] { return attn::logsToJson(model_->trainOnBatch(xs.items(), ys.items())).dump(); });
   }
-  TensorList* getAttention(TensorList& xs, const std::string& layer) {
+  TensorList* getAttention(TensorList& xs, const std::string& options) {
     return guarded([&] {
+      const attn::RunOptions run = attn::parseRunOptions(parseJson(options, "getAttention"), "getAttention", true);
       std::vector<attn::Tensor> out;
-      out.push_back(model_->getAttention(xs.items(), layer));
+      out.push_back(model_->getAttention(xs.items(), run.layer, run.batchSize));
       return new TensorList(std::move(out));
     });
   }
@@ -242,18 +287,19 @@ class Model {
   }
 
  private:
-  std::unique_ptr<attn::Model> model_;
+  std::shared_ptr<attn::Model> model_;
   std::vector<attn::NamedTensor> weights_;
   std::vector<uint8_t> saved_;
+  LiveHandle live_;
 };
 
 // ---- free functions --------------------------------------------------------------------------
 
 std::string version() { return ATTN_VERSION; }
-std::string simdArchitecture() { return attn::kernels::simdArchitecture(); }
-// Bytes malloc currently hands out: unlike the memory's size (which only grows), this shows
-// leaks and per-call allocations.
+int liveHandles() { return g_liveHandles; }
+// Bytes the allocator has handed out and not yet got back (the heap itself only ever grows).
 double heapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
+std::string simdArchitecture() { return attn::kernels::simdArchitecture(); }
 
 std::string inferLayer(const std::string& type, const std::string& optionsJson, const std::string& inputShapesJson) {
   return guarded([&] {
@@ -275,8 +321,10 @@ std::string defaultLayerNames(const std::string& classNamesJson, const std::stri
 EMSCRIPTEN_BINDINGS(attention_wasm) {
   using namespace emscripten;
   function("version", &version);
-  function("simdArchitecture", &simdArchitecture);
+  function("liveHandles", &liveHandles);
+  function("takeError", &takeError);
   function("heapBytesInUse", &heapBytesInUse);
+  function("simdArchitecture", &simdArchitecture);
   function("inferLayer", &inferLayer);
   function("defaultLayerNames", &defaultLayerNames);
 

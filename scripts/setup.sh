@@ -23,6 +23,9 @@ need_pkg libxsimd-dev /usr/include/xsimd/xsimd.hpp
 need_pkg nlohmann-json3-dev /usr/include/nlohmann/json.hpp
 need_pkg emscripten /usr/bin/em++
 need_pkg chromium /usr/bin/chromium
+# Native fuzzing (scripts/fuzz.sh): clang and its libFuzzer / sanitizer runtimes.
+need_pkg clang /usr/bin/clang++
+need_pkg libclang-rt-14-dev
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

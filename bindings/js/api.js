@@ -24,6 +24,12 @@ function plainOptions(options, owner) {
   return options;
 }
 
+// Options and configs cross into the core as JSON, where NaN and Infinity would silently turn
+// into null (= option absent): send them as strings instead, so the core rejects them by name.
+function toJson(value) {
+  return JSON.stringify(value, (key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
 // How long fit() may compute before it yields to the event loop (API.md: ~50 ms at most).
 const YIELD_BUDGET_MS = 25;
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -40,7 +46,33 @@ function yieldToEventLoop() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+// The bindings never throw through Embind (that would leak the buffers Embind allocates for
+// string arguments): a failed call parks its message and returns. Every bound function is
+// wrapped once here to collect that message and throw it as a JS Error.
+const EMBIND_OWN = new Set(['constructor']);
+function throwParkedErrors(M) {
+  if (M.attnErrorsChecked) return;
+  const check = (fn) => function checkedCall(...args) {
+    const out = fn.apply(this, args);
+    const message = M.takeError();
+    if (message) throw new Error(message);
+    return out;
+  };
+  for (const cls of [M.Model, M.FitSession, M.TensorList, M.Bytes]) {
+    for (const name of Object.getOwnPropertyNames(cls.prototype)) {
+      const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, name);
+      if (!EMBIND_OWN.has(name) && typeof descriptor.value === 'function') cls.prototype[name] = check(descriptor.value);
+    }
+  }
+  M.Model.fromConfig = check(M.Model.fromConfig);
+  M.Model.load = check(M.Model.load);
+  M.inferLayer = check(M.inferLayer);
+  M.defaultLayerNames = check(M.defaultLayerNames);
+  M.attnErrorsChecked = true;
+}
+
 export function createApi(M) {
+  throwParkedErrors(M);
   // A safety net only: the wrapper deletes what it creates; models are freed by dispose().
   const finalizer = typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); }) : null;
@@ -118,7 +150,7 @@ export function createApi(M) {
         throw new Error(`${this.name}: this layer is already applied; using one layer at several places is not supported`);
       }
       const spec = this.toJSON();
-      const info = JSON.parse(M.inferLayer(spec.className, JSON.stringify(spec.config),
+      const info = JSON.parse(M.inferLayer(spec.className, toJson(spec.config),
         JSON.stringify(list.map((t) => t.shape.slice(1)))));
       this.node = { layer: this, spec, inputs: list, name: this.options.name ?? null };
       const outputs = info.outputShapes.map((shape, i) => new SymbolicTensor(this.node, i, shape));
@@ -195,7 +227,7 @@ export function createApi(M) {
     get name() { return this.toJSON().config.name; }
 
     compile(options) {
-      this.#live.compile(JSON.stringify(plainOptions(options, 'compile')));
+      this.#live.compile(toJson(plainOptions(options, 'compile')));
     }
 
     predict(x, options = {}) {
@@ -203,7 +235,7 @@ export function createApi(M) {
       const h = this.#live;
       const xs = toWasmList(x, h.inputCount(), 'predict: x');
       try {
-        const out = h.predict(xs, o.batchSize ?? 32);
+        const out = h.predict(xs, toJson(o));
         try { return listFromWasm(out, true); } finally { out.delete(); }
       } finally {
         xs.delete();
@@ -216,7 +248,7 @@ export function createApi(M) {
       const xs = toWasmList(x, h.inputCount(), 'evaluate: x');
       try {
         const ys = toWasmList(y, h.outputCount(), 'evaluate: y');
-        try { return JSON.parse(h.evaluate(xs, ys, o.batchSize ?? 32)); } finally { ys.delete(); }
+        try { return JSON.parse(h.evaluate(xs, ys, toJson(o))); } finally { ys.delete(); }
       } finally {
         xs.delete();
       }
@@ -252,7 +284,7 @@ export function createApi(M) {
           vx = toWasmList(validationData[0], h.inputCount(), 'fit: validationData x'); handles.push(vx);
           vy = toWasmList(validationData[1], h.outputCount(), 'fit: validationData y'); handles.push(vy);
         }
-        session = vx ? h.beginFitWithValidation(xs, ys, vx, vy, JSON.stringify(o)) : h.beginFit(xs, ys, JSON.stringify(o));
+        session = vx ? h.beginFitWithValidation(xs, ys, vx, vy, toJson(o)) : h.beginFit(xs, ys, toJson(o));
         const history = { epoch: [], history: {}, params: { epochs: o.epochs ?? 1, samples: session.samples() } };
         this.stopTraining = false;
         await callbacks.onTrainBegin?.();
@@ -260,6 +292,8 @@ export function createApi(M) {
         let sliceStart = now();
         for (;;) {
           if (signal?.aborted || this.stopTraining) { session.stop(); break; }
+          // A callback may have disposed the model; the session still holds it alive in wasm.
+          if (this.#handle === null) throw new Error('fit: the model was disposed during training');
           const flags = session.step();
           batchNames ??= JSON.parse(session.batchLogNames());
           if (callbacks.onBatchEnd) await callbacks.onBatchEnd(session.batch(), readLogs(batchNames, session.batchLogValues()));
@@ -290,7 +324,7 @@ export function createApi(M) {
       const h = this.#live;
       const xs = toWasmList(x, h.inputCount(), 'getAttention: x');
       try {
-        const out = h.getAttention(xs, o.layer ?? '');
+        const out = h.getAttention(xs, toJson(o));
         try { return listFromWasm(out, true); } finally { out.delete(); }
       } finally {
         xs.delete();
@@ -360,7 +394,7 @@ export function createApi(M) {
   }
 
   function modelFromConfig(config, seed) {
-    return new Model(M.Model.fromConfig(JSON.stringify(config), seed ?? 0));
+    return new Model(M.Model.fromConfig(toJson(config), seed ?? 0));
   }
 
   function model(options) {
@@ -420,6 +454,9 @@ export function createApi(M) {
     // Size of the wasm memory (it only grows) and the bytes of it allocated right now: lets apps
     // (and our soak tests) watch for leaks.
     memoryBytes: () => M.HEAPU8.length,
-    memoryInUse: () => M.heapBytesInUse(),
+    // wasm objects alive (models, fit sessions, staging buffers): flat when nothing leaks.
+    liveHandles: () => M.liveHandles(),
+    // Bytes of wasm heap allocated and not freed (memoryBytes() only ever grows).
+    heapBytesInUse: () => M.heapBytesInUse(),
   });
 }

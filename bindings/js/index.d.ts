@@ -181,8 +181,10 @@ export interface AttentionWasm {
   padSequences: typeof padSequences;
   /** Size of the wasm memory in bytes (it grows, never shrinks). */
   memoryBytes(): number;
-  /** Bytes of the wasm memory allocated right now (malloc'ed, not yet freed). */
-  memoryInUse(): number;
+  /** wasm objects alive (models, fit sessions, staging buffers); flat when nothing leaks. */
+  liveHandles(): number;
+  /** Bytes of wasm heap allocated and not freed (memoryBytes() only ever grows). */
+  heapBytesInUse(): number;
 }
 
 export declare function init(options?: { locateFile?: (path: string, prefix: string) => string;

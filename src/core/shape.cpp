@@ -15,8 +15,15 @@ Shape::Shape(const std::vector<int>& list) {
 }
 
 int64_t Shape::numel() const {
+  // Shapes can come from hostile configs and files: a product past any allocatable size must be
+  // an error, not a signed overflow that later sizes a buffer.
+  constexpr int64_t kLimit = int64_t(1) << 40;
   int64_t n = 1;
-  for (int i = 0; i < rank; ++i) n *= dims[i];
+  for (int i = 0; i < rank; ++i) {
+    ATTN_CHECK(dims[i] >= 0, "shape: negative size in ", str());
+    if (__builtin_mul_overflow(n, static_cast<int64_t>(dims[i]), &n) || n > kLimit)
+      fail("shape: ", str(), " has more than 2^40 elements");
+  }
   return n;
 }
 

@@ -1,6 +1,7 @@
 #include "io/model_file.h"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -183,7 +184,11 @@ std::unique_ptr<Model> loadModel(const uint8_t* data, size_t size) {
     weights[i].value.resize(shape);
     r.bytes(weights[i].value.data(), bytes, "weight data");
   }
-  model->setWeights(weights);
+  try {
+    model->setWeights(weights);
+  } catch (const Error& e) {
+    fail("loadModel: ", e.what());
+  }
   if (flags & kFlagOptimizer) {
     ATTN_CHECK(model->compiled(), "loadModel: the file holds optimizer state but no compile config");
     Optimizer& optimizer = *model->optimizer();
@@ -193,11 +198,20 @@ std::unique_ptr<Model> loadModel(const uint8_t* data, size_t size) {
     const uint32_t slotCount = r.u32("optimizer slot count");
     ATTN_CHECK(slotCount == slots.size(), "loadModel: the file holds ", slotCount, " optimizer state tensors, ",
                optimizer.type(), " has ", slots.size());
-    for (Tensor* slot : slots) {
+    const std::string type = optimizer.type();
+    for (size_t k = 0; k < slots.size(); ++k) {
+      Tensor* slot = slots[k];
       const uint32_t length = r.u32("optimizer state length");
       ATTN_CHECK(length == slot->size(), "loadModel: optimizer state of ", length, " values, the model has ",
                  slot->size(), " trainable values");
       r.bytes(slot->data(), static_cast<size_t>(length) * sizeof(float), "optimizer state");
+      // Squared-gradient averages (Adam's v, RMSprop's ms) go under a square root.
+      const bool squares = (type == "adam" && k == 1) || (type == "rmsprop" && k == 0);
+      for (int64_t i = 0; i < slot->size(); ++i) {
+        const float v = (*slot)[i];
+        ATTN_CHECK(std::isfinite(v) && (!squares || v >= 0.f), "loadModel: optimizer state ", k, " holds ", v,
+                   " at index ", i);
+      }
     }
     optimizer.setIterations(static_cast<int64_t>(iterations));
   }

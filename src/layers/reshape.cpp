@@ -38,8 +38,9 @@ class Reshape final : public Layer {
     for (size_t i = 0; i < target_.size(); ++i) {
       if (target_[i] == -1)
         unknownAt = static_cast<int>(i);
-      else
-        known *= target_[i];
+      else if (__builtin_mul_overflow(known, static_cast<int64_t>(target_[i]), &known) || known > total)
+        fail(name_, ": cannot reshape input of shape ", in[0].str(true), " (", total,
+             " values per sample) to target shape ", Shape(target_).str(true));
     }
     Shape out(target_);
     if (unknownAt >= 0) {

@@ -23,6 +23,8 @@ SymbolicTensor input(const Shape& shape, const std::string& name) {
              " dimensions, got ", shape.str());
   for (int i = 0; i < shape.rank; ++i)
     ATTN_CHECK(shape[i] >= 1, "input: dimensions must be positive, got ", shape.str());
+  ATTN_CHECK(shape.numel() <= kMaxSampleValues, "input: shape ", shape.str(true), " holds more than the limit of ",
+             kMaxSampleValues, " values per sample");
   auto node = std::make_shared<SymbolicNode>();
   node->className = "InputLayer";
   node->name = name;

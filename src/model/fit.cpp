@@ -109,15 +109,22 @@ FitProgress FitSession::step() {
     progress.done = true;
     return progress;
   }
-  ATTN_CHECK(compileGeneration_ == model_.compileGeneration_,
-             "fit: the model was compiled again during fit; start a new fit");
+  if (compileGeneration_ != model_.compileGeneration_) {
+    done_ = true;
+    fail("fit: the model was compiled again during fit; start a new fit");
+  }
   if (batch_ == 0) startEpoch();
   const int start = batch_ * batchSize_;
   const int count = std::min(batchSize_, trainCount_ - start);
   model_.gatherBatch(xs_, &ys_, order_.data(), start, count);
   progress.epoch = epoch_;
   progress.batch = batch_;
-  progress.batchLoss = model_.runBatch(true, &dropoutRng_, trainTotals_, trainWeights_);
+  try {
+    progress.batchLoss = model_.runBatch(true, &dropoutRng_, trainTotals_, trainWeights_, &progress);
+  } catch (...) {
+    done_ = true;  // a failed batch ends the fit; the history keeps the epochs completed
+    throw;
+  }
   for (size_t i = 0; i < batchLogs_.values.size(); ++i)
     batchLogs_.values[i] = trainWeights_[i] > 0 ? trainTotals_[i] / trainWeights_[i] : 0.0;
   progress.batchLogs = &batchLogs_;

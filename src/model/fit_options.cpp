@@ -28,4 +28,14 @@ FitOptions parseFitOptions(const Json& options) {
   return fit;
 }
 
+RunOptions parseRunOptions(const Json& options, const char* entry, bool withLayer) {
+  ConfigReader reader(options, entry);
+  RunOptions run;
+  run.batchSize = reader.positiveInt("batchSize", 32);
+  reader.raw("verbose");  // Keras / TF.js accept it; there is nothing to print
+  if (withLayer) run.layer = reader.string("layer", "");
+  reader.finish();
+  return run;
+}
+
 }  // namespace attn

@@ -1,6 +1,8 @@
 // FitOptions from the options object of API.md's model.fit(x, y, options): validated here, in the
 // core, so every binding reports the same errors ("fit: unknown option 'epoch' ...").
 #pragma once
+#include <string>
+
 #include "core/json.h"
 #include "model/model.h"
 
@@ -9,5 +11,13 @@ namespace attn {
 // {epochs, batchSize, validationSplit, shuffle, seed}; validationData, callbacks and signal are
 // the caller's to wire (they are not data the core can parse).
 FitOptions parseFitOptions(const Json& options);
+
+// The options of predict / evaluate ({batchSize, verbose}) and getAttention / getActivations
+// (also {layer} when `withLayer`); unknown keys and bad values throw naming `entry`.
+struct RunOptions {
+  int batchSize = 32;
+  std::string layer;
+};
+RunOptions parseRunOptions(const Json& options, const char* entry, bool withLayer = false);
 
 }  // namespace attn

@@ -1,6 +1,7 @@
 // Looking inside a model: activations and attention weights of named layers, weights in
 // Keras order, the layer list and the Keras-style summary table.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <sstream>
 
@@ -116,6 +117,13 @@ void Model::setWeights(const std::vector<NamedTensor>& weights) {
   for (size_t i = 0; i < order.size(); ++i)
     ATTN_CHECK(weights[i].value.shape() == order[i]->shape, "setWeights: weight ", i, " (", order[i]->name,
                ") expected shape ", order[i]->shape.str(), ", got ", weights[i].value.shape().str());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Tensor& w = weights[i].value;
+    for (int64_t j = 0; j < w.size(); ++j)
+      if (!std::isfinite(w[j]))
+        fail("setWeights: weight ", i, " (", order[i]->name, ") contains ", std::isnan(w[j]) ? "NaN" : "Infinity",
+             " at index ", j);
+  }
   for (size_t i = 0; i < order.size(); ++i)
     std::memcpy(order[i]->value, weights[i].value.data(), order[i]->size() * sizeof(float));
 }
@@ -268,9 +276,14 @@ Json inferLayer(const std::string& type, const Json& options, const Json& inputS
       dims.push_back(d.get<int>());
     }
     shapes.emplace_back(dims);
+    ATTN_CHECK(shapes.back().numel() <= kMaxSampleValues, layer->name(), ": input shape ", shapes.back().str(true),
+               " holds more than the limit of ", kMaxSampleValues, " values per sample");
   }
   ParamStore scratch;  // declared, never allocated
   std::vector<Shape> out = layer->build(shapes, scratch);
+  for (const Shape& s : out)
+    ATTN_CHECK(s.numel() <= kMaxSampleValues, layer->name(), ": output shape ", s.str(true), " holds ", s.numel(),
+               " values per sample, more than the limit of ", kMaxSampleValues);
   Json result = layerSpec(*layer);
   Json outShapes = Json::array();
   for (const Shape& s : out) outShapes.push_back(s.toVector());

@@ -99,6 +99,10 @@ std::vector<int> shapeList(const Json& shape, const std::string& owner, bool dro
   }
   ATTN_CHECK(dims.size() + 1 <= static_cast<size_t>(kMaxRank), owner, ": input rank ", dims.size(),
              " exceeds the maximum of ", kMaxRank - 1);
+  ATTN_CHECK(!dims.empty(), owner, ": an input shape needs at least one dimension, got ", shape.dump());
+  const Shape checked(dims);
+  ATTN_CHECK(checked.numel() <= kMaxSampleValues, owner, ": input shape ", checked.str(true), " holds ",
+             checked.numel(), " values per sample, more than the limit of ", kMaxSampleValues);
   return dims;
 }
 
@@ -119,6 +123,10 @@ Model::Model(const Json& config, uint64_t seed, int64_t parameterLimit) : rng_(s
              " parameters exceed the limit of ", parameterLimit);
   Rng init(seed);
   params_.allocate(init);
+  int64_t state = 0;
+  for (const Param& p : params_.params())
+    if (!p.trainable) state += p.size();
+  stateSnapshot_.resize(Shape{static_cast<int>(state)});
 }
 
 Model::~Model() = default;
@@ -320,6 +328,9 @@ void Model::buildNodes(std::vector<std::unique_ptr<Node>> nodes) {
         shapes.push_back(from.outputShapes[k]);
       }
       node.outputShapes = node.layer->build(shapes, params_);
+      for (const Shape& out : node.outputShapes)
+        ATTN_CHECK(out.numel() <= kMaxSampleValues, node.name, ": output shape ", out.str(true), " holds ",
+                   out.numel(), " values per sample, more than the limit of ", kMaxSampleValues);
       ATTN_CHECK(node.layer->outputs().size() == node.outputShapes.size(), node.name, ": the layer declared ",
                  node.layer->outputs().size(), " output tensors but returned ", node.outputShapes.size(), " shapes");
       for (auto& t : node.layer->outputs()) node.outputs.push_back(&t);

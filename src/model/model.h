@@ -31,6 +31,9 @@ namespace attn {
 constexpr uint64_t kDefaultModelSeed = 0x5eed;
 // Models larger than this (in float parameters, 1 GiB) are refused before any allocation.
 constexpr int64_t kMaxModelParameters = int64_t(1) << 28;
+// A per-sample input or layer output larger than this (in floats, 256 MiB) is refused when the
+// model is built, so a hostile config cannot make the first batch exhaust memory.
+constexpr int64_t kMaxSampleValues = int64_t(1) << 26;
 
 // Named values in a fixed order ("loss", "accuracy", "val_loss", ...). After the names are set
 // up, updating values allocates nothing.
@@ -203,7 +206,12 @@ class Model {
   void forward(bool training, Rng* rng);
   // Forward (+ backward and an optimizer step when training) on the batch tensors; adds the
   // batch's loss and metrics into totals/weights (in metricNames_ order). Returns the batch loss.
-  double runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights);
+  // Training stops with an error when the loss or a gradient is not finite, before the optimizer
+  // step, with the non-trainable state (moving statistics) restored: the weights stay as they
+  // were before the batch. `at` (fit only) names the epoch and batch in that error.
+  double runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
+                  const FitProgress* at = nullptr);
+  [[noreturn]] void failNonFinite(const FitProgress* at, const char* what, const std::string& detail);
   Logs logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const;
 
   std::string name_;
@@ -221,6 +229,7 @@ class Model {
   int compileGeneration_ = 0;             // bumped by compile(): a running FitSession then refuses to step
 
   std::vector<Tensor> batchInputs_, batchTargets_;
+  Tensor stateSnapshot_;  // non-trainable values before the running training batch (sized once)
 };
 
 // ---- building functional models in C++, mirroring the JS API -------------------------------

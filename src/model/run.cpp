@@ -103,8 +103,43 @@ void Model::forward(bool training, Rng* rng) {
   }
 }
 
-double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights) {
-  forward(training, rng);
+namespace {
+// The non-trainable values (moving statistics, which a training forward pass updates) into or
+// out of `snapshot`, so a batch that fails leaves them as they were.
+void copyState(ParamStore& params, float* snapshot, bool restore) {
+  int64_t offset = 0;
+  for (Param& p : params.params())
+    if (!p.trainable) {
+      if (restore) std::memcpy(p.value, snapshot + offset, p.size() * sizeof(float));
+      else std::memcpy(snapshot + offset, p.value, p.size() * sizeof(float));
+      offset += p.size();
+    }
+}
+}  // namespace
+
+void Model::failNonFinite(const FitProgress* at, const char* what, const std::string& detail) {
+  copyState(params_, stateSnapshot_.data(), true);
+  if (at)
+    fail("fit: the ", what, " became ", detail, " at epoch ", at->epoch, ", batch ", at->batch,
+         " (counted from 0); training stopped and the weights are those from before that batch "
+         "(lower the learning rate, or check the data and the loss)");
+  fail("trainOnBatch: the ", what, " became ", detail, "; the weights were left unchanged "
+       "(lower the learning rate, or check the data and the loss)");
+}
+
+double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
+                       const FitProgress* at) {
+  if (training) {
+    copyState(params_, stateSnapshot_.data(), false);
+    try {
+      forward(training, rng);
+    } catch (...) {  // bad token ids and the like: the batch never happened
+      copyState(params_, stateSnapshot_.data(), true);
+      throw;
+    }
+  } else {
+    forward(training, rng);
+  }
   const int batch = batchInputs_[0].dim(0);
   if (training) {
     params_.zeroGrads();
@@ -157,6 +192,19 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
       node.layer->backward(BackwardPass{node.in, node.inMasks, node.gradPtrs, node.inGrads});
     }
     loss += params_.applyRegularization();
+    if (!std::isfinite(loss)) failNonFinite(at, "loss", std::isnan(loss) ? "NaN" : "Infinity");
+    // One pass over the gradient block; names the first bad parameter only when there is one.
+    const float* grads = params_.trainableGrads();
+    const int64_t count = params_.trainableSize();
+    float sum = 0.f;
+    for (int64_t i = 0; i < count; ++i) sum += grads[i] * 0.f;  // NaN unless every gradient is finite
+    if (std::isnan(sum)) {
+      for (const Param& p : params_.params())
+        if (p.trainable)
+          for (int64_t i = 0; i < p.size(); ++i)
+            if (!std::isfinite(p.grad[i]))
+              failNonFinite(at, "gradient", std::string(std::isnan(p.grad[i]) ? "NaN" : "Infinity") + " in " + p.name);
+    }
     optimizer_->step(params_.trainableValues(), params_.trainableGrads(), params_.trainableSize());
   } else {
     loss += params_.regularizationLoss();

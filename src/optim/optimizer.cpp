@@ -76,7 +76,10 @@ class Adam final : public Optimizer {
       : Optimizer(options.numberInRange("learningRate", 0.001f, 0.f, 1e6f), 2),
         beta1_(options.numberInRange("beta1", 0.9f, 0.f, 0.999999f)),
         beta2_(options.numberInRange("beta2", 0.999f, 0.f, 0.999999f)),
-        epsilon_(options.numberInRange("epsilon", 1e-7f, 0.f, 1.f)) {}
+        epsilon_(options.numberInRange("epsilon", 1e-7f, 0.f, 1.f)) {
+    // With epsilon 0 a parameter whose gradient stays 0 gets the update 0 / 0 = NaN.
+    ATTN_CHECK(epsilon_ > 0.f, options.owner(), ": option 'epsilon' must be > 0, got ", epsilon_);
+  }
   const char* type() const override { return "adam"; }
   Json config() const override {
     return Json{{"type", "adam"}, {"learningRate", learningRate_}, {"beta1", beta1_}, {"beta2", beta2_},
@@ -108,7 +111,10 @@ class RmsProp final : public Optimizer {
       : Optimizer(options.numberInRange("learningRate", 0.001f, 0.f, 1e6f), 2),
         rho_(options.numberInRange("rho", 0.9f, 0.f, 1.f)),
         momentum_(options.numberInRange("momentum", 0.f, 0.f, 1.f)),
-        epsilon_(options.numberInRange("epsilon", 1e-7f, 0.f, 1.f)) {}
+        epsilon_(options.numberInRange("epsilon", 1e-7f, 0.f, 1.f)) {
+    // With epsilon 0 a parameter whose gradient stays 0 gets the update 0 / 0 = NaN.
+    ATTN_CHECK(epsilon_ > 0.f, options.owner(), ": option 'epsilon' must be > 0, got ", epsilon_);
+  }
   const char* type() const override { return "rmsprop"; }
   Json config() const override {
     return Json{{"type", "rmsprop"}, {"learningRate", learningRate_}, {"rho", rho_}, {"momentum", momentum_},

@@ -188,7 +188,7 @@ TEST(ModelFile, RejectsConfigsThatDisagreeWithTheWeights) {
   noBias["model"]["config"]["layers"][1]["config"]["useBias"] = false;
   EXPECT_EQ(loadError(withConfig(bytes, noBias.dump())), "loadModel: the file holds 4 weights, the model config declares 3");
   Json huge = doc;
-  huge["model"]["config"]["layers"][0]["config"]["units"] = 100000000;
+  huge["model"]["config"]["layers"][0]["config"]["units"] = 10000000;
   EXPECT_EQ(loadError(withConfig(bytes, huge.dump())).rfind("loadModel: invalid model config: sequential: ", 0), 0u)
       << loadError(withConfig(bytes, huge.dump()));
   Json badLayer = doc;

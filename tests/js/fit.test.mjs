@@ -223,7 +223,7 @@ test('memory stays flat across batches and epochs (nothing allocated per batch a
     const heap = [];
     await model.fit(x, y, {
       epochs: 3, batchSize: 50, validationSplit: 0.1,
-      callbacks: { onBatchEnd() { inUse.push(aw.memoryInUse()); heap.push(aw.memoryBytes()); } },
+      callbacks: { onBatchEnd() { inUse.push(aw.heapBytesInUse()); heap.push(aw.memoryBytes()); } },
     });
     assert.equal(inUse.length, 3 * 36);
     // After the first batch (which sizes the workspace), the bytes malloc'ed stay exactly put:
@@ -237,20 +237,22 @@ test('memory stays flat across batches and epochs (nothing allocated per batch a
     model.dispose();
   }
   // Memory in use returns to where it was once the fit's copy and the model are freed.
-  const start = aw.memoryInUse();
+  const start = aw.heapBytesInUse();
   for (let i = 0; i < 3; i++) {
     const m = regressionModel(i);
     await m.fit(x, y, { epochs: 1, batchSize: 100 });
     m.predict(x);
     m.dispose();
   }
-  assert.ok(aw.memoryInUse() <= start + 1024, `in use ${start} -> ${aw.memoryInUse()}`);
+  assert.ok(aw.heapBytesInUse() <= start + 1024, `in use ${start} -> ${aw.heapBytesInUse()}`);
 });
 
 test('fit yields to the event loop: a timer keeps ticking during a long fit', async () => {
-  const model = aw.sequential({ layers: [L.lstm({ units: 32, inputShape: [20, 8] }), L.dense({ units: 1 })], seed: 1 });
+  // Enough work (several hundred ms after the first epoch even on an idle fast machine) for the
+  // gaps between timer callbacks to say something.
+  const model = aw.sequential({ layers: [L.lstm({ units: 64, inputShape: [40, 8] }), L.dense({ units: 1 })], seed: 1 });
   model.compile({ optimizer: 'adam', loss: 'mse' });
-  const x = randomTensor([1024, 20, 8], 1);
+  const x = randomTensor([1024, 40, 8], 1);
   const y = randomTensor([1024, 1], 2);
   let ticks = 0;
   const timer = setInterval(() => { ticks++; }, 5);
@@ -262,7 +264,7 @@ test('fit yields to the event loop: a timer keeps ticking during a long fit', as
   const stall = setInterval(() => { const t = performance.now(); if (warm) gaps.push(t - last); last = t; }, 1);
   try {
     const started = performance.now();
-    await model.fit(x, y, { epochs: 4, batchSize: 16, callbacks: { onEpochEnd() { warm = true; } } });
+    await model.fit(x, y, { epochs: 6, batchSize: 32, callbacks: { onEpochEnd() { warm = true; } } });
     const elapsed = performance.now() - started;
     assert.ok(elapsed > 150, `the fit should be long enough to measure (${elapsed.toFixed(0)} ms)`);
     assert.ok(ticks >= 5, `${ticks} ticks during a ${elapsed.toFixed(0)} ms fit`);
@@ -270,7 +272,7 @@ test('fit yields to the event loop: a timer keeps ticking during a long fit', as
     // callbacks, so that a shared machine descheduling this process now and then does not count.
     gaps.sort((a, b) => a - b);
     const p90 = gaps[Math.floor(gaps.length * 0.9)];
-    assert.ok(gaps.length >= 5, `${gaps.length} gaps measured`);
+    assert.ok(gaps.length >= 10, `${gaps.length} gaps measured`);
     assert.ok(p90 < 60, `90% of the gaps between timer callbacks are under ${p90.toFixed(1)} ms (longest ${gaps.at(-1).toFixed(0)} ms)`);
   } finally {
     clearInterval(timer);

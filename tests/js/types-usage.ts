@@ -11,7 +11,7 @@ export async function everything(): Promise<void> {
   const same: AttentionWasm = await init({ locateFile: (path: string, prefix: string) => prefix + path });
   const version: string = aw.version;
   const backend: 'wasm-simd128' | 'wasm' = aw.backend;
-  const bytesInUse: number = aw.memoryInUse() + aw.memoryBytes();
+  const bytesInUse: number = aw.heapBytesInUse() + aw.memoryBytes();
   void same; void version; void backend; void bytesInUse;
 
   // Tensors
