@@ -31,14 +31,8 @@ class Gru final : public Layer {
     gate_ = options.oneOf("recurrentActivation", "sigmoid", {"sigmoid", "hardSigmoid"}) == "sigmoid"
                 ? kernels::GateActivation::Sigmoid
                 : kernels::GateActivation::HardSigmoid;
-    useBias_ = options.boolean("useBias", true);
     resetAfter_ = options.boolean("resetAfter", true);
-    kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
-    recurrentInit_ = parseInitializer(options.raw("recurrentInitializer"), Initializer::orthogonal(), name);
-    biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
-    kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name);
-    recurrentReg_ = parseRegularizer(options.raw("recurrentRegularizer"), name);
-    biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name);
+    weights_.read(options, name);
     options.finish();
   }
 
@@ -48,23 +42,17 @@ class Gru final : public Layer {
     Json o = rnn_.toJson();
     o["activation"] = "tanh";
     o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
-    o["useBias"] = useBias_;
     o["resetAfter"] = resetAfter_;
-    o["kernelInitializer"] = initializerToJson(kernelInit_);
-    o["recurrentInitializer"] = initializerToJson(recurrentInit_);
-    o["biasInitializer"] = initializerToJson(biasInit_);
-    o["kernelRegularizer"] = regularizerToJson(kernelReg_);
-    o["recurrentRegularizer"] = regularizerToJson(recurrentReg_);
-    o["biasRegularizer"] = regularizerToJson(biasReg_);
+    weights_.write(o);
     return o;
   }
 
   std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
     inputDim_ = rnn::checkInputShape(in, name_);
     const int U = rnn_.units;
-    kernel_ = addParam(store, "kernel", {inputDim_, 3 * U}, kernelInit_, kernelReg_);
-    recurrent_ = addParam(store, "recurrent_kernel", {U, 3 * U}, recurrentInit_, recurrentReg_);
-    if (useBias_) bias_ = addParam(store, "bias", resetAfter_ ? Shape{2, 3 * U} : Shape{3 * U}, biasInit_, biasReg_);
+    kernel_ = addParam(store, "kernel", {inputDim_, 3 * U}, weights_.kernelInit, weights_.kernelReg);
+    recurrent_ = addParam(store, "recurrent_kernel", {U, 3 * U}, weights_.recurrentInit, weights_.recurrentReg);
+    if (weights_.useBias) bias_ = addParam(store, "bias", resetAfter_ ? Shape{2, 3 * U} : Shape{3 * U}, weights_.biasInit, weights_.biasReg);
     auto out = rnn::outputShapes(rnn_, in[0][0], 1);
     setOutputCount(static_cast<int>(out.size()));
     return out;
@@ -88,7 +76,7 @@ class Gru final : public Layer {
     // x W + b_in for all B*T rows at once
     kernels::gemm(Trans::No, Trans::No, B * T, G, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, G, 0.f,
                   gates_.data(), G);
-    if (useBias_) kernels::addRowVector(bias_->value, gates_.data(), B * T, G);
+    if (weights_.useBias) kernels::addRowVector(bias_->value, gates_.data(), B * T, G);
     if (resetAfter_) {
       inner_.resize({B, T, G});
     } else {
@@ -189,14 +177,14 @@ class Gru final : public Layer {
     // dW += X^T dA, db(_in) += sum dA
     kernels::gemm(Trans::Yes, Trans::No, inputDim_, G, rows, 1.f, x.data(), inputDim_, dX_.data(), G, 1.f,
                   kernel_->grad, G);
-    if (useBias_) kernels::sumRows(dX_.data(), bias_->grad, rows, G);
+    if (weights_.useBias) kernels::sumRows(dX_.data(), bias_->grad, rows, G);
     previous_.resize({B, T, U});
     rnn::gatherPreviousStates(rnn_, h.data(), previous_.data(), B, T, U);
     if (resetAfter_) {
       // dU += H_prev^T d(inner), db_rec += sum d(inner)
       kernels::gemm(Trans::Yes, Trans::No, U, G, rows, 1.f, previous_.data(), U, dInner_.data(), G, 1.f,
                     recurrent_->grad, G);
-      if (useBias_) kernels::sumRows(dInner_.data(), bias_->grad + G, rows, G);
+      if (weights_.useBias) kernels::sumRows(dInner_.data(), bias_->grad + G, rows, G);
     } else {
       // dU_zr += H_prev^T [da_z da_r]; dU_h += RH^T da_h
       kernels::gemm(Trans::Yes, Trans::No, U, 2 * U, rows, 1.f, previous_.data(), U, dX_.data(), G, 1.f,
@@ -215,7 +203,7 @@ class Gru final : public Layer {
   void fillRecurrentBias(float* inner, int batch, int64_t stride) {
     const int G = 3 * rnn_.units;
     for (int b = 0; b < batch; ++b) {
-      if (useBias_)
+      if (weights_.useBias)
         kernels::copy(bias_->value + G, inner + b * stride, G);
       else
         kernels::fill(inner + b * stride, 0.f, G);
@@ -225,9 +213,8 @@ class Gru final : public Layer {
   rnn::Options rnn_;
   kernels::GateActivation gate_ = kernels::GateActivation::Sigmoid;
   int inputDim_ = 0;
-  bool useBias_ = true, resetAfter_ = true;
-  Initializer kernelInit_, recurrentInit_, biasInit_;
-  Regularizer kernelReg_, recurrentReg_, biasReg_;
+  bool resetAfter_ = true;
+  rnn::WeightOptions weights_;
   Param* kernel_ = nullptr;
   Param* recurrent_ = nullptr;
   Param* bias_ = nullptr;

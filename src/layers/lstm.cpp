@@ -30,14 +30,8 @@ class Lstm final : public Layer {
     gate_ = options.oneOf("recurrentActivation", "sigmoid", {"sigmoid", "hardSigmoid"}) == "sigmoid"
                 ? kernels::GateActivation::Sigmoid
                 : kernels::GateActivation::HardSigmoid;
-    useBias_ = options.boolean("useBias", true);
     unitForgetBias_ = options.boolean("unitForgetBias", true);
-    kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
-    recurrentInit_ = parseInitializer(options.raw("recurrentInitializer"), Initializer::orthogonal(), name);
-    biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
-    kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name);
-    recurrentReg_ = parseRegularizer(options.raw("recurrentRegularizer"), name);
-    biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name);
+    weights_.read(options, name);
     options.finish();
   }
 
@@ -47,27 +41,21 @@ class Lstm final : public Layer {
     Json o = rnn_.toJson();
     o["activation"] = "tanh";
     o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
-    o["useBias"] = useBias_;
     o["unitForgetBias"] = unitForgetBias_;
-    o["kernelInitializer"] = initializerToJson(kernelInit_);
-    o["recurrentInitializer"] = initializerToJson(recurrentInit_);
-    o["biasInitializer"] = initializerToJson(biasInit_);
-    o["kernelRegularizer"] = regularizerToJson(kernelReg_);
-    o["recurrentRegularizer"] = regularizerToJson(recurrentReg_);
-    o["biasRegularizer"] = regularizerToJson(biasReg_);
+    weights_.write(o);
     return o;
   }
 
   std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
     inputDim_ = rnn::checkInputShape(in, name_);
     const int U = rnn_.units;
-    kernel_ = addParam(store, "kernel", {inputDim_, 4 * U}, kernelInit_, kernelReg_);
-    recurrent_ = addParam(store, "recurrent_kernel", {U, 4 * U}, recurrentInit_, recurrentReg_);
-    if (useBias_) {
+    kernel_ = addParam(store, "kernel", {inputDim_, 4 * U}, weights_.kernelInit, weights_.kernelReg);
+    recurrent_ = addParam(store, "recurrent_kernel", {U, 4 * U}, weights_.recurrentInit, weights_.recurrentReg);
+    if (weights_.useBias) {
       // unit_forget_bias: zeros with a forget block of ones. (Keras keeps a custom biasInitializer for
       // the other blocks; the Initializer cannot compose, so a non-zero one is ignored here.)
-      const Initializer init = unitForgetBias_ ? Initializer::lstmBias(U) : biasInit_;
-      bias_ = addParam(store, "bias", {4 * U}, init, biasReg_);
+      const Initializer init = unitForgetBias_ ? Initializer::lstmBias(U) : weights_.biasInit;
+      bias_ = addParam(store, "bias", {4 * U}, init, weights_.biasReg);
     }
     auto out = rnn::outputShapes(rnn_, in[0][0], 2);
     setOutputCount(static_cast<int>(out.size()));
@@ -94,7 +82,7 @@ class Lstm final : public Layer {
     // z = x W + b for all B*T rows at once; the time loop only adds h_{t-1} U
     kernels::gemm(Trans::No, Trans::No, B * T, G, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, G, 0.f,
                   gates_.data(), G);
-    if (useBias_) kernels::addRowVector(bias_->value, gates_.data(), B * T, G);
+    if (weights_.useBias) kernels::addRowVector(bias_->value, gates_.data(), B * T, G);
     for (int s = 0; s < T; ++s) {
       const int t = rnn_.inputTime(s, T);
       float* g = gates_.data() + int64_t(t) * G;
@@ -166,7 +154,7 @@ class Lstm final : public Layer {
     // dW += X^T dZ, db += sum dZ over all B*T rows
     kernels::gemm(Trans::Yes, Trans::No, inputDim_, G, rows, 1.f, x.data(), inputDim_, dGates_.data(), G, 1.f,
                   kernel_->grad, G);
-    if (useBias_) kernels::sumRows(dGates_.data(), bias_->grad, rows, G);
+    if (weights_.useBias) kernels::sumRows(dGates_.data(), bias_->grad, rows, G);
     // dU += H_prev^T dZ
     previous_.resize({B, T, U});
     rnn::gatherPreviousStates(rnn_, h.data(), previous_.data(), B, T, U);
@@ -182,9 +170,8 @@ class Lstm final : public Layer {
   rnn::Options rnn_;
   kernels::GateActivation gate_ = kernels::GateActivation::Sigmoid;
   int inputDim_ = 0;
-  bool useBias_ = true, unitForgetBias_ = true;
-  Initializer kernelInit_, recurrentInit_, biasInit_;
-  Regularizer kernelReg_, recurrentReg_, biasReg_;
+  bool unitForgetBias_ = true;
+  rnn::WeightOptions weights_;
   Param* kernel_ = nullptr;
   Param* recurrent_ = nullptr;
   Param* bias_ = nullptr;

@@ -35,6 +35,33 @@ struct Options {
   int inputTime(int step, int steps) const { return goBackwards ? steps - 1 - step : step; }
 };
 
+// The weight options every Keras RNN has: bias on/off, and an initializer and a regularizer for
+// each of kernel, recurrent_kernel and bias (Keras defaults: glorotUniform, orthogonal, zeros).
+struct WeightOptions {
+  bool useBias = true;
+  Initializer kernelInit, recurrentInit, biasInit;
+  Regularizer kernelReg, recurrentReg, biasReg;
+
+  void read(ConfigReader& options, const std::string& name) {
+    useBias = options.boolean("useBias", true);
+    kernelInit = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
+    recurrentInit = parseInitializer(options.raw("recurrentInitializer"), Initializer::orthogonal(), name);
+    biasInit = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
+    kernelReg = parseRegularizer(options.raw("kernelRegularizer"), name);
+    recurrentReg = parseRegularizer(options.raw("recurrentRegularizer"), name);
+    biasReg = parseRegularizer(options.raw("biasRegularizer"), name);
+  }
+  void write(Json& o) const {
+    o["useBias"] = useBias;
+    o["kernelInitializer"] = initializerToJson(kernelInit);
+    o["recurrentInitializer"] = initializerToJson(recurrentInit);
+    o["biasInitializer"] = initializerToJson(biasInit);
+    o["kernelRegularizer"] = regularizerToJson(kernelReg);
+    o["recurrentRegularizer"] = regularizerToJson(recurrentReg);
+    o["biasRegularizer"] = regularizerToJson(biasReg);
+  }
+};
+
 // Checks the per-sample input shape (T, D) and returns D.
 inline int checkInputShape(const std::vector<Shape>& in, const std::string& name) {
   ATTN_CHECK(in.size() == 1, name, ": expected 1 input, got ", in.size());

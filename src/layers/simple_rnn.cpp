@@ -19,13 +19,7 @@ class SimpleRnn final : public Layer {
     ConfigReader options(config, name);
     rnn_.read(options);
     activation_ = parseActivation(options.string("activation", "tanh"), name);
-    useBias_ = options.boolean("useBias", true);
-    kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
-    recurrentInit_ = parseInitializer(options.raw("recurrentInitializer"), Initializer::orthogonal(), name);
-    biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
-    kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name);
-    recurrentReg_ = parseRegularizer(options.raw("recurrentRegularizer"), name);
-    biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name);
+    weights_.read(options, name);
     options.finish();
   }
 
@@ -34,22 +28,16 @@ class SimpleRnn final : public Layer {
   Json options() const override {
     Json o = rnn_.toJson();
     o["activation"] = activationName(activation_);
-    o["useBias"] = useBias_;
-    o["kernelInitializer"] = initializerToJson(kernelInit_);
-    o["recurrentInitializer"] = initializerToJson(recurrentInit_);
-    o["biasInitializer"] = initializerToJson(biasInit_);
-    o["kernelRegularizer"] = regularizerToJson(kernelReg_);
-    o["recurrentRegularizer"] = regularizerToJson(recurrentReg_);
-    o["biasRegularizer"] = regularizerToJson(biasReg_);
+    weights_.write(o);
     return o;
   }
 
   std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
     inputDim_ = rnn::checkInputShape(in, name_);
     const int U = rnn_.units;
-    kernel_ = addParam(store, "kernel", {inputDim_, U}, kernelInit_, kernelReg_);
-    recurrent_ = addParam(store, "recurrent_kernel", {U, U}, recurrentInit_, recurrentReg_);
-    if (useBias_) bias_ = addParam(store, "bias", {U}, biasInit_, biasReg_);
+    kernel_ = addParam(store, "kernel", {inputDim_, U}, weights_.kernelInit, weights_.kernelReg);
+    recurrent_ = addParam(store, "recurrent_kernel", {U, U}, weights_.recurrentInit, weights_.recurrentReg);
+    if (weights_.useBias) bias_ = addParam(store, "bias", {U}, weights_.biasInit, weights_.biasReg);
     auto out = rnn::outputShapes(rnn_, in[0][0], 1);
     setOutputCount(static_cast<int>(out.size()));
     return out;
@@ -71,7 +59,7 @@ class SimpleRnn final : public Layer {
     // a = x W + b for all B*T rows at once
     kernels::gemm(Trans::No, Trans::No, B * T, U, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, U, 0.f,
                   pre_.data(), U);
-    if (useBias_) kernels::addRowVector(bias_->value, pre_.data(), B * T, U);
+    if (weights_.useBias) kernels::addRowVector(bias_->value, pre_.data(), B * T, U);
     for (int s = 0; s < T; ++s) {
       const int t = rnn_.inputTime(s, T);
       float* a = pre_.data() + int64_t(t) * U;
@@ -144,7 +132,7 @@ class SimpleRnn final : public Layer {
     // dW += X^T dA, db += sum dA, dU += H_prev^T dA
     kernels::gemm(Trans::Yes, Trans::No, inputDim_, U, rows, 1.f, x.data(), inputDim_, dPre_.data(), U, 1.f,
                   kernel_->grad, U);
-    if (useBias_) kernels::sumRows(dPre_.data(), bias_->grad, rows, U);
+    if (weights_.useBias) kernels::sumRows(dPre_.data(), bias_->grad, rows, U);
     previous_.resize({B, T, U});
     rnn::gatherPreviousStates(rnn_, h.data(), previous_.data(), B, T, U);
     kernels::gemm(Trans::Yes, Trans::No, U, U, rows, 1.f, previous_.data(), U, dPre_.data(), U, 1.f, recurrent_->grad,
@@ -159,9 +147,7 @@ class SimpleRnn final : public Layer {
   rnn::Options rnn_;
   int inputDim_ = 0;
   Activation activation_ = Activation::Tanh;
-  bool useBias_ = true;
-  Initializer kernelInit_, recurrentInit_, biasInit_;
-  Regularizer kernelReg_, recurrentReg_, biasReg_;
+  rnn::WeightOptions weights_;
   Param* kernel_ = nullptr;
   Param* recurrent_ = nullptr;
   Param* bias_ = nullptr;
