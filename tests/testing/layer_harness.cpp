@@ -12,7 +12,7 @@ std::unique_ptr<Layer> makeLayer(const std::string& type, const Json& options) {
 
 LayerHarness::LayerHarness(std::unique_ptr<Layer> layer, const std::vector<Shape>& inputShapes, int batch,
                            uint64_t seed)
-    : layer_(std::move(layer)), batch_(batch), seed_(seed) {
+    : layer_(std::move(layer)), seed_(seed) {
   outputShapes_ = layer_->build(inputShapes, store_);
   Rng rng(seed);
   store_.allocate(rng);

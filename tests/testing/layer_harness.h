@@ -46,7 +46,6 @@ class LayerHarness {
   std::vector<Shape> outputShapes_;
   std::vector<Tensor> probes_;
   std::vector<bool> isIds_;
-  int batch_;
   uint64_t seed_;
 };
 
