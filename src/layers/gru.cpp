@@ -42,6 +42,9 @@ class Gru final : public Layer {
     Json o = rnn_.toJson();
     o["activation"] = "tanh";
     o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
+    // useBias first: saved configs keep the key order files were written with (ordered JSON keeps a
+    // key where it was first set, so weights_.write() leaves it there).
+    o["useBias"] = weights_.useBias;
     o["resetAfter"] = resetAfter_;
     weights_.write(o);
     return o;

@@ -41,6 +41,9 @@ class Lstm final : public Layer {
     Json o = rnn_.toJson();
     o["activation"] = "tanh";
     o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
+    // useBias first: saved configs keep the key order files were written with (ordered JSON keeps a
+    // key where it was first set, so weights_.write() leaves it there).
+    o["useBias"] = weights_.useBias;
     o["unitForgetBias"] = unitForgetBias_;
     weights_.write(o);
     return o;
