@@ -48,10 +48,14 @@ auto guarded(Body&& body) -> decltype(body()) {
   using Result = decltype(body());
   try {
     return body();
-  } catch (const std::exception& e) {
+  } catch (const attn::Error& e) {
     g_pendingError = e.what();
+  } catch (const std::exception& e) {
+    // Not a checked error: a bug or resource failure, never an expected answer to bad input.
+    // Tests tell the two apart by this prefix.
+    g_pendingError = std::string("attention-wasm internal error: ") + e.what();
   } catch (...) {
-    g_pendingError = "attention-wasm: unknown C++ exception";
+    g_pendingError = "attention-wasm internal error: unknown C++ exception";
   }
   if constexpr (std::is_same_v<Result, val>) return val::undefined();
   else if constexpr (!std::is_void_v<Result>) return Result{};
@@ -308,6 +312,10 @@ std::string inferLayer(const std::string& type, const std::string& optionsJson, 
   });
 }
 
+void checkLayerOptions(const std::string& type, const std::string& optionsJson) {
+  guarded([&] { attn::checkLayerOptions(type, parseJson(optionsJson, type.c_str())); });
+}
+
 std::string defaultLayerNames(const std::string& classNamesJson, const std::string& givenJson) {
   return guarded([&] {
     auto classes = parseJson(classNamesJson, "model").get<std::vector<std::string>>();
@@ -326,6 +334,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("heapBytesInUse", &heapBytesInUse);
   function("simdArchitecture", &simdArchitecture);
   function("inferLayer", &inferLayer);
+  function("checkLayerOptions", &checkLayerOptions);
   function("defaultLayerNames", &defaultLayerNames);
 
   class_<TensorList>("TensorList")

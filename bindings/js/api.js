@@ -67,6 +67,7 @@ function throwParkedErrors(M) {
   M.Model.fromConfig = check(M.Model.fromConfig);
   M.Model.load = check(M.Model.load);
   M.inferLayer = check(M.inferLayer);
+  M.checkLayerOptions = check(M.checkLayerOptions);
   M.defaultLayerNames = check(M.defaultLayerNames);
   M.attnErrorsChecked = true;
 }
@@ -84,6 +85,10 @@ export function createApi(M) {
   function toWasmList(value, count, what) {
     // Keras also takes a one-element list for a single-input model: [{data, shape}].
     const wrapsOne = count === 1 && Array.isArray(value) && value.length === 1 && isTensorObject(value[0]);
+    if (count === 1 && Array.isArray(value) && value.length > 1 && value.every(isTensorObject)) {
+      const role = what.endsWith('y') ? 'output' : 'input';
+      throw new Error(`${what}: the model has 1 ${role}, got a list of ${value.length} tensors`);
+    }
     const items = count > 1 ? value : wrapsOne ? value : [value];
     if (count > 1 && (!Array.isArray(items) || items.length !== count)) {
       throw new Error(`${what}: the model has ${count} of them; pass an array of ${count} tensors`);
@@ -129,6 +134,9 @@ export function createApi(M) {
       this.type = type;
       this.options = { ...plainOptions(options, type) };
       this.node = null;
+      // The core checks the options now, where the mistake is made (as Keras' constructors do).
+      const spec = this.toJSON();
+      M.checkLayerOptions(spec.className, toJson(spec.config));
     }
     get name() { return this.node?.name ?? this.options.name; }
     // The layer as a spec for the core: nested layers (bidirectional, timeDistributed) too.

@@ -44,13 +44,15 @@ class Attention final : public Layer {
     dim_ = in[0].back();
     ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
     const Initializer glorot = Initializer::glorotUniform();
-    // Keras creates the sub-layers' weights in call order: the score weights, then Wc.
+    // Keras orders a layer's weights by its sub-layers in the order build() assigns them as
+    // attributes (luong_w; bahdanau_v, bahdanau_w1, bahdanau_w2; then attention_vector), not in
+    // call order: so does get_weights(), and so does this.
     if (luong_) {
       luongW_ = addParam(store, "luong_w/kernel", {dim_, dim_}, glorot);
     } else {
+      v_ = addParam(store, "bahdanau_v/kernel", {dim_, 1}, glorot);
       w1_ = addParam(store, "bahdanau_w1/kernel", {dim_, dim_}, glorot);
       w2_ = addParam(store, "bahdanau_w2/kernel", {dim_, dim_}, glorot);
-      v_ = addParam(store, "bahdanau_v/kernel", {dim_, 1}, glorot);
     }
     wc_ = addParam(store, "attention_vector/kernel", {2 * dim_, units_}, glorot);
     setOutputCount(1);

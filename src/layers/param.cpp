@@ -248,4 +248,37 @@ float ParamStore::applyRegularization() {
   return regularizationLoss();
 }
 
+namespace {
+
+// The path within the layer, normalized: no ":N" suffix, no cell level.
+std::vector<std::string> weightPath(const std::string& name, bool dropLayer) {
+  std::string text = name;
+  const size_t colon = text.rfind(':');
+  if (colon != std::string::npos && colon + 1 < text.size() &&
+      std::all_of(text.begin() + colon + 1, text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    text.resize(colon);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t slash = text.find('/', start);
+    parts.push_back(text.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (dropLayer && parts.size() > 1) parts.erase(parts.begin());
+  std::erase_if(parts, [](const std::string& part) {
+    return part == "cell" || (part.size() > 5 && part.compare(part.size() - 5, 5, "_cell") == 0);
+  });
+  return parts;
+}
+
+}  // namespace
+
+bool weightNameMatches(const std::string& ours, const std::string& given) {
+  if (given.empty()) return false;
+  const std::vector<std::string> want = weightPath(ours, true);
+  if (given.find('/') == std::string::npos) return !want.empty() && weightPath(given, false) == std::vector{want.back()};
+  return weightPath(given, true) == want;
+}
+
 }  // namespace attn

@@ -88,6 +88,14 @@ class ParamStore {
   bool allocated_ = false;
 };
 
+// Whether `given` names the weight `ours` ("<layer>/<path>"), in the library's, TF.js' or Keras'
+// spelling: a ":0" suffix and Keras' cell level ("lstm/lstm_cell/kernel", "lstm/cell/kernel") are
+// ignored. The layer part is not compared (weight lists are positional across layers, as in
+// Keras' set_weights, and a Keras model's layer names differ from ours); the path within the layer
+// is, so two same-shaped weights given in the wrong order are caught. A name without '/' is
+// compared with the last part of ours ("kernel").
+bool weightNameMatches(const std::string& ours, const std::string& given);
+
 // Runs `init` into a buffer of `shape` (fan-in/fan-out as Keras computes them).
 void initialize(const Initializer& init, const Shape& shape, float* out, Rng& rng);
 

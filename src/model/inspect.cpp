@@ -115,6 +115,10 @@ void Model::setWeights(const std::vector<NamedTensor>& weights) {
   ATTN_CHECK(weights.size() == order.size(), "setWeights: the model has ", plural(static_cast<int64_t>(order.size()), "weight"),
              ", got ", weights.size());
   for (size_t i = 0; i < order.size(); ++i)
+    ATTN_CHECK(weights[i].name.empty() || weightNameMatches(order[i]->name, weights[i].name), "setWeights: weight ", i,
+               " is named '", weights[i].name, "', but weight ", i, " of the model is '", order[i]->name,
+               "' (weights go in getWeights() order; Keras' names such as 'lstm/lstm_cell/kernel:0' are accepted)");
+  for (size_t i = 0; i < order.size(); ++i)
     ATTN_CHECK(weights[i].value.shape() == order[i]->shape, "setWeights: weight ", i, " (", order[i]->name,
                ") expected shape ", order[i]->shape.str(), ", got ", weights[i].value.shape().str());
   for (size_t i = 0; i < order.size(); ++i) {
@@ -261,6 +265,8 @@ std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, 
   for (int i = 0; i < outputs; ++i) out.push_back(model.getActivations(xs, layerName, i));
   return out;
 }
+
+void checkLayerOptions(const std::string& type, const Json& options) { createLayer(type, options); }
 
 Json inferLayer(const std::string& type, const Json& options, const Json& inputShapes) {
   ATTN_CHECK(inputShapes.is_array(), type, ": input shapes must be a list");

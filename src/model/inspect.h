@@ -20,5 +20,9 @@ std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, 
 // `layer.apply(x)` fails at once, as in Keras:
 // {"className", "config" (full options and name), "outputShapes": [[...]], "params"}.
 Json inferLayer(const std::string& type, const Json& options, const Json& inputShapes);
+// Checks a layer's options as its constructor does (unknown keys, ranges, enum values, nested
+// layers), so a factory call such as `layers.dense({units: 0})` fails where it is made, as in
+// Keras and TF.js, instead of at apply(). Throws attn::Error naming the layer and the option.
+void checkLayerOptions(const std::string& type, const Json& options);
 
 }  // namespace attn

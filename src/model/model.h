@@ -174,7 +174,9 @@ class Model {
 
   // Keras' order: every trainable weight in layer order, then every non-trainable one.
   std::vector<NamedTensor> getWeights() const;
-  void setWeights(const std::vector<NamedTensor>& weights);  // by position; shapes must match
+  // By position (getWeights() order); shapes must match, and each name, where given, must name
+  // that weight (weightNameMatches: the library's, TF.js' or Keras' spelling).
+  void setWeights(const std::vector<NamedTensor>& weights);
 
   std::string summary() const;
   int64_t countParams() const { return params_.totalSize(); }

@@ -9,6 +9,7 @@
 
 #include "core/tensor.h"
 #include "layers/layer.h"
+#include "testing/allocations.h"
 #include "layers/param.h"
 
 namespace attn::testing {
@@ -88,10 +89,10 @@ inline int64_t allocationsOfSecondStep(Layer& layer, const Tensor& x, const Tens
   Tensor* inputGrads[] = {&inputGrad};
   BackwardPass backward{inputs, masks, outputGrads, inputGrads};
   layer.backward(backward);
-  const int64_t before = Tensor::allocationCount();
-  layer.forward(forward);
-  layer.backward(backward);
-  return Tensor::allocationCount() - before;
+  return testing::allocationsDuring([&] {
+           layer.forward(forward);
+           layer.backward(backward);
+         }).total();
 }
 
 // backward must ADD into input and parameter gradients: a second backward doubles them.

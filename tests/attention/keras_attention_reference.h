@@ -9,6 +9,7 @@
 
 #include "core/tensor.h"
 #include "layers/layer.h"
+#include "testing/allocations.h"
 
 namespace attn::testing {
 
@@ -92,19 +93,19 @@ inline int64_t allocationsOnSecondBatch(Layer& layer, const std::vector<Tensor>&
   std::vector<Tensor*> dIn;
   for (Tensor& g : grads) dIn.push_back(&g);
   Tensor dOut;
-  int64_t before = 0;
-  for (int round = 0; round < 2; ++round) {
-    if (round == 1) before = Tensor::allocationCount();
-    Rng rng(3);
+  Rng rng(3);
+  const Tensor* dOutPtr = nullptr;
+  const auto round = [&] {
+    rng = Rng(3);
     layer.forward(ForwardPass{in, masks, training, &rng});
-    if (round == 0) {
-      dOut = Tensor(layer.output().shape());
-      dOut.fill(0.5f);
-    }
-    const Tensor* dOutPtr = &dOut;
     layer.backward(BackwardPass{in, masks, std::span<const Tensor* const>(&dOutPtr, 1), dIn});
-  }
-  return Tensor::allocationCount() - before;
+  };
+  layer.forward(ForwardPass{in, masks, training, &rng});
+  dOut = Tensor(layer.output().shape());
+  dOut.fill(0.5f);
+  dOutPtr = &dOut;
+  round();  // the first batch may allocate
+  return testing::allocationsDuring(round).total();
 }
 
 }  // namespace attn::testing

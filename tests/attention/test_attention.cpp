@@ -50,10 +50,10 @@ Expected naiveAttention(const Tensor& x, const Tensor& mask, const Layer& layer,
         } else {
           double a1 = 0, a2 = 0;
           for (int k = 0; k < D; ++k) {
-            a1 += X(b, query, k) * p[0]->value[k * D + i];
-            a2 += X(b, s, k) * p[1]->value[k * D + i];
+            a1 += X(b, query, k) * p[1]->value[k * D + i];  // Keras order: bahdanau_v, _w1, _w2
+            a2 += X(b, s, k) * p[2]->value[k * D + i];
           }
-          score += p[2]->value[i] * std::tanh(a1 + a2);
+          score += p[0]->value[i] * std::tanh(a1 + a2);
         }
       }
       scores[s] = score;
@@ -208,7 +208,11 @@ TEST(Attention, ParameterCountsAndNamesMatchThePackage) {
   LayerHarness bahdanau(makeLayer("attention", {{"units", 32}, {"score", "bahdanau"}}), {Shape{10, 64}}, 1);
   EXPECT_EQ(bahdanau.layer().countParams(), 2 * 64 * 64 + 64 + 2 * 64 * 32);
   ASSERT_EQ(bahdanau.layer().params().size(), 4u);
-  EXPECT_EQ(bahdanau.layer().params()[2]->shape, (Shape{64, 1}));
+  // Keras' order: the sub-layers as the package's build() assigns them (bahdanau_v first).
+  const char* kerasOrder[] = {"attention/bahdanau_v/kernel", "attention/bahdanau_w1/kernel",
+                              "attention/bahdanau_w2/kernel", "attention/attention_vector/kernel"};
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(bahdanau.layer().params()[k]->name, kerasOrder[k]);
+  EXPECT_EQ(bahdanau.layer().params()[0]->shape, (Shape{64, 1}));
 
   LayerHarness defaults(makeLayer("attention", Json::object()), {Shape{10, 8}}, 1);
   EXPECT_EQ(defaults.outputShapes()[0], (Shape{128}));

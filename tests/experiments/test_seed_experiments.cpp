@@ -23,9 +23,6 @@ constexpr int kDenseSamples = 5000;
 constexpr int kDenseEpochs = 20;
 constexpr int kRecurrentSamples = 40000;
 constexpr int kRecurrentEpochs = 1;
-// "Most of the mass" would be > 0.5, which uniform weights already reach; 0.75 asks for a
-// clearly learned focus (measured: 0.92 and 0.96).
-constexpr float kAfterLstmMass = 0.75f;
 constexpr int kAddSamples = 10000;
 constexpr int kAddLstmUnits = 100;
 constexpr int kAddEpochs = 10;
@@ -33,6 +30,38 @@ constexpr int kMaxSamples = 30000;
 constexpr int kMaxEpochs = 10;
 constexpr int kTokenSamples = 3000;
 constexpr int kTokenEpochs = 10;
+constexpr double kTokenMarkerLift = 2.0;
+
+// Attention that learned nothing: the same number of weights, spread evenly or all on the last
+// position. Every statistic asserted below is first shown to fail on both, so a pass means the
+// layer learned where to look. Each test prints what the baselines score beside the model.
+std::vector<float> uniformWeights(size_t n) { return std::vector<float>(n, 1.f / float(n)); }
+std::vector<float> lastStepWeights(size_t n) {
+  std::vector<float> w(n, 0.f);
+  w.back() = 1.f;
+  return w;
+}
+// Per-sample baselines over a (samples, steps) weight tensor.
+Tensor uniformLike(const Tensor& weights) {
+  Tensor t(weights.shape());
+  t.fill(1.f / float(weights.dim(weights.rank() - 1)));
+  return t;
+}
+Tensor lastStepLike(const Tensor& weights) {
+  Tensor t(weights.shape());
+  t.zero();
+  const int steps = weights.dim(weights.rank() - 1);
+  for (int64_t row = 0; row < t.size() / steps; ++row) t[row * steps + steps - 1] = 1.f;
+  return t;
+}
+
+// The weight at `target` over the largest weight elsewhere.
+float peakRatio(const std::vector<float>& weights, int target) {
+  float others = 0.f;
+  for (int i = 0; i < int(weights.size()); ++i)
+    if (i != target) others = std::max(others, weights[i]);
+  return others > 0.f ? weights[target] / others : INFINITY;
+}
 
 // Seed 001: "We expect the attention to be focused on v[1] only, or at least strongly."
 TEST(SeedExperiments, DenseHelloWorldAttentionPeaksAtTheLabelFeature) {
@@ -49,6 +78,13 @@ TEST(SeedExperiments, DenseHelloWorldAttentionPeaksAtTheLabelFeature) {
   std::vector<float> others = attention;
   others.erase(others.begin() + kDenseTargetColumn);
   EXPECT_GT(attention[kDenseTargetColumn], 3 * *std::max_element(others.begin(), others.end())) << barChart(attention);
+  // Uniform attention scores a ratio of 1, attention on the last feature 0.
+  const float uniformRatio = peakRatio(uniformWeights(kDenseDims), kDenseTargetColumn);
+  const float lastRatio = peakRatio(lastStepWeights(kDenseDims), kDenseTargetColumn);
+  EXPECT_LE(uniformRatio, 3.f);
+  EXPECT_LE(lastRatio, 3.f);
+  std::printf("  peak ratio at feature %d: model %.2f, uniform %.2f, last feature %.2f (threshold 3)\n",
+              kDenseTargetColumn, peakRatio(attention, kDenseTargetColumn), uniformRatio, lastRatio);
   EXPECT_GT(binaryAccuracy(model->predict({test.x})[0], test.y), 0.99);
   std::printf("  mean attention on feature %d: %.4f, largest elsewhere %.4f\n", kDenseTargetColumn,
               attention[kDenseTargetColumn], *std::max_element(others.begin(), others.end()));
@@ -71,8 +107,13 @@ TEST(SeedExperiments, TrainingIsDeterministicWithASeed) {
 // Seed 001, attention_lstm.py, all four variants (APPLY_ATTENTION_BEFORE_LSTM x
 // SINGLE_ATTENTION_VECTOR). The README shows attention *on the inputs* peaking at step 10. On the
 // LSTM's outputs the step-10 value has been carried forward by the recurrence, so every later
-// step can show it: there the seeds claim no exact peak, and we assert what holds, that most of
-// the mass lies on steps >= 10 (uniform weights would put exactly half there).
+// step can show it; still the label step itself is where the information enters.
+// What is asserted, for both placements: the weight at step 10 is more than kPeakRatio times the
+// largest weight at any other step. Uniform attention scores 1 there, attention on the last step
+// 0, and "most of the mass on steps >= 10" (the old check after the LSTM) is met by the last step
+// too, so it is printed, not asserted.
+constexpr float kRecurrentPeakRatio = 2.f;
+
 class RecurrentHelloWorld : public ::testing::TestWithParam<RecurrentVariant> {};
 
 TEST_P(RecurrentHelloWorld, AttentionFindsTheLabelStep) {
@@ -92,13 +133,17 @@ TEST_P(RecurrentHelloWorld, AttentionFindsTheLabelStep) {
   const double accuracy = binaryAccuracy(model->predict({test.x})[0], test.y);
   EXPECT_GT(accuracy, 0.9) << variant.label();
   const float fromTarget = std::accumulate(perStep.begin() + kRecurrentTargetStep, perStep.end(), 0.f);
-  std::printf("  %s: peak at step %d (%.4f), mass on steps >= %d: %.4f, accuracy %.3f\n", variant.label().c_str(),
-              argmax(perStep), perStep[argmax(perStep)], kRecurrentTargetStep, fromTarget, accuracy);
-  if (variant.attentionBeforeLstm) {
-    EXPECT_EQ(argmax(perStep), kRecurrentTargetStep) << variant.label() << "\n" << barChart(perStep);
-  } else {
-    EXPECT_GT(fromTarget, kAfterLstmMass) << variant.label() << "\n" << barChart(perStep);
-  }
+  const float ratio = peakRatio(perStep, kRecurrentTargetStep);
+  const float uniformRatio = peakRatio(uniformWeights(kRecurrentSteps), kRecurrentTargetStep);
+  const float lastRatio = peakRatio(lastStepWeights(kRecurrentSteps), kRecurrentTargetStep);
+  EXPECT_LE(uniformRatio, kRecurrentPeakRatio);
+  EXPECT_LE(lastRatio, kRecurrentPeakRatio);
+  std::printf("  %s: peak at step %d (%.4f); weight at step %d over the largest elsewhere: model %.2f, uniform %.2f, "
+              "last step %.2f (threshold %.2f); mass on steps >= %d %.4f; accuracy %.3f\n",
+              variant.label().c_str(), argmax(perStep), perStep[argmax(perStep)], kRecurrentTargetStep, ratio,
+              uniformRatio, lastRatio, kRecurrentPeakRatio, kRecurrentTargetStep, fromTarget, accuracy);
+  EXPECT_EQ(argmax(perStep), kRecurrentTargetStep) << variant.label() << "\n" << barChart(perStep);
+  EXPECT_GT(ratio, kRecurrentPeakRatio) << variant.label() << "\n" << barChart(perStep);
 }
 
 INSTANTIATE_TEST_SUITE_P(SeedExperiments, RecurrentHelloWorld,
@@ -110,28 +155,40 @@ INSTANTIATE_TEST_SUITE_P(SeedExperiments, RecurrentHelloWorld,
                          });
 
 // Seed 002, add_two_numbers.py: "The attention is expected to be the highest after the
-// delimiters", and the model learns the task.
+// delimiters", and the model learns the task. Trained once; tested with the delimiters at two
+// placements, so the attention must follow them rather than sit at fixed steps.
 TEST(SeedExperiments, AddTwoNumbersAttendsToTheValuesAfterTheDelimiters) {
   Rng rng(13);
   Dataset train = addTwoNumbers(kAddSamples, rng);
   Dataset val = addTwoNumbers(1000, rng);
-  Dataset test = addTwoNumbers(100, rng, kAddSteps, 3, 8);  // the values sit at steps 4 and 9
   auto model = addTwoNumbersModel(kAddSteps, kAddLstmUnits, "mae", 3);
   model->fit({train.x}, {train.y}, fitOptions(kAddEpochs, 64, 1));
-
-  const std::vector<float> attention = meanOverSamples(model->getAttention({test.x}, "attention_weight"));
-  ASSERT_EQ(attention.size(), size_t(kAddSteps));
-  std::vector<int> order(kAddSteps);
-  std::iota(order.begin(), order.end(), 0);
-  std::partial_sort(order.begin(), order.begin() + 2, order.end(),
-                    [&](int a, int b) { return attention[a] > attention[b]; });
-  EXPECT_EQ(std::min(order[0], order[1]), 4) << barChart(attention);
-  EXPECT_EQ(std::max(order[0], order[1]), 9) << barChart(attention);
-  EXPECT_GT(attention[4] + attention[9], 0.5f) << barChart(attention);
   const double mae = meanAbsoluteError(model->predict({val.x})[0], val.y);
   EXPECT_LT(mae, 0.5 * meanPredictorMae(val.y));
-  std::printf("  weights[4] + weights[9] = %.4f; validation MAE %.4f vs %.4f for the mean\n",
-              attention[4] + attention[9], mae, meanPredictorMae(val.y));
+  std::printf("  validation MAE %.4f vs %.4f for the mean\n", mae, meanPredictorMae(val.y));
+
+  for (const auto& [delimiterA, delimiterB] : {std::pair{3, 8}, std::pair{11, 16}}) {
+    const int a = delimiterA + 1, b = delimiterB + 1;  // the values sit right after the delimiters
+    SCOPED_TRACE("delimiters at " + std::to_string(delimiterA) + " and " + std::to_string(delimiterB));
+    Dataset test = addTwoNumbers(100, rng, kAddSteps, delimiterA, delimiterB);
+    const std::vector<float> attention = meanOverSamples(model->getAttention({test.x}, "attention_weight"));
+    ASSERT_EQ(attention.size(), size_t(kAddSteps));
+    std::vector<int> order(kAddSteps);
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + 2, order.end(),
+                      [&](int i, int j) { return attention[i] > attention[j]; });
+    EXPECT_EQ(std::min(order[0], order[1]), a) << barChart(attention);
+    EXPECT_EQ(std::max(order[0], order[1]), b) << barChart(attention);
+    // The two value steps hold more than half the mass: uniform attention puts 2/20 there, the
+    // last step none (the last step is never a value step at these placements).
+    const auto massOnValues = [&](const std::vector<float>& w) { return w[a] + w[b]; };
+    EXPECT_LE(massOnValues(uniformWeights(kAddSteps)), 0.5f);
+    EXPECT_LE(massOnValues(lastStepWeights(kAddSteps)), 0.5f);
+    EXPECT_GT(massOnValues(attention), 0.5f) << barChart(attention);
+    std::printf("  delimiters at %d, %d: weights[%d] + weights[%d] = %.4f (uniform %.2f, last step %.2f)\n",
+                delimiterA, delimiterB, a, b, massOnValues(attention), massOnValues(uniformWeights(kAddSteps)),
+                massOnValues(lastStepWeights(kAddSteps)));
+  }
 }
 
 // Seed 002, find_max.py: "We expect the attention layer to focus on the maximum of each sequence."
@@ -152,7 +209,20 @@ TEST(SeedExperiments, FindMaxAttendsToTheMaximum) {
     hits += argmax(weights.data() + int64_t(i) * kMaxSteps, kMaxSteps) ==
             argmax(test.x.data() + int64_t(i) * kMaxSteps, kMaxSteps);
   EXPECT_GE(hits, 400) << "argmax(attention) == argmax(x) on " << hits << " of 500";
-  std::printf("  argmax(attention) == argmax(x) on %d of 500 test sequences\n", hits);
+  // Uniform weights have their argmax at step 0, last-step weights at the last step: each finds
+  // the maximum only where it happens to sit there (about 1 in kMaxSteps).
+  const auto hitsOf = [&](const Tensor& w) {
+    int count = 0;
+    for (int i = 0; i < 500; ++i)
+      count += argmax(w.data() + int64_t(i) * kMaxSteps, kMaxSteps) ==
+               argmax(test.x.data() + int64_t(i) * kMaxSteps, kMaxSteps);
+    return count;
+  };
+  const int uniformHits = hitsOf(uniformLike(weights)), lastHits = hitsOf(lastStepLike(weights));
+  EXPECT_LT(uniformHits, 400);
+  EXPECT_LT(lastHits, 400);
+  std::printf("  argmax(attention) == argmax(x) on %d of 500 test sequences (uniform %d, last step %d)\n", hits,
+              uniformHits, lastHits);
 }
 
 // Keras' MultiHeadAttention on padded, variable-length token sequences: it learns the task and
@@ -181,6 +251,53 @@ TEST(SeedExperiments, SelfAttentionOnPaddedTokensLearnsAndIgnoresPadding) {
     }
   ASSERT_GT(padded, 0);  // the test set does contain padding
   EXPECT_EQ(nonzero, 0) << "of " << padded << " weights on padded keys";
+
+  // Where the heads look: over the positive sequences, the mass the real queries give to marker
+  // keys, as a multiple of the marker's share of the real keys (copies / length). Uniform
+  // attention over the real keys scores exactly 1; attention on the last key scores the marker's
+  // share of last positions over its share of all positions (about 1).
+  const auto markerLift = [&](const Tensor& w) {
+    double lift = 0;
+    int positives = 0;
+    for (int i = 0; i < 500; ++i) {
+      if (test.y[i] != 1.f) continue;
+      const float* row = test.x.data() + int64_t(i) * kTokenMaxLength;
+      int length = 0, markers = 0;
+      for (int s = 0; s < kTokenMaxLength; ++s) {
+        length += row[s] != 0.f;
+        markers += row[s] == float(kTokenMarker);
+      }
+      double mass = 0;
+      for (int h = 0; h < 2; ++h)
+        for (int t = kTokenMaxLength - length; t < kTokenMaxLength; ++t)
+          for (int s = 0; s < kTokenMaxLength; ++s)
+            if (row[s] == float(kTokenMarker)) mass += w[((int64_t(i) * 2 + h) * kTokenMaxLength + t) * kTokenMaxLength + s];
+      lift += (mass / (2.0 * length)) / (double(markers) / length);
+      ++positives;
+    }
+    return lift / std::max(positives, 1);
+  };
+  // The baselines over the real keys only, as the mask would leave them.
+  Tensor uniformReal(weights.shape()), lastReal(weights.shape());
+  uniformReal.zero();
+  lastReal.zero();
+  for (int i = 0; i < 500; ++i) {
+    const float* row = test.x.data() + int64_t(i) * kTokenMaxLength;
+    int length = 0;
+    for (int s = 0; s < kTokenMaxLength; ++s) length += row[s] != 0.f;
+    for (int h = 0; h < 2; ++h)
+      for (int t = 0; t < kTokenMaxLength; ++t) {
+        const int64_t base = ((int64_t(i) * 2 + h) * kTokenMaxLength + t) * kTokenMaxLength;
+        for (int s = kTokenMaxLength - length; s < kTokenMaxLength; ++s) uniformReal[base + s] = 1.f / float(length);
+        lastReal[base + kTokenMaxLength - 1] = 1.f;
+      }
+  }
+  const double lift = markerLift(weights), uniformLift = markerLift(uniformReal), lastLift = markerLift(lastReal);
+  EXPECT_LT(uniformLift, kTokenMarkerLift);
+  EXPECT_LT(lastLift, kTokenMarkerLift);
+  EXPECT_GT(lift, kTokenMarkerLift);
+  std::printf("  attention on the marker over its share: model %.2f, uniform %.2f, last key %.2f (threshold %.1f)\n",
+              lift, uniformLift, lastLift, kTokenMarkerLift);
 }
 
 }  // namespace

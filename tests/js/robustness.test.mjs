@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init } from 'attention-wasm';
+import { assertCheckedError } from './support.mjs';
 
 const aw = await init();
 
@@ -42,7 +43,7 @@ function badInputCases(shared, track) {
   const idm = track(idsModel());
   const file = shared.save();
   return [
-    ['unknown layer option', () => aw.sequential({ layers: [aw.layers.dense({ units: 3, unit: 3, inputShape: [3] })] }), /dense_1: unknown option 'unit'/],
+    ['unknown layer option', () => aw.sequential({ layers: [aw.layers.dense({ units: 3, unit: 3, inputShape: [3] })] }), /^dense: unknown option 'unit'/],
     ['unknown activation', () => aw.sequential({ layers: [aw.layers.dense({ units: 3, activation: 'swish9', inputShape: [3] })] }), /unknown activation 'swish9'/],
     ['NaN as a layer option', () => aw.sequential({ layers: [aw.layers.dense({ units: NaN, inputShape: [3] })] }), /option 'units' must be an integer, got "NaN"/],
     ['Infinity as an option', () => aw.sequential({ layers: [aw.layers.dropout({ rate: Infinity, inputShape: [3] })] }), /option 'rate'.*"Infinity"/],
@@ -63,7 +64,7 @@ function badInputCases(shared, track) {
     ['predict: batchSize 0', () => shared.predict(x, { batchSize: 0 }), /predict: option 'batchSize' must be a positive integer, got 0/],
     ['predict: ragged nested array', () => shared.predict([[1, 2, 3], [1, 2]]), /ragged/],
     ['predict: shape and data disagree', () => shared.predict({ data: new Float32Array(5), shape: [2, 3] }), /holds 6 values, got 5/],
-    ['evaluate: wrong target count', () => shared.evaluate(x, [y, y]), /evaluate: y: expected a number/],
+    ['evaluate: wrong target count', () => shared.evaluate(x, [y, y]), /^evaluate: y: the model has 1 output, got a list of 2 tensors$/],
     ['token id >= inputDim', () => idm.predict(ids([0, 1, 2, 5])), /expected integer ids in \[0, 5\), got 5/],
     ['negative token id', () => idm.trainOnBatch(ids([0, -1, 2, 3]), { data: Float32Array.of(1), shape: [1] }), /expected integer ids in \[0, 5\), got -1/],
     ['class id out of range', () => idm.trainOnBatch(ids([0, 1, 2, 3]), { data: Float32Array.of(7), shape: [1] }), /not a class id in \[0, 2\)/],
@@ -92,6 +93,7 @@ test('bad input: each case throws a clear Error, nothing leaks, and the models s
   for (const [name, call, pattern] of cases) {
     await assert.rejects(async () => call(), (error) => {
       assert.ok(error instanceof Error, `${name}: not an Error: ${error}`);
+      assertCheckedError(error);
       assert.match(error.message, pattern, `${name}: ${error.message}`);
       return true;
     }, name);

@@ -60,6 +60,14 @@ export function allFinite(data) {
   return data.every((v) => Number.isFinite(v));
 }
 
+// A checked error of the package (attn::Error from the core, or the wrapper's own), not a C++
+// bug or resource failure that the bindings report as an internal error.
+export function assertCheckedError(error) {
+  assert.doesNotMatch(error.message, /attention-wasm internal error/, 'expected a checked error, got an internal one');
+  // A TypeError or RangeError from a JS slip, or a wasm RuntimeError (a trap), is not a checked error.
+  assert.equal(error.name, 'Error', `expected a checked Error, got ${error.name}: ${error.message}`);
+}
+
 // assert.throws for the package's errors: a real Error whose message matches every pattern.
 export function assertError(fn, ...patterns) {
   let caught = null;
@@ -70,6 +78,7 @@ export function assertError(fn, ...patterns) {
   }
   assert.ok(caught, `expected an error matching ${patterns.join(', ')}`);
   assert.ok(caught instanceof Error, `expected an Error, got ${typeof caught}: ${String(caught)}`);
+  assertCheckedError(caught);
   for (const p of patterns) assert.match(caught.message, p);
   return caught;
 }
@@ -83,6 +92,7 @@ export async function assertRejects(fn, ...patterns) {
   }
   assert.ok(caught, `expected a rejection matching ${patterns.join(', ')}`);
   assert.ok(caught instanceof Error, `expected an Error, got ${typeof caught}: ${String(caught)}`);
+  assertCheckedError(caught);
   for (const p of patterns) assert.match(caught.message, p);
   return caught;
 }

@@ -10,6 +10,7 @@
 
 #include "core/check.h"
 #include "layers/registry.h"
+#include "testing/allocations.h"
 #include "testing/layer_harness.h"
 
 namespace attn::testing {
@@ -116,10 +117,10 @@ inline int64_t allocationsAfterFirstBatch(LayerHarness& h, bool training = false
   }
   for (auto& g : outGrads) dOut.push_back(&g);
   h.layer().backward(BackwardPass{in, mask, dOut, dIn});
-  const int64_t before = Tensor::allocationCount();
-  h.layer().forward(pass);
-  h.layer().backward(BackwardPass{in, mask, dOut, dIn});
-  return Tensor::allocationCount() - before;
+  return allocationsDuring([&] {
+           h.layer().forward(pass);
+           h.layer().backward(BackwardPass{in, mask, dOut, dIn});
+         }).total();
 }
 
 }  // namespace attn::testing

@@ -72,6 +72,44 @@ TEST(Optimizer, RmspropWithAndWithoutMomentumByHand) {
   EXPECT_NEAR(withMomentum[1], 1 - first - second, 1e-6);
 }
 
+// With the default epsilon (1e-7) inside and outside the square root give the same numbers to
+// float precision, so the tests above cannot tell where it sits. With epsilon 0.1 they differ in
+// the second digit: these check the documented placement (Keras 3 and TF.js) and that the
+// other placements would fail.
+TEST(Optimizer, EpsilonPlacementIsKeras) {
+  const double eps = 0.1;
+  auto gradient = [](int t) { return t % 2 ? -0.3f : 0.2f; };
+  // Adam: w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps): eps outside the root,
+  // added to the uncorrected sqrt(v).
+  auto adam = trajectory({{"type", "adam"}, {"learningRate", 0.1}, {"epsilon", eps}}, 3, gradient);
+  double m = 0, v = 0, keras = 1, correctedEps = 1, insideRoot = 1;
+  for (int t = 1; t <= 3; ++t) {
+    const double g = gradient(t - 1);
+    m = 0.9 * m + 0.1 * g;
+    v = 0.999 * v + 0.001 * g * g;
+    const double alpha = 0.1 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+    keras -= alpha * m / (std::sqrt(v) + eps);
+    const double mHat = m / (1 - std::pow(0.9, t)), vHat = v / (1 - std::pow(0.999, t));
+    correctedEps -= 0.1 * mHat / (std::sqrt(vHat) + eps);  // the paper's placement
+    insideRoot -= alpha * m / std::sqrt(v + eps);
+    EXPECT_NEAR(adam[t - 1], keras, 1e-6) << "adam step " << t;
+  }
+  EXPECT_GT(std::fabs(keras - correctedEps), 1e-3);
+  EXPECT_GT(std::fabs(keras - insideRoot), 1e-3);
+
+  // RMSprop: ms = rho ms + (1 - rho) g^2; w -= lr * g / sqrt(ms + eps): eps inside the root.
+  auto rms = trajectory({{"type", "rmsprop"}, {"learningRate", 0.01}, {"epsilon", eps}}, 3, gradient);
+  double ms = 0, inside = 1, outside = 1;
+  for (int t = 1; t <= 3; ++t) {
+    const double g = gradient(t - 1);
+    ms = 0.9 * ms + 0.1 * g * g;
+    inside -= 0.01 * g / std::sqrt(ms + eps);
+    outside -= 0.01 * g / (std::sqrt(ms) + eps);
+    EXPECT_NEAR(rms[t - 1], inside, 1e-6) << "rmsprop step " << t;
+  }
+  EXPECT_GT(std::fabs(inside - outside), 1e-3);
+}
+
 TEST(Optimizer, OneLoopOverManyValuesMatchesScalarSteps) {
   auto optimizer = createOptimizer("adam");
   const int n = 37;

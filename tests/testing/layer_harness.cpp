@@ -63,6 +63,15 @@ void LayerHarness::forward(bool training) {
   layer_->forward(pass);
 }
 
+double LayerHarness::probeAbsLoss() {
+  double sum = 0;
+  for (size_t o = 0; o < probes_.size(); ++o) {
+    const Tensor& out = layer_->output(static_cast<int>(o));
+    for (int64_t i = 0; i < out.size(); ++i) sum += std::fabs(static_cast<double>(probes_[o][i]) * out[i]);
+  }
+  return sum;
+}
+
 double LayerHarness::probeLoss() {
   double loss = 0;
   for (size_t o = 0; o < probes_.size(); ++o) {
@@ -97,8 +106,15 @@ struct Worst {
   double analytic = 0, numeric = 0, excess = -1;
 };
 
+// sum_o sum_i |probe_o[i] * out_o[i]| at the unperturbed point: the scale of the loss's float32
+// rounding error, which a central difference divides by 2 epsilon.
+double probeMagnitude(LayerHarness& h, bool training) {
+  h.forward(training);
+  return h.probeAbsLoss();
+}
+
 void compareTensor(LayerHarness& h, const std::string& label, float* values, const float* analytic, int64_t size,
-                   const GradCheckOptions& o, bool training, Worst& worst) {
+                   const GradCheckOptions& o, bool training, double floor, Worst& worst) {
   const int64_t step = std::max<int64_t>(1, size / o.maxElements);
   for (int64_t i = 0; i < size; i += step) {
     const float saved = values[i];
@@ -111,10 +127,23 @@ void compareTensor(LayerHarness& h, const std::string& label, float* values, con
     values[i] = saved;
     const double numeric = (plus - minus) / (2.0 * o.epsilon);
     const double a = analytic[i];
-    const double allowed = o.absoluteTolerance + o.relativeTolerance * std::max(std::fabs(a), std::fabs(numeric));
+    const std::string where = label + "[" + std::to_string(i) + "]";
+    // A NaN compares false with everything: a non-finite value is a failure in its own right.
+    if (!std::isfinite(a) || !std::isfinite(numeric)) {
+      worst = {where, a, numeric, INFINITY};
+      return;
+    }
+    const double allowed = floor + o.relativeTolerance * std::max(std::fabs(a), std::fabs(numeric));
     const double excess = std::fabs(a - numeric) - allowed;
-    if (excess > worst.excess) worst = {label + "[" + std::to_string(i) + "]", a, numeric, excess};
+    if (excess > worst.excess) worst = {where, a, numeric, excess};
   }
+}
+
+::testing::AssertionResult nonFinite(const std::string& what, const float* values, int64_t size) {
+  for (int64_t i = 0; i < size; ++i)
+    if (!std::isfinite(values[i]))
+      return ::testing::AssertionFailure() << "non-finite analytic gradient " << what << "[" << i << "] = " << values[i];
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace
@@ -127,26 +156,40 @@ void compareTensor(LayerHarness& h, const std::string& label, float* values, con
   std::vector<std::vector<float>> paramGrads;
   for (auto& p : h.store().params())
     paramGrads.emplace_back(p.grad ? std::vector<float>(p.grad, p.grad + p.size()) : std::vector<float>());
-  for (const auto& g : inputGrads)
-    for (int64_t i = 0; i < g.size(); ++i)
-      if (!std::isfinite(g[i])) return ::testing::AssertionFailure() << "non-finite input gradient at " << i;
+  // Every element, not only the sampled ones: a NaN anywhere is a failure.
+  for (size_t k = 0; k < inputGrads.size(); ++k)
+    if (auto r = nonFinite("input" + std::to_string(k), inputGrads[k].data(), inputGrads[k].size()); !r) return r;
+  {
+    size_t index = 0;
+    for (auto& p : h.store().params()) {
+      if (auto r = nonFinite(p.name, paramGrads[index].data(), int64_t(paramGrads[index].size())); !r) return r;
+      ++index;
+    }
+  }
+  // The absolute floor is what float32 allows: the loss is a sum of float32 outputs, each
+  // rounded to ~2^-24 of its size, so the difference of two losses is known to about
+  // kRoundoffUlps * 2^-24 * sum |probe * out|, divided by 2 epsilon.
+  constexpr double kRoundoffUlps = 16;
+  const double floor =
+      o.absoluteTolerance + kRoundoffUlps * std::ldexp(1.0, -24) * probeMagnitude(h, o.training) / (2.0 * o.epsilon);
 
   Worst worst;
   if (o.checkInputs)
     for (size_t k = 0; k < h.inputs.size(); ++k)
       if (!inputGrads[k].empty())
         compareTensor(h, "input" + std::to_string(k), h.inputs[k].data(), inputGrads[k].data(), h.inputs[k].size(), o,
-                      o.training, worst);
+                      o.training, floor, worst);
   if (o.checkParams) {
     size_t index = 0;
     for (auto& p : h.store().params()) {
-      if (p.trainable) compareTensor(h, p.name, p.value, paramGrads[index].data(), p.size(), o, o.training, worst);
+      if (p.trainable)
+        compareTensor(h, p.name, p.value, paramGrads[index].data(), p.size(), o, o.training, floor, worst);
       ++index;
     }
   }
   if (worst.excess > 0)
     return ::testing::AssertionFailure() << "gradient mismatch at " << worst.where << ": analytic " << worst.analytic
-                                         << " vs numeric " << worst.numeric;
+                                         << " vs numeric " << worst.numeric << " (absolute floor " << floor << ")";
   return ::testing::AssertionSuccess();
 }
 

@@ -35,7 +35,8 @@ class LayerHarness {
 
   // Runs forward; the pass's Rng is re-seeded every call so dropout repeats its mask.
   void forward(bool training = false);
-  double probeLoss();  // of the last forward
+  double probeLoss();     // of the last forward
+  double probeAbsLoss();  // sum |probe * out| of the last forward
   // Zeroes every gradient, runs forward + backward with the probes as output gradients.
   void forwardBackward(bool training = false);
   std::vector<Tensor> inputGrads;  // after forwardBackward; empty tensors for ids inputs
@@ -52,7 +53,8 @@ class LayerHarness {
 struct GradCheckOptions {
   float epsilon = 1e-2f;
   double relativeTolerance = 2e-2;
-  double absoluteTolerance = 2e-3;
+  // Added to the float32 rounding floor that gradientsMatch computes per case (see there).
+  double absoluteTolerance = 1e-5;
   bool training = false;
   // Elements checked per tensor at most (chosen evenly; all when the tensor is smaller).
   int maxElements = 200;
@@ -61,7 +63,7 @@ struct GradCheckOptions {
 };
 
 // Compares analytic gradients of inputs (not id inputs) and trainable parameters with central
-// differences. Fails with the tensor, element, analytic and numeric values of the worst entry.
+// differences. Fails on any non-finite analytic or numeric value, and with the tensor, element, analytic and numeric values of the worst entry.
 ::testing::AssertionResult gradientsMatch(LayerHarness& harness, const GradCheckOptions& options = {});
 
 // Creates a layer through the registry: makeLayer("dense", {{"units", 3}}).
