@@ -2,8 +2,9 @@
 // fixed inputs and weights, which tests/layers/test_tfjs_parity.cpp compares our layers against.
 // Weights and inputs come from a seeded formula below, so the files can be regenerated exactly:
 //   npm run goldens
-// Each file: { case, source, layer: our layer spec {className, config}, input: {shape, data},
-//   mask?: {shape, data}, weights: [{name, shape, data}] in Keras order, outputs: [{shape, data}] }.
+// Each file: { case, source, layer: our layer spec {className, config}, inputs: [{shape, data}],
+//   masks: [{shape, data} | null] (one per input), weights: [{name, shape, data}] in Keras order,
+//   outputs: [{shape, data}], attention?: {shape, data} (attention layers: the expected weights) }.
 // Only TF.js computes the expected outputs here; nothing is ever copied back from our code.
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ function values(count, seed, scale) {
   return Array.from({ length: count }, () => Math.fround((next() * 2 - 1) * scale));
 }
 const numel = (shape) => shape.reduce((a, b) => a * b, 1);
+// The k-th weight of a layer (Keras order), seeded by its position.
+const weightTensor = (shape, k) => tf.tensor(values(numel(shape), 1000 + 17 * k, 0.5), shape);
 // 9 significant digits round-trip float32 exactly.
 const compact = (data) => Array.from(data, (v) => Number(v.toPrecision(9)));
 const tensorJson = (t) => ({ shape: t.shape, data: compact(t.dataSync()) });
@@ -46,29 +49,28 @@ function tailMask(batch, steps, padded) {
 // Keras order), runs it, and writes the golden.
 function layerCase(name, { layer, spec, input, mask = null, source }) {
   layer.apply(input);  // builds
-  const weights = layer.getWeights().map((w, k) => tf.tensor(values(numel(w.shape), 1000 + 17 * k, 0.5), w.shape));
+  const weights = layer.getWeights().map((w, k) => weightTensor(w.shape, k));
   layer.setWeights(weights);
   let outputs = layer.apply(input, mask ? { mask } : {});
   if (!Array.isArray(outputs)) outputs = [outputs];
   write(name, {
     source: source ?? `TF.js ${tf.version.tfjs}, ${tf.getBackend()} backend, ${layer.getClassName()} layer`,
-    layer: spec,
-    input,
-    mask,
-    weights: layer.weights.map((w, k) => ({
-      name: kerasName(w.name),
-      shape: weights[k].shape,
-      data: compact(weights[k].dataSync()),
-    })),
+    spec,
+    inputs: [input],
+    masks: [mask],
+    weights: layer.weights.map((w, k) => ({ name: kerasName(w.name), tensor: weights[k] })),
     outputs,
   });
 }
 
-function write(name, { source, layer, input, mask, weights, outputs }) {
-  const golden = { case: name, source, layer, input: tensorJson(input) };
-  if (mask) golden.mask = tensorJson(mask);
-  golden.weights = weights;
+// weights: [{name, tensor}] in Keras order; masks: one per input (null or absent: no mask).
+function write(name, { source, spec, inputs, masks = [], weights, outputs, attention = null }) {
+  const golden = { case: name, source, layer: spec };
+  golden.inputs = inputs.map(tensorJson);
+  golden.masks = inputs.map((_, i) => (masks[i] ? tensorJson(masks[i]) : null));
+  golden.weights = weights.map((w) => ({ name: w.name, shape: w.tensor.shape, data: compact(w.tensor.dataSync()) }));
   golden.outputs = outputs.map(tensorJson);
+  if (attention) golden.attention = tensorJson(attention);
   const text = JSON.stringify(golden);
   writeFileSync(join(outDir, `${name}.json`), text + '\n');
   console.log(`${name}.json: ${text.length} bytes`);
@@ -163,12 +165,12 @@ layerCase('gru_reset_before', {
   }
   write('gru_reset_after', {
     source: `TF.js ${tf.version.tfjs} ops (${tf.getBackend()} backend): Keras GRUCell reset_after=True`,
-    layer: { className: 'GRU', config: { units: U, resetAfter: true, returnSequences: true } },
-    input,
+    spec: { className: 'GRU', config: { units: U, resetAfter: true, returnSequences: true } },
+    inputs: [input],
     weights: [
-      { name: 'gru/kernel', shape: kernel.shape, data: compact(kernel.dataSync()) },
-      { name: 'gru/recurrent_kernel', shape: recurrent.shape, data: compact(recurrent.dataSync()) },
-      { name: 'gru/bias', shape: bias.shape, data: compact(bias.dataSync()) },
+      { name: 'gru/kernel', tensor: kernel },
+      { name: 'gru/recurrent_kernel', tensor: recurrent },
+      { name: 'gru/bias', tensor: bias },
     ],
     outputs: [tf.stack(steps, 1)],
   });
@@ -228,22 +230,16 @@ layerCase('bidirectional_ave', {
 // definition on the unpadded data, independent of how we compute it; see README "Where the
 // package differs from Keras / TF.js".
 
-const weightTensor = (shape, k) => tf.tensor(values(numel(shape), 1000 + 17 * k, 0.5), shape);
 // weights: [{name, shape}] in Keras order -> [{name, tensor}] with seeded values.
 const seededWeights = (list) => list.map(({ name, shape }, k) => ({ name, tensor: weightTensor(shape, k) }));
 const maskFrom = (rows) => tf.tensor2d(rows.flat(), [rows.length, rows[0].length]);
 const keptSteps = (maskRow) => maskRow.flatMap((m, t) => (m ? [t] : []));
 
-function writeAttentionCase(name, { source, spec, inputs, masks = [], weights, outputs, attention }) {
-  const golden = { case: name, source, layer: spec };
-  golden.inputs = inputs.map(tensorJson);
-  golden.masks = inputs.map((_, i) => (masks[i] ? tensorJson(masks[i]) : null));
-  golden.weights = weights.map((w) => ({ name: w.name, shape: w.tensor.shape, data: compact(w.tensor.dataSync()) }));
-  golden.outputs = outputs.map(tensorJson);
-  golden.attention = tensorJson(attention);
-  const text = JSON.stringify(golden);
-  writeFileSync(join(outDir, `${name}.json`), text + '\n');
-  console.log(`${name}.json: ${text.length} bytes`);
+// A (T) row holding `values` (one per kept step) at those steps and 0 at the padded ones.
+function scatterSteps(values, steps, length) {
+  const row = new Float32Array(length);
+  steps.forEach((t, k) => { row[t] = values[k]; });
+  return row;
 }
 
 // The `attention` package v5, Attention(units, score), per row:
@@ -280,11 +276,9 @@ function writeAttentionCase(name, { source, spec, inputs, masks = [], weights, o
         const a = tf.softmax(scoreRow);                                                   // (1, n)
         const c = tf.matMul(a, hs);                                                       // (1, D)
         outs.push(tf.tanh(tf.matMul(tf.concat([c, ht], 1), W.attention_vector)));
-        const full = new Float32Array(Tt);
-        a.dataSync().forEach((v, k) => { full[steps[k]] = v; });
-        attns.push(tf.tensor2d(full, [1, Tt]));
+        attns.push(tf.tensor2d(scatterSteps(a.dataSync(), steps, Tt), [1, Tt]));
       }
-      writeAttentionCase(`attention_${score}${masked ? '_masked' : ''}`, {
+      write(`attention_${score}${masked ? '_masked' : ''}`, {
         source: `TF.js ${tf.version.tfjs} ops: the attention package v5 Attention(units=${units}, score='${score}')` +
           (masked ? ', padded steps removed before the layer runs' : ''),
         spec: { className: 'Attention', config: { units, score } },
@@ -316,13 +310,11 @@ function writeAttentionCase(name, { source, spec, inputs, masks = [], weights, o
       for (let b = 0; b < Bt; ++b) {
         const steps = masked ? keptSteps(maskRows[b]) : [...Array(Tt).keys()];
         const eRow = tf.gather(e.slice([b, 0, 0], [1, Tt, 1]).reshape([Tt]), steps);
-        const full = new Float32Array(Tt);
-        tf.softmax(eRow).dataSync().forEach((v, k) => { full[steps[k]] = v; });
-        rows.push(tf.tensor2d(full, [1, Tt]));
+        rows.push(tf.tensor2d(scatterSteps(tf.softmax(eRow).dataSync(), steps, Tt), [1, Tt]));
       }
       const a = tf.concat(rows, 0);                                // (B, T)
       const weighted = tf.mul(x, a.reshape([Bt, Tt, 1]));          // output = x * a
-      writeAttentionCase(`additive_self_attention${returnSequences ? '_sequences' : ''}${masked ? '_masked' : ''}`, {
+      write(`additive_self_attention${returnSequences ? '_sequences' : ''}${masked ? '_masked' : ''}`, {
         source: `TF.js ${tf.version.tfjs} ops: seed 003 Attention(return_sequences=${returnSequences ? 'True' : 'False'})` +
           (masked ? ', softmax over the unpadded steps' : ''),
         spec: { className: 'AdditiveSelfAttention', config: { returnSequences } },
@@ -360,17 +352,13 @@ function writeAttentionCase(name, { source, spec, inputs, masks = [], weights, o
         const steps = masked ? keptSteps(maskRows[b]) : [...Array(Tt).keys()];
         const kept = tf.gather(logits.slice([b, 0, 0], [1, Dt, Tt]).reshape([Dt, Tt]), steps, 1);  // (D, n)
         const sm = tf.softmax(kept).arraySync();
-        const full = Array.from({ length: Dt }, (_, d) => {
-          const row = new Array(Tt).fill(0);
-          steps.forEach((t, k) => { row[t] = sm[d][k]; });
-          return row;
-        });
+        const full = sm.map((row) => Array.from(scatterSteps(row, steps, Tt)));
         probRows.push(tf.tensor3d([full], [1, Dt, Tt]));
       }
       let a = tf.concat(probRows, 0);                                                       // (B, D, T)
       if (singleVector) a = tf.tile(tf.mean(a, 1, true), [1, Dt, 1]);
       const aProbs = tf.transpose(a, [0, 2, 1]);                                            // (B, T, D)
-      writeAttentionCase(`time_attention${singleVector ? '_single_vector' : ''}${masked ? '_masked' : ''}`, {
+      write(`time_attention${singleVector ? '_single_vector' : ''}${masked ? '_masked' : ''}`, {
         source: `TF.js ${tf.version.tfjs} ops: seeds 001/004 attention_3d_block(SINGLE_ATTENTION_VECTOR=${singleVector ? 'True' : 'False'})` +
           (masked ? ', padded steps absent' : ''),
         spec: { className: 'TimeAttention', config: { singleVector } },
@@ -393,7 +381,7 @@ function writeAttentionCase(name, { source, spec, inputs, masks = [], weights, o
   ]);
   const [W, bias] = weights.map((w) => w.tensor);
   const a = tf.softmax(tf.add(tf.matMul(x, W), bias));
-  writeAttentionCase('feature_attention', {
+  write('feature_attention', {
     source: `TF.js ${tf.version.tfjs} ops: seeds 000/001 Dense(D, softmax, name='attention_probs') + multiply`,
     spec: { className: 'FeatureAttention', config: {} },
     inputs: [x],
@@ -474,7 +462,7 @@ function pairMaskFor(batch, tq, tv, valueMask, causal) {
     let out = tf.matMul(weightsOut, v);
     if (masked) out = tf.mul(out, queryMask.reshape([Bt, Tq, 1]));
     const inputs = withKey ? [query, v, kk] : [query, v];
-    writeAttentionCase(name, {
+    write(name, {
       source: `TF.js ${tf.version.tfjs} ops: Keras 3 ${kerasClass}(${JSON.stringify(config)})` +
         (masked ? ' with query and value masks' : ''),
       spec: { className: kerasClass === 'Attention' ? 'DotAttention' : 'AdditiveAttention', config: { ...config, dropout: 0 } },
@@ -545,7 +533,7 @@ function pairMaskFor(batch, tq, tv, valueMask, causal) {
       .reshape([Bt, Tq, Dout]);
     if (config.useBias) out = tf.add(out, W['attention_output/bias']);
     const masks = maskKind === 'all' ? [queryMask, valueMask, keyMask] : maskKind === 'value' ? [null, valueMask] : [];
-    writeAttentionCase(name, {
+    write(name, {
       source: `TF.js ${tf.version.tfjs} ops: Keras 3 MultiHeadAttention(num_heads=${H}, key_dim=${Kd}, value_dim=${Vd}, ` +
         `use_bias=${config.useBias ? 'True' : 'False'}${config.outputShape ? `, output_shape=${config.outputShape[0]}` : ''})` +
         `${config.causal ? ', use_causal_mask=True' : ''}, masks: ${maskKind}`,

@@ -82,14 +82,16 @@ export function createApi(M) {
   // One input/target per model input/output: a single tensor-like, or an array of them. Each
   // is written straight into a tensor the list allocated in wasm memory (Int32 token ids
   // convert to float32 in that same copy).
-  function toWasmList(value, count, what) {
-    // Keras also takes a one-element list for a single-input model: [{data, shape}].
-    const wrapsOne = count === 1 && Array.isArray(value) && value.length === 1 && isTensorObject(value[0]);
-    if (count === 1 && Array.isArray(value) && value.length > 1 && value.every(isTensorObject)) {
-      const role = what.endsWith('y') ? 'output' : 'input';
-      throw new Error(`${what}: the model has 1 ${role}, got a list of ${value.length} tensors`);
+  // `role` is 'input' or 'output': what the list holds one of per model input or output.
+  function toWasmList(value, count, what, role) {
+    // A list of tensors holds one per input/output, whatever their count (Keras also takes [x]
+    // for a single-input model).
+    const isList = Array.isArray(value) && value.length > 0 && value.every(isTensorObject);
+    if (isList && value.length !== count) {
+      throw new Error(`${what}: the model has ${count} ${role}${count === 1 ? '' : 's'}, got a list of ${value.length} tensors` +
+        (count > 1 ? `; pass an array of ${count} tensors` : ''));
     }
-    const items = count > 1 ? value : wrapsOne ? value : [value];
+    const items = count > 1 || isList ? value : [value];
     if (count > 1 && (!Array.isArray(items) || items.length !== count)) {
       throw new Error(`${what}: the model has ${count} of them; pass an array of ${count} tensors`);
     }
@@ -241,7 +243,7 @@ export function createApi(M) {
     predict(x, options = {}) {
       const o = plainOptions(options, 'predict');
       const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'predict: x');
+      const xs = toWasmList(x, h.inputCount(), 'predict: x', 'input');
       try {
         const out = h.predict(xs, toJson(o));
         try { return listFromWasm(out, true); } finally { out.delete(); }
@@ -253,9 +255,9 @@ export function createApi(M) {
     evaluate(x, y, options = {}) {
       const o = plainOptions(options, 'evaluate');
       const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'evaluate: x');
+      const xs = toWasmList(x, h.inputCount(), 'evaluate: x', 'input');
       try {
-        const ys = toWasmList(y, h.outputCount(), 'evaluate: y');
+        const ys = toWasmList(y, h.outputCount(), 'evaluate: y', 'output');
         try { return JSON.parse(h.evaluate(xs, ys, toJson(o))); } finally { ys.delete(); }
       } finally {
         xs.delete();
@@ -264,9 +266,9 @@ export function createApi(M) {
 
     trainOnBatch(x, y) {
       const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'trainOnBatch: x');
+      const xs = toWasmList(x, h.inputCount(), 'trainOnBatch: x', 'input');
       try {
-        const ys = toWasmList(y, h.outputCount(), 'trainOnBatch: y');
+        const ys = toWasmList(y, h.outputCount(), 'trainOnBatch: y', 'output');
         try { return JSON.parse(h.trainOnBatch(xs, ys)); } finally { ys.delete(); }
       } finally {
         xs.delete();
@@ -282,15 +284,15 @@ export function createApi(M) {
       const handles = [];
       let session = null;
       try {
-        const xs = toWasmList(x, h.inputCount(), 'fit: x'); handles.push(xs);
-        const ys = toWasmList(y, h.outputCount(), 'fit: y'); handles.push(ys);
+        const xs = toWasmList(x, h.inputCount(), 'fit: x', 'input'); handles.push(xs);
+        const ys = toWasmList(y, h.outputCount(), 'fit: y', 'output'); handles.push(ys);
         let vx = null, vy = null;
         if (validationData !== undefined) {
           if (!Array.isArray(validationData) || validationData.length !== 2) {
             throw new Error('fit: option \'validationData\' must be [x, y]');
           }
-          vx = toWasmList(validationData[0], h.inputCount(), 'fit: validationData x'); handles.push(vx);
-          vy = toWasmList(validationData[1], h.outputCount(), 'fit: validationData y'); handles.push(vy);
+          vx = toWasmList(validationData[0], h.inputCount(), 'fit: validationData x', 'input'); handles.push(vx);
+          vy = toWasmList(validationData[1], h.outputCount(), 'fit: validationData y', 'output'); handles.push(vy);
         }
         session = vx ? h.beginFitWithValidation(xs, ys, vx, vy, toJson(o)) : h.beginFit(xs, ys, toJson(o));
         const history = { epoch: [], history: {}, params: { epochs: o.epochs ?? 1, samples: session.samples() } };
@@ -330,7 +332,7 @@ export function createApi(M) {
     getAttention(x, options = {}) {
       const o = plainOptions(options, 'getAttention');
       const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'getAttention: x');
+      const xs = toWasmList(x, h.inputCount(), 'getAttention: x', 'input');
       try {
         const out = h.getAttention(xs, toJson(o));
         try { return listFromWasm(out, true); } finally { out.delete(); }
@@ -342,7 +344,7 @@ export function createApi(M) {
     getActivations(x, layerName) {
       const h = this.#live;
       if (typeof layerName !== 'string') throw new Error('getActivations: the layer name must be a string');
-      const xs = toWasmList(x, h.inputCount(), 'getActivations: x');
+      const xs = toWasmList(x, h.inputCount(), 'getActivations: x', 'input');
       try {
         const out = h.getActivations(xs, layerName);
         try { return listFromWasm(out, true); } finally { out.delete(); }

@@ -1,7 +1,8 @@
-// Numerical parity with TF.js: every tests/golden/<case>.json (written by scripts/make-goldens.mjs
-// from TF.js alone) names a layer spec, an input, optional mask, weights in Keras order and the
-// outputs TF.js computed. We build the same layer through the registry, load the weights, run
-// forward and compare every output element.
+// Numerical parity with references outside the library: every tests/golden/<case>.json (written
+// by scripts/make-goldens.mjs from TF.js layers, or TF.js ops following a layer's original
+// definition) names a layer spec, its inputs and masks, weights in Keras order, the outputs and,
+// for attention layers, the attention weights. We build the same layer through the registry, load
+// the weights, run forward and compare every output and attention element.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -64,21 +65,16 @@ TEST_P(TfjsParity, ForwardMatchesTfjs) {
   const std::string type = spec.at("className").get<std::string>();
   if (!findLayerType(type)) GTEST_SKIP() << "layer type " << type << " is not in this build";
 
-  // The recurrent goldens hold one input and mask; the attention goldens lists of them.
   std::vector<Tensor> inputs;
-  std::vector<Tensor> masks;
-  if (golden.contains("inputs")) {
-    for (const auto& j : golden.at("inputs")) inputs.push_back(tensorFrom(j));
-    for (const auto& j : golden.at("masks")) masks.push_back(j.is_null() ? Tensor() : tensorFrom(j));
-  } else {
-    inputs.push_back(tensorFrom(golden.at("input")));
-    masks.push_back(golden.contains("mask") ? tensorFrom(golden.at("mask")) : Tensor());
-  }
+  std::vector<Tensor> masks;  // one per input; an empty tensor is no mask
+  for (const auto& j : golden.at("inputs")) inputs.push_back(tensorFrom(j));
+  for (const auto& j : golden.at("masks")) masks.push_back(j.is_null() ? Tensor() : tensorFrom(j));
+  ASSERT_EQ(masks.size(), inputs.size());
   std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape().dropFirst());
   testing::LayerHarness h(createLayer(spec), shapes, inputs[0].dim(0));
   for (size_t i = 0; i < inputs.size(); ++i) h.inputs[i] = inputs[i];
-  for (size_t i = 0; i < masks.size() && i < h.masks.size(); ++i) h.masks[i] = masks[i];
+  for (size_t i = 0; i < masks.size(); ++i) h.masks[i] = masks[i];
 
   const auto& params = h.layer().params();
   const auto& weights = golden.at("weights");

@@ -38,11 +38,9 @@ namespace attn::testing {
 
 Allocations allocationsSoFar() { return {g_news.load(), Tensor::allocationCount()}; }
 
-bool trapNewFromEnvironment() { return std::getenv("TRAP_NEW") != nullptr; }
-
 Allocations allocationsDuring(const std::function<void()>& body) {
   const Allocations before = allocationsSoFar();
-  g_trapNew = trapNewFromEnvironment();
+  g_trapNew = std::getenv("TRAP_NEW") != nullptr;
   body();
   g_trapNew = false;
   const Allocations after = allocationsSoFar();

@@ -15,11 +15,8 @@ struct Allocations {
 
 // Counts of the process so far.
 Allocations allocationsSoFar();
-// What `body` allocated.
+// What `body` allocated. With TRAP_NEW=1 in the environment an operator new inside `body`
+// traps, so a debugger stops at the offending allocation.
 Allocations allocationsDuring(const std::function<void()>& body);
-
-// With TRAP_NEW=1 in the environment, an operator new inside allocationsDuring() traps, so a
-// debugger stops at the offending allocation.
-bool trapNewFromEnvironment();
 
 }  // namespace attn::testing
