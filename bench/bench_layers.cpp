@@ -51,18 +51,10 @@ struct LayerRig {
   }
 
   void forward(bool training) {
-    attn::ForwardPass pass;
-    pass.inputs = inputPtrs;
-    pass.training = training;
-    pass.rng = &rng;
-    layer->forward(pass);
+    layer->forward(attn::ForwardPass(inputPtrs, {}, training, &rng));
   }
   void backward() {
-    attn::BackwardPass pass;
-    pass.inputs = inputPtrs;
-    pass.outputGrads = outputGradPtrs;
-    pass.inputGrads = inputGradPtrs;
-    layer->backward(pass);
+    layer->backward(attn::BackwardPass(inputPtrs, {}, outputGradPtrs, inputGradPtrs));
   }
 };
 

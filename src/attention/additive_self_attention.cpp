@@ -30,8 +30,7 @@ class AdditiveSelfAttention final : public Layer {
 
   Json options() const override { return Json{{"returnSequences", returnSequences_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",
                in[0].str(true));
     steps_ = in[0][0];
@@ -46,15 +45,9 @@ class AdditiveSelfAttention final : public Layer {
     return {Shape{dim_}};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    ATTN_CHECK(x.rank() == 3, name_, ": expected input of shape (batch, steps, features), got shape ",
-               x.shape().str());
-    ATTN_CHECK(x.dim(1) == steps_, name_, ": expected input with ", steps_, " time steps, got ", x.dim(1));
-    ATTN_CHECK(x.dim(2) == dim_, name_, ": expected input with last dimension ", dim_, ", got ", x.dim(2));
     const int B = x.dim(0), T = steps_, D = dim_;
-    const Tensor* maskTensor = firstMask(pass.masks);
-    if (maskTensor) checkMaskShape(*maskTensor, B, T, name_);
 
     preTanh_.resize({B, T});
     energies_.resize({B, T});
@@ -65,7 +58,7 @@ class AdditiveSelfAttention final : public Layer {
     // e = tanh(z)
     kernels::activationForward(Activation::Tanh, preTanh_.data(), energies_.data(), energies_.size(), T);
     // a = softmax_t(e), masked steps -> 0
-    maskedSoftmax(energies_.data(), maskTensor ? maskTensor->data() : nullptr, weights_.data(), B, T, 1);
+    attention::maskedSoftmax(energies_.data(), weights_.data(), {.batch = B, .keys = T}, {.keyMask = pass.maskData(0)});
 
     Tensor& out = outputs_[0];
     if (returnSequences_) {
@@ -84,7 +77,7 @@ class AdditiveSelfAttention final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dxTensor = pass.inputGrads[0];
@@ -126,8 +119,8 @@ class AdditiveSelfAttention final : public Layer {
     }
   }
 
-  const Tensor* outputMask(const ForwardPass& pass, int) const override {
-    return returnSequences_ ? firstMask(pass.masks) : nullptr;
+  const Tensor* outputMask(int) const override {
+    return returnSequences_ ? Layer::outputMask(0) : nullptr;
   }
   const Tensor* attentionWeights() const override { return &weights_; }
 

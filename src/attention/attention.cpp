@@ -37,8 +37,7 @@ class Attention final : public Layer {
 
   Json options() const override { return Json{{"units", units_}, {"score", luong_ ? "luong" : "bahdanau"}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",
                in[0].str(true));
     dim_ = in[0].back();
@@ -59,16 +58,10 @@ class Attention final : public Layer {
     return {Shape{units_}};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    ATTN_CHECK(x.rank() == 3, name_, ": expected input of shape (batch, steps, features), got shape ",
-               x.shape().str());
-    ATTN_CHECK(x.dim(2) == dim_, name_, ": expected input with last dimension ", dim_, ", got ", x.dim(2));
     const int B = x.dim(0), T = x.dim(1), D = dim_;
-    ATTN_CHECK(T >= 1, name_, ": expected at least 1 time step, got 0");
-    const Tensor* maskTensor = firstMask(pass.masks);
-    if (maskTensor) checkMaskShape(*maskTensor, B, T, name_);
-    const float* mask = maskTensor ? maskTensor->data() : nullptr;
+    const float* mask = pass.maskData(0);
 
     // concat_ holds [c; h_t] per row: h_t is written now, c once the weights are known.
     concat_.resize({B, 2 * D});
@@ -114,7 +107,7 @@ class Attention final : public Layer {
 
     weights_.resize({B, T});
     // a = softmax_s(score), masked steps -> 0
-    maskedSoftmax(scores_.data(), mask, weights_.data(), B, T, 1);
+    attention::maskedSoftmax(scores_.data(), weights_.data(), {.batch = B, .keys = T}, {.keyMask = mask});
 
     // c[b] = sum_s a[b, s] x[b, s, :]
     for (int b = 0; b < B; ++b)
@@ -130,7 +123,7 @@ class Attention final : public Layer {
     kernels::activationForward(Activation::Tanh, preActivation_.data(), out.data(), out.size(), units_);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dxTensor = pass.inputGrads[0];
@@ -214,7 +207,7 @@ class Attention final : public Layer {
           kernels::addInPlace(dht + int64_t(b) * 2 * D, dx + (int64_t(b) * T + queryStep_[b]) * D, D);
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
   const Tensor* attentionWeights() const override { return &weights_; }
 
  private:

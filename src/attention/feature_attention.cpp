@@ -25,8 +25,7 @@ class FeatureAttention final : public Layer {
 
   Json options() const override { return Json::object(); }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 1, name_, ": expected input of shape (batch, features), got shape ", in[0].str(true));
     dim_ = in[0][0];
     ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
@@ -36,10 +35,8 @@ class FeatureAttention final : public Layer {
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    ATTN_CHECK(x.rank() == 2, name_, ": expected input of shape (batch, features), got shape ", x.shape().str());
-    ATTN_CHECK(x.dim(1) == dim_, name_, ": expected input with last dimension ", dim_, ", got ", x.dim(1));
     const int B = x.dim(0), D = dim_;
     weights_.resize({B, D});
     // a = softmax(x W + b) over features
@@ -52,7 +49,7 @@ class FeatureAttention final : public Layer {
     kernels::mul(x.data(), weights_.data(), out.data(), x.size());
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dxTensor = pass.inputGrads[0];
@@ -73,7 +70,7 @@ class FeatureAttention final : public Layer {
     if (dx) kernels::gemm(Trans::No, Trans::Yes, B, D, D, 1.f, dLogits_.data(), D, kernel_->value, D, 1.f, dx, D);
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
   const Tensor* attentionWeights() const override { return &weights_; }
 
  private:

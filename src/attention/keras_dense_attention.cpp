@@ -18,13 +18,15 @@ void BaseDenseAttention::addCommonOptions(Json& options) const {
   options["causal"] = causal_;
 }
 
-std::vector<Shape> BaseDenseAttention::build(const std::vector<Shape>& in, ParamStore& store) {
-  ATTN_CHECK(in.size() == 2 || in.size() == 3, name_, ": expected 2 or 3 inputs [query, value, key], got ",
-             in.size());
-  const char* roles[] = {"query", "value", "key"};
+InputSpec BaseDenseAttention::inputSpec() const {
+  static constexpr const char* kRoles[] = {"query", "value", "key"};
+  return {2, 3, kRoles};
+}
+
+std::vector<Shape> BaseDenseAttention::onBuild(const std::vector<Shape>& in, ParamStore& store) {
   for (size_t i = 0; i < in.size(); ++i)
-    ATTN_CHECK(in[i].rank == 2, name_, ": expected ", roles[i], " of shape (None, steps, dim), got ",
-               in[i].str(true));
+    ATTN_CHECK(in[i].rank == 2, name_, ": expected ", inputName(static_cast<int>(i)),
+               " of shape (None, steps, dim), got ", in[i].str(true));
   const Shape& query = in[0];
   const Shape& value = in[1];
   const Shape& key = in.size() == 3 ? in[2] : in[1];
@@ -43,31 +45,19 @@ void BaseDenseAttention::addQueryToKeys(const float* query, const float* keys, f
   for (int j = 0; j < tv; ++j) kernels::add(query, keys + int64_t(j) * dim, out + int64_t(j) * dim, dim);
 }
 
-void BaseDenseAttention::forward(const ForwardPass& pass) {
-  ATTN_CHECK(pass.inputs.size() == 2 || pass.inputs.size() == 3, name_,
-             ": expected 2 or 3 inputs [query, value, key], got ", pass.inputs.size());
+void BaseDenseAttention::onForward(const ForwardPass& pass) {
   const Tensor& query = *pass.inputs[0];
   const Tensor& value = *pass.inputs[1];
   const Tensor& key = pass.inputs.size() == 3 ? *pass.inputs[2] : value;
-  ATTN_CHECK(query.rank() == 3 && value.rank() == 3 && key.rank() == 3, name_,
-             ": expected query, value and key of rank 3 (batch, steps, dim), got ", query.shape().str(), ", ",
-             value.shape().str(), " and ", key.shape().str());
   const int batch = query.dim(0), tq = query.dim(1), tv = value.dim(1);
-  ATTN_CHECK(query.dim(2) == dim_, name_, ": expected query with last dimension ", dim_, ", got ", query.dim(2));
-  ATTN_CHECK(key.dim(2) == dim_, name_, ": expected key with last dimension ", dim_, ", got ", key.dim(2));
-  ATTN_CHECK(value.dim(2) == valueDim_, name_, ": expected value with last dimension ", valueDim_, ", got ",
-             value.dim(2));
-  ATTN_CHECK(value.dim(0) == batch && key.dim(0) == batch, name_, ": query, value and key batch sizes differ: ",
-             batch, ", ", value.dim(0), ", ", key.dim(0));
-  ATTN_CHECK(key.dim(1) == tv, name_, ": value and key must have the same number of steps, got ", tv, " and ",
-             key.dim(1));
-  const float* queryMask = inputMask(pass.masks, 0, batch, tq, name_);
-  const float* valueMask = inputMask(pass.masks, 1, batch, tv, name_);
+  const float* queryMask = pass.maskData(0);
+  const float* valueMask = pass.maskData(1);
 
   scores_.resize({batch, tq, tv});
   weights_.resize({batch, tq, tv});
   computeScores(query, key, scores_);
-  maskedSoftmax(scores_.data(), weights_.data(), batch, 1, tq, tv, ScoreMask{nullptr, valueMask, nullptr, causal_});
+  maskedSoftmax(scores_.data(), weights_.data(), {.batch = batch, .queries = tq, .keys = tv},
+                {.keyMask = valueMask, .causal = causal_});
 
   droppedLastForward_ = pass.training && dropout_ > 0.f;
   if (droppedLastForward_) {
@@ -89,13 +79,13 @@ void BaseDenseAttention::forward(const ForwardPass& pass) {
       if (queryMask[row] == 0.f) kernels::fill(out.data() + row * valueDim_, 0.f, valueDim_);
 }
 
-void BaseDenseAttention::backward(const BackwardPass& pass) {
+void BaseDenseAttention::onBackward(const BackwardPass& pass) {
   const Tensor& query = *pass.inputs[0];
   const Tensor& value = *pass.inputs[1];
   const bool separateKey = pass.inputs.size() == 3;
   const Tensor& key = separateKey ? *pass.inputs[2] : value;
   const int batch = query.dim(0), tq = query.dim(1), tv = value.dim(1);
-  const float* queryMask = inputMask(pass.masks, 0, batch, tq, name_);
+  const float* queryMask = pass.maskData(0);
 
   const Tensor* dOut = pass.outputGrads[0];
   if (queryMask) {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "attention/keras_attention_softmax.h"
+#include "attention/masked_softmax.h"
 #include "core/config.h"
 #include "layers/layer.h"
 
@@ -19,12 +19,14 @@ class BaseDenseAttention : public Layer {
  public:
   using Layer::Layer;
 
-  std::vector<Shape> build(const std::vector<Shape>& inputShapes, ParamStore& store) final;
-  void forward(const ForwardPass& pass) final;
-  void backward(const BackwardPass& pass) final;
   const Tensor* attentionWeights() const final { return &weights_; }
 
  protected:
+  InputSpec inputSpec() const final;
+  std::vector<Shape> onBuild(const std::vector<Shape>& inputShapes, ParamStore& store) final;
+  void onForward(const ForwardPass& pass) final;
+  void onBackward(const BackwardPass& pass) final;
+
   // dropout (rate on the attention weights, training only) and causal.
   void readCommonOptions(ConfigReader& options);
   void addCommonOptions(Json& options) const;

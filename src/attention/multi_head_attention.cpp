@@ -12,7 +12,7 @@
 // rows of the attention (Keras folds it into the attention mask) and is the output mask.
 #include <cmath>
 
-#include "attention/keras_attention_softmax.h"
+#include "attention/masked_softmax.h"
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
@@ -61,13 +61,15 @@ class MultiHeadAttention final : public Layer {
                 {"biasRegularizer", regularizerToJson(biasReg_)}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 2 || in.size() == 3, name_, ": expected 2 or 3 inputs [query, value, key], got ",
-               in.size());
-    const char* roles[] = {"query", "value", "key"};
+  InputSpec inputSpec() const override {
+    static constexpr const char* kRoles[] = {"query", "value", "key"};
+    return {2, 3, kRoles};
+  }
+
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     for (size_t i = 0; i < in.size(); ++i)
-      ATTN_CHECK(in[i].rank == 2, name_, ": expected ", roles[i], " of shape (None, steps, dim), got ",
-                 in[i].str(true));
+      ATTN_CHECK(in[i].rank == 2, name_, ": expected ", inputName(static_cast<int>(i)),
+                 " of shape (None, steps, dim), got ", in[i].str(true));
     const Shape& key = in.size() == 3 ? in[2] : in[1];
     ATTN_CHECK(key[0] == in[1][0], name_, ": value and key must have the same number of steps, got ", in[1][0],
                " and ", key[0]);
@@ -88,31 +90,12 @@ class MultiHeadAttention final : public Layer {
     return {Shape{in[0][0], outputDim_}};
   }
 
-  void forward(const ForwardPass& pass) override {
-    ATTN_CHECK(pass.inputs.size() == 2 || pass.inputs.size() == 3, name_,
-               ": expected 2 or 3 inputs [query, value, key], got ", pass.inputs.size());
+  void onForward(const ForwardPass& pass) override {
     const Tensor& query = *pass.inputs[0];
     const Tensor& value = *pass.inputs[1];
     const Tensor& key = pass.inputs.size() == 3 ? *pass.inputs[2] : value;
-    ATTN_CHECK(query.rank() == 3 && value.rank() == 3 && key.rank() == 3, name_,
-               ": expected query, value and key of rank 3 (batch, steps, dim), got ", query.shape().str(), ", ",
-               value.shape().str(), " and ", key.shape().str());
     const int batch = query.dim(0), t = query.dim(1), s = value.dim(1);
-    ATTN_CHECK(query.dim(2) == queryDim_, name_, ": expected query with last dimension ", queryDim_, ", got ",
-               query.dim(2));
-    ATTN_CHECK(value.dim(2) == valueInputDim_, name_, ": expected value with last dimension ", valueInputDim_,
-               ", got ", value.dim(2));
-    ATTN_CHECK(key.dim(2) == keyInputDim_, name_, ": expected key with last dimension ", keyInputDim_, ", got ",
-               key.dim(2));
-    ATTN_CHECK(value.dim(0) == batch && key.dim(0) == batch, name_, ": query, value and key batch sizes differ: ",
-               batch, ", ", value.dim(0), ", ", key.dim(0));
-    ATTN_CHECK(key.dim(1) == s, name_, ": value and key must have the same number of steps, got ", s, " and ",
-               key.dim(1));
-    attention::ScoreMask mask;
-    mask.queryMask = attention::inputMask(pass.masks, 0, batch, t, name_);
-    mask.keyMask = attention::inputMask(pass.masks, 1, batch, s, name_);
-    if (pass.inputs.size() == 3) mask.secondKeyMask = attention::inputMask(pass.masks, 2, batch, s, name_);
-    mask.causal = causal_;
+    const attention::ScoreMask mask{pass.maskData(0), pass.maskData(1), pass.maskData(2), causal_};
 
     const int hk = numHeads_ * keyDim_, hv = numHeads_ * valueDim_;
     queries_.resize({batch * t, hk});
@@ -131,7 +114,7 @@ class MultiHeadAttention final : public Layer {
         kernels::gemm(Trans::No, Trans::Yes, t, s, keyDim_, scoreScale, headOf(queries_, b, t, h, keyDim_), hk,
                       headOf(keys_, b, s, h, keyDim_), hk, 0.f, scores_.data() + (int64_t(b) * numHeads_ + h) * t * s,
                       s);
-    attention::maskedSoftmax(scores_.data(), weights_.data(), batch, numHeads_, t, s, mask);
+    attention::maskedSoftmax(scores_.data(), weights_.data(), {batch, numHeads_, t, s, 1}, mask);
 
     droppedLastForward_ = pass.training && dropout_ > 0.f;
     if (droppedLastForward_) {
@@ -156,7 +139,7 @@ class MultiHeadAttention final : public Layer {
     if (useBias_) kernels::addRowVector(outputBias_->value, out.data(), batch * t, outputDim_);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& query = *pass.inputs[0];
     const Tensor& value = *pass.inputs[1];
     const bool separateKey = pass.inputs.size() == 3;

@@ -32,8 +32,7 @@ class TimeAttention final : public Layer {
 
   Json options() const override { return Json{{"singleVector", singleVector_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",
                in[0].str(true));
     steps_ = in[0][0];
@@ -47,15 +46,10 @@ class TimeAttention final : public Layer {
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    ATTN_CHECK(x.rank() == 3, name_, ": expected input of shape (batch, steps, features), got shape ",
-               x.shape().str());
-    ATTN_CHECK(x.dim(1) == steps_, name_, ": expected input with ", steps_, " time steps, got ", x.dim(1));
-    ATTN_CHECK(x.dim(2) == dim_, name_, ": expected input with last dimension ", dim_, ", got ", x.dim(2));
     const int B = x.dim(0), T = steps_, D = dim_;
-    const Tensor* maskTensor = firstMask(pass.masks);
-    if (maskTensor) checkMaskShape(*maskTensor, B, T, name_);
+    const Tensor* maskTensor = pass.mask(0);
     const float* xs = scoringInput(x, maskTensor);
 
     probs_.resize({B, T, D});
@@ -67,7 +61,8 @@ class TimeAttention final : public Layer {
                     D);
     }
     // a = softmax over t' for every (b, d), masked steps -> 0
-    maskedSoftmax(probs_.data(), maskTensor ? maskTensor->data() : nullptr, probs_.data(), B, T, D);
+    attention::maskedSoftmax(probs_.data(), probs_.data(), {.batch = B, .keys = T, .inner = D},
+                             {.keyMask = pass.maskData(0)});
 
     Tensor& out = outputs_[0];
     out.resize(x.shape());
@@ -86,13 +81,13 @@ class TimeAttention final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dxTensor = pass.inputGrads[0];
     float* dx = dxTensor ? dxTensor->data() : nullptr;
     const int B = x.dim(0), T = steps_, D = dim_;
-    const Tensor* maskTensor = firstMask(pass.masks);
+    const Tensor* maskTensor = pass.mask(0);
     const float* xs = maskTensor ? maskedInput_.data() : x.data();  // as the forward left it
 
     dLogits_.resize({B, T, D});

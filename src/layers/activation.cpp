@@ -3,7 +3,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -22,17 +21,15 @@ class ActivationLayer final : public Layer {
   const char* className() const override { return "Activation"; }
   Json options() const override { return Json{{"activation", activationName(activation_)}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
     sampleShape_ = in[0];
     setOutputCount(1);
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     // The input stays alive until backward (it is the previous layer's output), so it doubles as
     // the logits the loss may fuse with.
     lastInput_ = &x;
@@ -42,7 +39,7 @@ class ActivationLayer final : public Layer {
     kernels::activationForward(activation_, x.data(), y.data(), x.size(), sampleShape_.back());
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     Tensor* dx = pass.inputGrads[0];
     if (!dx) return;
     const Tensor& x = *pass.inputs[0];

@@ -11,7 +11,7 @@ class Add final : public ElementwiseMerge {
   using ElementwiseMerge::ElementwiseMerge;
   const char* className() const override { return "Add"; }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     // dx_i += dy
     for (Tensor* dx : pass.inputGrads)

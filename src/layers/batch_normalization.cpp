@@ -10,7 +10,7 @@
 
 #include "core/check.h"
 #include "core/config.h"
-#include "layers/layer_checks.h"
+#include "layers/axes.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -50,13 +50,11 @@ class BatchNormalization final : public Layer {
                 {"gammaRegularizer", regularizerToJson(gammaReg_)}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 2 (batch included), got shape ",
                in[0].str(true));
-    sampleShape_ = in[0];
-    const int axis = layer_checks::sampleAxis(name_, "axis", axis_, in[0].rank);
-    layer_checks::splitAround(in[0], axis, leading_, channels_, trailing_);
+    const int axis = axes::sampleAxis(name_, "axis", axis_, in[0].rank);
+    axes::splitAround(in[0], axis, leading_, channels_, trailing_);
     // Keras order: gamma, beta, moving_mean, moving_variance.
     if (scale_) gamma_ = addParam(store, "gamma", {channels_}, gammaInit_, gammaReg_);
     if (center_) beta_ = addParam(store, "beta", {channels_}, betaInit_, betaReg_);
@@ -66,9 +64,8 @@ class BatchNormalization final : public Layer {
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     const int64_t rows = int64_t(x.dim(0)) * leading_;
     const int C = channels_, I = trailing_;
     const double count = double(rows) * I;
@@ -117,7 +114,7 @@ class BatchNormalization final : public Layer {
     });
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dx = pass.inputGrads[0];
     const int64_t rows = int64_t(dy.dim(0)) * leading_;
@@ -168,7 +165,6 @@ class BatchNormalization final : public Layer {
   bool center_ = true, scale_ = true;
   Initializer betaInit_, gammaInit_, meanInit_, varianceInit_;
   Regularizer betaReg_, gammaReg_;
-  Shape sampleShape_;
   int leading_ = 1, channels_ = 1, trailing_ = 1;
   Param* gamma_ = nullptr;
   Param* beta_ = nullptr;

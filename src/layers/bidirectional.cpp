@@ -47,7 +47,7 @@ class Bidirectional final : public Layer {
     return Json{{"layer", spec}, {"mergeMode", modes[static_cast<int>(merge_)]}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     // Named here, not in the constructor: a model may rename this layer before building it.
     forward_->setName(name_ + "/forward_" + innerName_);
     backward_->setName(name_ + "/backward_" + innerName_);
@@ -67,17 +67,18 @@ class Bidirectional final : public Layer {
     return out;
   }
 
-  const Tensor* outputMask(const ForwardPass& pass, int index) const override {
-    return index == 0 && returnSequences_ ? Layer::outputMask(pass, 0) : nullptr;
+  const Tensor* outputMask(int index) const override {
+    return index == 0 && returnSequences_ ? Layer::outputMask(0) : nullptr;
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     forward_->forward(pass);
     backward_->forward(pass);
     const Tensor& yF = forward_->output(0);
     const Tensor& yB = backward_->output(0);
     const int B = yF.dim(0), T = returnSequences_ ? yF.dim(1) : 1, U = units_;
-    const float* mask = maskOf(pass.masks, B, T);
+    // The mask matters here only where outputs are per step (Keras zeroes masked outputs).
+    const float* mask = returnSequences_ ? pass.maskData(0) : nullptr;
     const int width = merge_ == Merge::Concat ? 2 * U : U;
     Tensor& y = outputs_[0];
     y.resize(returnSequences_ ? Shape{B, T, width} : Shape{B, width});
@@ -114,11 +115,11 @@ class Bidirectional final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& yF = forward_->output(0);
     const Tensor& yB = backward_->output(0);
     const int B = yF.dim(0), T = returnSequences_ ? yF.dim(1) : 1, U = units_;
-    const float* mask = maskOf(pass.masks, B, T);
+    const float* mask = returnSequences_ ? pass.maskData(0) : nullptr;
     const int width = merge_ == Merge::Concat ? 2 * U : U;
     const Tensor& dy = *pass.outputGrads[0];
     dForward_.resize(yF.shape());
@@ -166,14 +167,6 @@ class Bidirectional final : public Layer {
   }
 
  private:
-  // The mask matters here only where outputs are per step (Keras zeroes masked outputs).
-  const float* maskOf(std::span<const Tensor* const> masks, int batch, int steps) const {
-    if (!returnSequences_ || masks.empty() || !masks[0]) return nullptr;
-    ATTN_CHECK(masks[0]->size() == int64_t(batch) * steps, name_, ": expected a mask of shape (", batch, ", ", steps,
-               "), got ", masks[0]->shape().str());
-    return masks[0]->data();
-  }
-
   std::unique_ptr<Layer> forward_, backward_;
   std::string innerName_;
   Merge merge_ = Merge::Concat;

@@ -6,7 +6,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
+#include "layers/axes.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -23,11 +23,10 @@ class Concatenate final : public Layer {
   const char* className() const override { return "Concatenate"; }
   Json options() const override { return Json{{"axis", axis_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() >= 2, name_, ": expected at least 2 inputs, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected inputs of rank >= 2 (batch included), got shape ",
                in[0].str(true));
-    sampleAxis_ = layer_checks::sampleAxis(name_, "axis", axis_, in[0].rank);
+    sampleAxis_ = axes::sampleAxis(name_, "axis", axis_, in[0].rank);
     Shape out = in[0];
     out[sampleAxis_] = 0;
     extents_.clear();
@@ -40,22 +39,14 @@ class Concatenate final : public Layer {
       extents_.push_back(in[i][sampleAxis_]);
     }
     int extent;
-    layer_checks::splitAround(in[0], sampleAxis_, outer_, extent, inner_);
-    sampleShapes_ = in;
+    axes::splitAround(in[0], sampleAxis_, outer_, extent, inner_);
     outShape_ = out;
     setOutputCount(1);
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
-    ATTN_CHECK(pass.inputs.size() == sampleShapes_.size(), name_, ": expected ", sampleShapes_.size(),
-               " inputs, got ", pass.inputs.size());
+  void onForward(const ForwardPass& pass) override {
     const int batch = pass.inputs[0]->dim(0);
-    for (size_t i = 0; i < pass.inputs.size(); ++i) {
-      layer_checks::expectSampleShape(name_, *pass.inputs[i], sampleShapes_[i]);
-      ATTN_CHECK(pass.inputs[i]->dim(0) == batch, name_, ": inputs disagree on the batch size: ",
-                 pass.inputs[0]->shape().str(), " and ", pass.inputs[i]->shape().str());
-    }
     Tensor& y = outputs_[0];
     y.resize(outShape_.withBatch(batch));
     const int64_t rows = int64_t(batch) * outer_;
@@ -71,7 +62,7 @@ class Concatenate final : public Layer {
     combineMasks(pass, batch);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     const int64_t rows = int64_t(dy.dim(0)) * outer_;
     const int64_t outBlock = int64_t(outShape_[sampleAxis_]) * inner_;
@@ -86,28 +77,25 @@ class Concatenate final : public Layer {
     }
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return hasMask_ ? &mask_ : nullptr; }
+  const Tensor* outputMask(int) const override { return outputMask_; }
 
  private:
+  InputSpec inputSpec() const override { return {2, InputSpec::kAnyCount}; }
+
   void combineMasks(const ForwardPass& pass, int batch) {
-    hasMask_ = false;
-    for (size_t i = 0; i < pass.inputs.size(); ++i)
-      if (const Tensor* m = layer_checks::maskOf(pass, i)) {
-        layer_checks::expectMaskFits(name_, m, *pass.inputs[i]);
-        hasMask_ = true;
-      }
+    bool anyMask = false;
+    for (size_t i = 0; i < pass.inputs.size(); ++i) anyMask = anyMask || pass.mask(i);
+    outputMask_ = nullptr;
     // A rank-2 input has no time axis for a (B, T) mask to describe.
-    if (!hasMask_ || outShape_.rank < 2) {
-      hasMask_ = false;
-      return;
-    }
-    const int steps = outShape_[0];
-    mask_.resize(Shape{batch, steps});
+    if (!anyMask || outShape_.rank < 2) return;
     if (sampleAxis_ == 0) {
+      const int steps = outShape_[0];
+      mask_.resize(Shape{batch, steps});
+      outputMask_ = &mask_;
       // mask = [m_1, m_2, ...] along time (ones where an input has none)
       int offset = 0;
       for (size_t i = 0; i < pass.inputs.size(); ++i) {
-        const Tensor* m = layer_checks::maskOf(pass, i);
+        const Tensor* m = pass.mask(i);
         for (int b = 0; b < batch; ++b)
           for (int t = 0; t < extents_[i]; ++t)
             mask_[int64_t(b) * steps + offset + t] = m ? (*m)[int64_t(b) * extents_[i] + t] : 1.f;
@@ -116,18 +104,13 @@ class Concatenate final : public Layer {
       return;
     }
     // mask = m_1 AND m_2 AND ...
-    mask_.fill(1.f);
-    for (size_t i = 0; i < pass.inputs.size(); ++i)
-      if (const Tensor* m = layer_checks::maskOf(pass, i))
-        for (int64_t k = 0; k < mask_.size(); ++k)
-          if ((*m)[k] == 0.f) mask_[k] = 0.f;
+    outputMask_ = andOfInputMasks(mask_);
   }
 
   int axis_ = -1, sampleAxis_ = 0, outer_ = 1, inner_ = 1;
   std::vector<int> extents_;
-  std::vector<Shape> sampleShapes_;
   Shape outShape_;
-  bool hasMask_ = false;
+  const Tensor* outputMask_ = nullptr;
   Tensor mask_;
 };
 

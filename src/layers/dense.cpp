@@ -36,8 +36,7 @@ class Dense final : public Layer {
                 {"biasRegularizer", regularizerToJson(biasReg_)}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
     inputDim_ = in[0].back();
     kernel_ = addParam(store, "kernel", {inputDim_, units_}, kernelInit_, kernelReg_);
@@ -48,10 +47,8 @@ class Dense final : public Layer {
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    ATTN_CHECK(x.shape().back() == inputDim_, name_, ": expected input with last dimension ", inputDim_, ", got ",
-               x.shape().back());
     const int rows = static_cast<int>(x.size() / inputDim_);
     Shape outShape = x.shape();
     outShape[-1] = units_;
@@ -69,7 +66,7 @@ class Dense final : public Layer {
       kernels::activationForward(activation_, z.data(), y.data(), z.size(), units_);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
     const int rows = static_cast<int>(x.size() / inputDim_);

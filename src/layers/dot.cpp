@@ -9,7 +9,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
+#include "layers/axes.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -52,14 +52,13 @@ class Dot final : public Layer {
                 {"normalize", normalize_}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 2, name_, ": expected 2 inputs, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     for (int i = 0; i < 2; ++i) {
       ATTN_CHECK(in[i].rank == 1 || in[i].rank == 2, name_, ": expected inputs of rank 2 or 3 (batch included), got ",
                  in[i].str(true), " (input ", i, ")");
       Operand& op = operands_[i];
       op.shape = in[i];
-      op.axis = layer_checks::sampleAxis(name_, "axes", axes_[i], in[i].rank);
+      op.axis = axes::sampleAxis(name_, "axes", axes_[i], in[i].rank);
       op.rows = in[i].rank == 2 ? in[i][0] : 1;
       op.cols = in[i].back();
       op.free = in[i].rank == 2 ? in[i][1 - op.axis] : 1;
@@ -77,13 +76,11 @@ class Dot final : public Layer {
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
+  InputSpec inputSpec() const override { return {2, 2}; }
+
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& y = *pass.inputs[1];
-    layer_checks::expectSampleShape(name_, x, operands_[0].shape, "input 0");
-    layer_checks::expectSampleShape(name_, y, operands_[1].shape, "input 1");
-    ATTN_CHECK(x.dim(0) == y.dim(0), name_, ": inputs disagree on the batch size: ", x.shape().str(), " and ",
-               y.shape().str());
     const int batch = x.dim(0);
     const float* a = x.data();
     const float* b = y.data();
@@ -104,7 +101,7 @@ class Dot final : public Layer {
                     b + s * oy.size(), oy.cols, 0.f, out.data() + int64_t(s) * M * N, N);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dOut = *pass.outputGrads[0];
     Tensor* dx = pass.inputGrads[0];
     Tensor* dy = pass.inputGrads[1];
@@ -159,7 +156,7 @@ class Dot final : public Layer {
     }
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
   // op(x) must be (M x K) for the left operand and (K x N) for the right one.
@@ -172,7 +169,7 @@ class Dot final : public Layer {
   // Views each sample as (outer, K, inner) around its contracted axis.
   static void splitOperand(const Operand& op, int& outer, int& inner) {
     int extent;
-    layer_checks::splitAround(op.shape, op.axis, outer, extent, inner);
+    axes::splitAround(op.shape, op.axis, outer, extent, inner);
   }
 
   void normalizeForward(const Operand& op, const Tensor& x, Tensor& xn, Tensor& norms) {

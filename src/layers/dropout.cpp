@@ -4,7 +4,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -23,16 +22,13 @@ class Dropout final : public Layer {
   const char* className() const override { return "Dropout"; }
   Json options() const override { return Json{{"rate", rate_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
-    sampleShape_ = in[0];
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     setOutputCount(1);
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     Tensor& y = outputs_[0];
     y.resize(x.shape());
     dropped_ = pass.training && rate_ > 0.f;
@@ -50,7 +46,7 @@ class Dropout final : public Layer {
     kernels::mul(x.data(), keep_.data(), y.data(), x.size());
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     Tensor* dx = pass.inputGrads[0];
     if (!dx) return;
     const Tensor& dy = *pass.outputGrads[0];
@@ -63,7 +59,6 @@ class Dropout final : public Layer {
 
  private:
   float rate_ = 0.f;
-  Shape sampleShape_;
   bool dropped_ = false;
   Tensor keep_;
 };

@@ -3,7 +3,6 @@
 #pragma once
 #include "core/check.h"
 #include "core/config.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -17,41 +16,30 @@ class ElementwiseMerge : public Layer {
 
   Json options() const override { return Json::object(); }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() >= 2, name_, ": expected at least 2 inputs, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     for (size_t i = 1; i < in.size(); ++i)
       ATTN_CHECK(in[i] == in[0], name_, ": expected inputs of one shape, got ", in[0].str(true), " and ",
                  in[i].str(true), " (input ", i, ")");
-    sampleShape_ = in[0];
-    inputCount_ = in.size();
     setOutputCount(1);
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
-    ATTN_CHECK(pass.inputs.size() == inputCount_, name_, ": expected ", inputCount_, " inputs, got ",
-               pass.inputs.size());
+  void onForward(const ForwardPass& pass) override {
     const Tensor& first = *pass.inputs[0];
-    for (const Tensor* x : pass.inputs) {
-      layer_checks::expectSampleShape(name_, *x, sampleShape_);
-      ATTN_CHECK(x->dim(0) == first.dim(0), name_, ": inputs disagree on the batch size: ", first.shape().str(),
-                 " and ", x->shape().str());
-    }
     Tensor& y = outputs_[0];
     y.resize(first.shape());
     combine(pass.inputs, y);
-    outputMask_ = layer_checks::andOfMasks(name_, pass, combinedMask_);
+    outputMask_ = andOfInputMasks(combinedMask_);
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return outputMask_; }
+  const Tensor* outputMask(int) const override { return outputMask_; }
 
  protected:
+  InputSpec inputSpec() const override { return {2, InputSpec::kAnyCount}; }
   // y = x_1 (op) x_2 (op) ... (op) x_n, over inputs already checked to share y's shape.
   virtual void combine(std::span<const Tensor* const> inputs, Tensor& y) = 0;
 
  private:
-  Shape sampleShape_;
-  size_t inputCount_ = 0;
   const Tensor* outputMask_ = nullptr;
   Tensor combinedMask_;
 };

@@ -6,7 +6,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -40,13 +39,11 @@ class Embedding final : public Layer {
     return out;
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank + 1 < kMaxRank, name_, ": input of shape ", in[0].str(true), " has too many axes");
     if (inputLength_)
       ATTN_CHECK(in[0].rank == 1 && in[0][0] == inputLength_, name_, ": expected input of shape (None, ",
                  inputLength_, ") as set by inputLength, got ", in[0].str(true));
-    sampleShape_ = in[0];
     embeddings_ = addParam(store, "embeddings", {inputDim_, outputDim_}, init_, reg_);
     setOutputCount(1);
     Shape out = in[0];
@@ -54,9 +51,8 @@ class Embedding final : public Layer {
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& ids = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, ids, sampleShape_);
     const int64_t count = ids.size();
     // Every id must be an exact integer row index; anything else is a data error worth naming.
     for (int64_t i = 0; i < count; ++i) {
@@ -79,7 +75,7 @@ class Embedding final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     // Ids have no gradient; only the looked-up rows of E receive one.
     const Tensor& ids = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
@@ -89,14 +85,13 @@ class Embedding final : public Layer {
                           outputDim_);
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return maskZero_ ? &mask_ : nullptr; }
+  const Tensor* outputMask(int) const override { return maskZero_ ? &mask_ : nullptr; }
 
  private:
   int inputDim_ = 0, outputDim_ = 0, inputLength_ = 0;
   bool maskZero_ = false;
   Initializer init_;
   Regularizer reg_;
-  Shape sampleShape_;
   Param* embeddings_ = nullptr;
   Tensor mask_;
 };

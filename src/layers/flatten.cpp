@@ -4,7 +4,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -21,29 +20,27 @@ class Flatten final : public Layer {
   const char* className() const override { return "Flatten"; }
   Json options() const override { return Json{{"dataFormat", "channelsLast"}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
     sampleShape_ = in[0];
     setOutputCount(1);
     return {Shape{static_cast<int>(in[0].numel())}};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     Tensor& y = outputs_[0];
     y.resize(Shape{x.dim(0), static_cast<int>(sampleShape_.numel())});
     // y = x (same bytes, new shape)
     kernels::copy(x.data(), y.data(), x.size());
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     // dx += dy
     if (Tensor* dx = pass.inputGrads[0]) kernels::addInPlace(pass.outputGrads[0]->data(), dx->data(), dx->size());
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
   Shape sampleShape_;

@@ -5,7 +5,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -22,8 +21,7 @@ class GlobalAveragePooling1D final : public Layer {
   const char* className() const override { return "GlobalAveragePooling1D"; }
   Json options() const override { return Json{{"dataFormat", "channelsLast"}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of rank 3 (None, steps, features), got shape ",
                in[0].str(true));
     steps_ = in[0][0];
@@ -32,11 +30,9 @@ class GlobalAveragePooling1D final : public Layer {
     return {Shape{features_}};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, Shape{steps_, features_});
-    const Tensor* mask = layer_checks::maskOf(pass, 0);
-    layer_checks::expectMaskFits(name_, mask, x);
+    const Tensor* mask = pass.mask(0);
     const int batch = x.dim(0);
     Tensor& y = outputs_[0];
     y.resize(Shape{batch, features_});
@@ -59,7 +55,7 @@ class GlobalAveragePooling1D final : public Layer {
                     features_, 0.f, y.data() + int64_t(b) * features_, features_);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     Tensor* dx = pass.inputGrads[0];
     if (!dx) return;
     const Tensor& dy = *pass.outputGrads[0];
@@ -70,7 +66,7 @@ class GlobalAveragePooling1D final : public Layer {
                     dx->data() + int64_t(b) * steps_ * features_, features_);
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
   int steps_ = 0, features_ = 0;

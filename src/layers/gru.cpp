@@ -50,7 +50,7 @@ class Gru final : public Layer {
     return o;
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     inputDim_ = rnn::checkInputShape(in, name_);
     const int U = rnn_.units;
     kernel_ = addParam(store, "kernel", {inputDim_, 3 * U}, weights_.kernelInit, weights_.kernelReg);
@@ -61,14 +61,13 @@ class Gru final : public Layer {
     return out;
   }
 
-  const Tensor* outputMask(const ForwardPass& pass, int index) const override {
-    return index == 0 && rnn_.returnSequences ? Layer::outputMask(pass, 0) : nullptr;
+  const Tensor* outputMask(int index) const override {
+    return index == 0 && rnn_.returnSequences ? Layer::outputMask(0) : nullptr;
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    rnn::checkInput(x, inputDim_, name_);
-    const float* mask = rnn::inputMask(pass.masks, x, name_);
+    const float* mask = pass.maskData(0);
     const int B = x.dim(0), T = x.dim(1), U = rnn_.units, G = 3 * U;
     const int64_t gateStride = int64_t(T) * G, stateStride = int64_t(T) * U;
     gates_.resize({B, T, G});
@@ -121,9 +120,9 @@ class Gru final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    const float* mask = rnn::inputMask(pass.masks, x, name_);
+    const float* mask = pass.maskData(0);
     const int B = x.dim(0), T = x.dim(1), U = rnn_.units, G = 3 * U;
     const int64_t gateStride = int64_t(T) * G, stateStride = int64_t(T) * U;
     const Tensor& h = rnn_.returnSequences ? outputs_[0] : hidden_;

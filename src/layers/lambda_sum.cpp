@@ -8,7 +8,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
+#include "layers/axes.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -25,13 +25,11 @@ class LambdaSum final : public Layer {
   const char* className() const override { return "LambdaSum"; }
   Json options() const override { return Json{{"axis", axis_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 2 (batch included), got shape ",
                in[0].str(true));
-    sampleShape_ = in[0];
-    sampleAxis_ = layer_checks::sampleAxis(name_, "axis", axis_, in[0].rank);
-    layer_checks::splitAround(in[0], sampleAxis_, outer_, extent_, inner_);
+    sampleAxis_ = axes::sampleAxis(name_, "axis", axis_, in[0].rank);
+    axes::splitAround(in[0], sampleAxis_, outer_, extent_, inner_);
     Shape out;
     for (int i = 0; i < in[0].rank; ++i)
       if (i != sampleAxis_) out.dims[out.rank++] = in[0][i];
@@ -40,11 +38,9 @@ class LambdaSum final : public Layer {
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
-    const Tensor* mask = layer_checks::maskOf(pass, 0);
-    layer_checks::expectMaskFits(name_, mask, x);
+    const Tensor* mask = pass.mask(0);
     const int batch = x.dim(0);
     Tensor& y = outputs_[0];
     y.resize(outShape_.withBatch(batch));
@@ -63,11 +59,11 @@ class LambdaSum final : public Layer {
     kernels::reduceSum(x.data(), y.data(), batch * outer_, extent_, inner_);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     Tensor* dx = pass.inputGrads[0];
     if (!dx) return;
     const Tensor& dy = *pass.outputGrads[0];
-    const Tensor* mask = layer_checks::maskOf(pass, 0);
+    const Tensor* mask = pass.mask(0);
     const bool masked = sampleAxis_ == 0 && mask;
     const int rows = dx->dim(0) * outer_;
     // dx[o, k, i] += m[o, k] dy[o, i]  (m = 1 without a time mask)
@@ -79,13 +75,13 @@ class LambdaSum final : public Layer {
       }
   }
 
-  const Tensor* outputMask(const ForwardPass& pass, int) const override {
-    return sampleAxis_ == 0 ? nullptr : layer_checks::maskOf(pass, 0);
+  const Tensor* outputMask(int) const override {
+    return sampleAxis_ == 0 ? nullptr : Layer::outputMask(0);
   }
 
  private:
   int axis_ = -2, sampleAxis_ = 0, outer_ = 1, extent_ = 1, inner_ = 1;
-  Shape sampleShape_, outShape_;
+  Shape outShape_;
 };
 
 }  // namespace

@@ -3,6 +3,11 @@
 //   forward()  fills outputs() (layer-owned, resized per batch: no allocation after the first);
 //   backward() reads the inputs and its own outputs/scratch from the last forward, ACCUMULATES
 //              (+=) into the input gradients and the parameter gradients.
+// The base owns the boundary: build/forward/backward are not virtual. The base checks the number
+// of inputs, records the built per-sample shapes, checks every batch against them (one wording
+// for every layer), checks and resolves the masks (one slot per input, nullptr when absent), and
+// only then calls the layer's onBuild / onForward / onBackward, which keep only the checks that
+// are truly theirs (an option that needs a rank, two inputs that must agree...).
 // Layers call kernels (src/kernels) for the arithmetic and never touch SIMD themselves.
 #pragma once
 #include <memory>
@@ -19,18 +24,41 @@
 
 namespace attn {
 
-struct ForwardPass {
+// The masks of a pass: one per input, (B, T) of 1/0 (1 = keep), or nullptr. Callers may pass an
+// empty or short list; inside onForward / onBackward it always has one checked slot per input.
+struct PassMasks {
+  std::span<const Tensor* const> masks;
+  const Tensor* mask(size_t input) const { return input < masks.size() ? masks[input] : nullptr; }
+  const float* maskData(size_t input) const {
+    const Tensor* m = mask(input);
+    return m ? m->data() : nullptr;
+  }
+};
+
+struct ForwardPass : PassMasks {
+  ForwardPass(std::span<const Tensor* const> in, std::span<const Tensor* const> m = {}, bool train = false,
+              Rng* random = nullptr)
+      : PassMasks{m}, inputs(in), training(train), rng(random) {}
   std::span<const Tensor* const> inputs;  // batch-first, one per input of the layer
-  std::span<const Tensor* const> masks;   // per input: (B, T) of 1/0 (1 = keep), or nullptr; may be empty
   bool training = false;
   Rng* rng = nullptr;  // randomness for dropout; non-null when training
 };
 
-struct BackwardPass {
+struct BackwardPass : PassMasks {
+  BackwardPass(std::span<const Tensor* const> in, std::span<const Tensor* const> m,
+               std::span<const Tensor* const> dOut, std::span<Tensor* const> dIn)
+      : PassMasks{m}, inputs(in), outputGrads(dOut), inputGrads(dIn) {}
   std::span<const Tensor* const> inputs;       // the same inputs as the last forward
-  std::span<const Tensor* const> masks;        // the same masks as the last forward
   std::span<const Tensor* const> outputGrads;  // one per output, shaped like outputs(); never null
   std::span<Tensor* const> inputGrads;         // one per input, accumulate (+=); nullptr = not needed
+};
+
+// How many inputs a layer takes, and what they are called in error messages.
+struct InputSpec {
+  int min = 1;
+  int max = 1;                            // kAnyCount: no upper bound (Concatenate, Add...)
+  std::span<const char* const> names{};   // by position ("query", "value", "key"); empty: "input" / "input i"
+  static constexpr int kAnyCount = 1 << 20;
 };
 
 class Layer {
@@ -49,15 +77,19 @@ class Layer {
   virtual Json options() const = 0;
 
   // Per-sample shapes (no batch dimension) in and out. Throws attn::Error naming the layer when
-  // the inputs do not fit ("dense_1: expected input with last dimension 32, got 31").
-  virtual std::vector<Shape> build(const std::vector<Shape>& inputShapes, ParamStore& params) = 0;
-  virtual void forward(const ForwardPass& pass) = 0;
-  virtual void backward(const BackwardPass& pass) = 0;
+  // the inputs do not fit ("dense_1: expected input of shape (None, 32), got (None, 31)").
+  std::vector<Shape> build(const std::vector<Shape>& inputShapes, ParamStore& params);
+  // Throws attn::Error naming the layer when a batch does not fit the built shapes or a mask
+  // does not fit its input ("dense_1: expected input of shape (None, 32), got (4, 31)").
+  void forward(const ForwardPass& pass);
+  void backward(const BackwardPass& pass);
+  // The per-sample input shapes the layer was built for.
+  const std::vector<Shape>& inputShapes() const { return inputShapes_; }
 
   // The mask of output `index` after forward(), or nullptr. Default: the first input's mask
   // passes through unchanged (Dense, Dropout, LSTM with returnSequences...). Layers that
   // consume the time axis return nullptr; Embedding(maskZero) returns its own.
-  virtual const Tensor* outputMask(const ForwardPass& pass, int index) const;
+  virtual const Tensor* outputMask(int index) const;
 
   // Attention layers: the attention weights of the last forward pass (shapes in API.md).
   virtual const Tensor* attentionWeights() const { return nullptr; }
@@ -78,6 +110,22 @@ class Layer {
   int64_t countParams(bool trainableOnly = false) const;
 
  protected:
+  virtual InputSpec inputSpec() const { return {}; }
+  // build(), forward() and backward() once the base has checked the inputs and masks: every
+  // pass holds exactly the built number of inputs, of the built shapes, one batch size, and one
+  // mask slot per input (nullptr or (batch, steps of that input)).
+  virtual std::vector<Shape> onBuild(const std::vector<Shape>& inputShapes, ParamStore& params) = 0;
+  virtual void onForward(const ForwardPass& pass) = 0;
+  virtual void onBackward(const BackwardPass& pass) = 0;
+
+  // The checked mask of input `index` in the last forward pass, or nullptr.
+  const Tensor* inputMask(int index) const { return masks_[index]; }
+  // Keras' merge mask: the AND of the input masks present in the last forward pass (nullptr when
+  // none is). A single mask is returned as is; several are combined into `combined`.
+  const Tensor* andOfInputMasks(Tensor& combined) const;
+  // "input", "input 1", "query"...: how errors name input `index`.
+  std::string inputName(int index) const;
+
   // Declares "<layer name>/<shortName>" in the store and records it as this layer's parameter.
   Param* addParam(ParamStore& store, const std::string& shortName, const Shape& shape, const Initializer& init,
                   const Regularizer& reg = {}, bool trainable = true);
@@ -88,6 +136,13 @@ class Layer {
   std::vector<Tensor> outputs_;
   std::vector<Param*> params_;
   bool logitGradients_ = false;
+
+ private:
+  void checkInputs(std::span<const Tensor* const> inputs) const;
+  void resolveMasks(std::span<const Tensor* const> inputs, std::span<const Tensor* const> given);
+
+  std::vector<Shape> inputShapes_;
+  std::vector<const Tensor*> masks_;  // one per input, sized at build: no allocation per batch
 };
 
 }  // namespace attn

@@ -8,7 +8,7 @@
 
 #include "core/check.h"
 #include "core/config.h"
-#include "layers/layer_checks.h"
+#include "layers/axes.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -43,13 +43,11 @@ class LayerNormalization final : public Layer {
                 {"gammaRegularizer", regularizerToJson(gammaReg_)}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 2 (batch included), got shape ",
                in[0].str(true));
-    sampleShape_ = in[0];
     std::vector<int> axes;
-    for (int a : axes_) axes.push_back(layer_checks::sampleAxis(name_, "axis", a, in[0].rank));
+    for (int a : axes_) axes.push_back(axes::sampleAxis(name_, "axis", a, in[0].rank));
     std::sort(axes.begin(), axes.end());
     for (size_t i = 1; i < axes.size(); ++i)
       ATTN_CHECK(axes[i] == axes[i - 1] + 1, name_, ": option 'axis' must list adjacent axes, got ",
@@ -73,9 +71,8 @@ class LayerNormalization final : public Layer {
     return {in[0]};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     const int64_t groups = int64_t(x.dim(0)) * leading_ * trailing_;
     const int N = group_, I = trailing_;
     Tensor& y = outputs_[0];
@@ -103,7 +100,7 @@ class LayerNormalization final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dx = pass.inputGrads[0];
     const int64_t groups = int64_t(dy.dim(0)) * leading_ * trailing_;
@@ -137,7 +134,6 @@ class LayerNormalization final : public Layer {
   bool center_ = true, scale_ = true;
   Initializer betaInit_, gammaInit_;
   Regularizer betaReg_, gammaReg_;
-  Shape sampleShape_;
   int leading_ = 1, group_ = 1, trailing_ = 1;
   Param* gamma_ = nullptr;
   Param* beta_ = nullptr;

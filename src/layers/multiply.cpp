@@ -11,7 +11,7 @@ class Multiply final : public ElementwiseMerge {
   using ElementwiseMerge::ElementwiseMerge;
   const char* className() const override { return "Multiply"; }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     const int64_t n = dy.size();
     // The product of the other inputs, rebuilt per input (no division, so zeros are safe).

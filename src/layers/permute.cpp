@@ -3,7 +3,6 @@
 //   x (B, d1, ..., dk) -> y (B, d_dims[0], ..., d_dims[k-1]); no parameters; mask dropped (as Keras).
 #include "core/check.h"
 #include "core/config.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -29,12 +28,10 @@ class Permute final : public Layer {
   const char* className() const override { return "Permute"; }
   Json options() const override { return Json{{"dims", dims_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     const int k = static_cast<int>(dims_.size());
     ATTN_CHECK(in[0].rank == k, name_, ": dims ", Json(dims_).dump(), " need an input of rank ", k + 1,
                " (batch included), got shape ", in[0].str(true));
-    sampleShape_ = in[0];
     outShape_ = in[0];
     // Input strides, read in output-axis order: walking y contiguously steps x by these.
     int64_t stride[kMaxRank];
@@ -51,16 +48,15 @@ class Permute final : public Layer {
     return {outShape_};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     Tensor& y = outputs_[0];
     y.resize(outShape_.withBatch(x.dim(0)));
     // y[b, j1..jk] = x[b, i] with i_{dims[a]} = j_a
     walk(x.dim(0), [&](int64_t out, int64_t in) { y[out] = x[in]; });
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     Tensor* dx = pass.inputGrads[0];
     if (!dx) return;
     const Tensor& dy = *pass.outputGrads[0];
@@ -68,7 +64,7 @@ class Permute final : public Layer {
     walk(dy.dim(0), [&](int64_t out, int64_t in) { (*dx)[in] += dy[out]; });
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
   // Visits every output element in order with the flat index of its source element.
@@ -94,7 +90,7 @@ class Permute final : public Layer {
   }
 
   std::vector<int> dims_;
-  Shape sampleShape_, outShape_;
+  Shape outShape_;
   int64_t inputStride_[kMaxRank] = {};
 };
 

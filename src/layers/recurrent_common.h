@@ -64,26 +64,9 @@ struct WeightOptions {
 
 // Checks the per-sample input shape (T, D) and returns D.
 inline int checkInputShape(const std::vector<Shape>& in, const std::string& name) {
-  ATTN_CHECK(in.size() == 1, name, ": expected 1 input, got ", in.size());
   ATTN_CHECK(in[0].rank == 2, name, ": expected input of shape (timesteps, features), got ", in[0].str(true));
   ATTN_CHECK(in[0][0] >= 1, name, ": expected at least 1 time step, got ", in[0].str(true));
   return in[0][1];
-}
-
-inline void checkInput(const Tensor& x, int features, const std::string& name) {
-  ATTN_CHECK(x.rank() == 3, name, ": expected input of rank 3 (batch, timesteps, features), got shape ",
-             x.shape().str());
-  ATTN_CHECK(x.dim(2) == features, name, ": expected input with last dimension ", features, ", got ", x.dim(2));
-  ATTN_CHECK(x.dim(1) >= 1, name, ": expected at least 1 time step, got shape ", x.shape().str());
-}
-
-// The (B, T) mask of input 0, or nullptr.
-inline const float* inputMask(std::span<const Tensor* const> masks, const Tensor& x, const std::string& name) {
-  if (masks.empty() || !masks[0]) return nullptr;
-  const Tensor& m = *masks[0];
-  ATTN_CHECK(m.rank() == 2 && m.dim(0) == x.dim(0) && m.dim(1) == x.dim(1), name, ": expected a mask of shape (",
-             x.dim(0), ", ", x.dim(1), "), got ", m.shape().str());
-  return m.data();
 }
 
 // Output shapes: the sequence (T, U) or the last state (U), then one (U) per state.

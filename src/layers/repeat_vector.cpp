@@ -3,7 +3,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -20,17 +19,15 @@ class RepeatVector final : public Layer {
   const char* className() const override { return "RepeatVector"; }
   Json options() const override { return Json{{"n", n_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 1, name_, ": expected input of rank 2 (None, features), got shape ", in[0].str(true));
     features_ = in[0][0];
     setOutputCount(1);
     return {Shape{n_, features_}};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, Shape{features_});
     const int batch = x.dim(0);
     Tensor& y = outputs_[0];
     y.resize(Shape{batch, n_, features_});
@@ -40,7 +37,7 @@ class RepeatVector final : public Layer {
         kernels::copy(x.data() + int64_t(b) * features_, y.data() + (int64_t(b) * n_ + t) * features_, features_);
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     Tensor* dx = pass.inputGrads[0];
     if (!dx) return;
     const Tensor& dy = *pass.outputGrads[0];
@@ -49,7 +46,7 @@ class RepeatVector final : public Layer {
       kernels::sumRows(dy.data() + int64_t(b) * n_ * features_, dx->data() + int64_t(b) * features_, n_, features_);
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
   int n_ = 0, features_ = 0;

@@ -4,7 +4,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -29,9 +28,7 @@ class Reshape final : public Layer {
   const char* className() const override { return "Reshape"; }
   Json options() const override { return Json{{"targetShape", target_}}; }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
-    sampleShape_ = in[0];
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     const int64_t total = in[0].numel();
     int64_t known = 1;
     int unknownAt = -1;
@@ -56,25 +53,24 @@ class Reshape final : public Layer {
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     Tensor& y = outputs_[0];
     y.resize(outShape_.withBatch(x.dim(0)));
     // y = x (same bytes, new shape)
     kernels::copy(x.data(), y.data(), x.size());
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     // dx += dy
     if (Tensor* dx = pass.inputGrads[0]) kernels::addInPlace(pass.outputGrads[0]->data(), dx->data(), dx->size());
   }
 
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
   std::vector<int> target_;
-  Shape sampleShape_, outShape_;
+  Shape outShape_;
 };
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/layer_checks.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -31,8 +30,7 @@ class TimeDistributed final : public Layer {
     return Json{{"layer", spec}};
   }
 
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in.size() == 1, name_, ": expected 1 input, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank >= 2, name_, ": expected input of rank >= 3 (None, steps, ...), got shape ",
                in[0].str(true));
     sampleShape_ = in[0];
@@ -55,9 +53,8 @@ class TimeDistributed final : public Layer {
     return {out};
   }
 
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    layer_checks::expectSampleShape(name_, x, sampleShape_);
     const int batch = x.dim(0), steps = sampleShape_[0];
     // x (B, T, ...) -> (B*T, ...), the same bytes
     folded_.resize(sampleShape_.dropFirst().withBatch(batch * steps));
@@ -76,7 +73,7 @@ class TimeDistributed final : public Layer {
     }
   }
 
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dx = pass.inputGrads[0];
     const int batch = dy.dim(0), steps = sampleShape_[0];

@@ -99,7 +99,7 @@ void Model::forward(bool training, Rng* rng) {
       node.inMasks[j] = nodes_[node.inbound[j].first]->outMasks[node.inbound[j].second];
     ForwardPass pass{node.in, node.inMasks, training, rng};
     node.layer->forward(pass);
-    for (size_t k = 0; k < node.outMasks.size(); ++k) node.outMasks[k] = node.layer->outputMask(pass, static_cast<int>(k));
+    for (size_t k = 0; k < node.outMasks.size(); ++k) node.outMasks[k] = node.layer->outputMask(static_cast<int>(k));
   }
 }
 

@@ -145,7 +145,8 @@ TEST_P(AdditiveModes, MaskPassesThroughOnlyWithSequences) {
   const Tensor* masks[] = {&h.masks[0]};
   const Tensor* inputs[] = {&h.inputs[0]};
   const Tensor* expected = GetParam() ? &h.masks[0] : nullptr;
-  EXPECT_EQ(h.layer().outputMask(ForwardPass{inputs, masks, false, nullptr}, 0), expected);
+  h.layer().forward(ForwardPass{inputs, masks, false, nullptr});
+  EXPECT_EQ(h.layer().outputMask(0), expected);
 }
 
 TEST_P(AdditiveModes, NoAllocationAfterTheFirstStepAndBackwardAccumulates) {
@@ -196,14 +197,14 @@ TEST(AdditiveSelfAttention, RejectsBadInputsAndOptions) {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "att_1: expected input with 6 time steps, got 7");
+    EXPECT_STREQ(e.what(), "att_1: expected input of shape (None, 6, 3), got (2, 7, 3)");
   }
   h.inputs[0] = Tensor(Shape{2, kSteps, kDim + 1});
   try {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "att_1: expected input with last dimension 3, got 4");
+    EXPECT_STREQ(e.what(), "att_1: expected input of shape (None, 6, 3), got (2, 6, 4)");
   }
   h.inputs[0] = Tensor(Shape{2 * kSteps * kDim});
   EXPECT_THROW(h.forward(), Error);

@@ -129,7 +129,8 @@ TEST_P(AttentionScores, WeightsSumToOneAndMaskedStepsAreInert) {
   testing::expectColumnsSumToOne(*h.layer().attentionWeights(), kBatch, kSteps, 1, Tensor());
 }
 
-// A padded sequence must give what its unpadded steps give alone (params do not depend on T).
+// A padded sequence must give what its unpadded steps give alone: the same layer, with the same
+// parameters (they do not depend on T), built for the unpadded length.
 TEST_P(AttentionScores, PaddingDoesNotChangeTheResult) {
   const std::vector<int> pads = {0, 2, 5, 4};
   for (Padding padding : {Padding::Tail, Padding::Head}) {
@@ -146,13 +147,17 @@ TEST_P(AttentionScores, PaddingDoesNotChangeTheResult) {
     for (int b = 0; b < kBatch; ++b) {
       const int keptSteps = T - pads[b];
       const int first = padding == Padding::Head ? pads[b] : 0;
-      Tensor alone(Shape{1, keptSteps, kDim});
+      LayerHarness alone(makeLayer("attention", options(GetParam())), {Shape{keptSteps, kDim}}, 1, 11);
+      for (size_t p = 0; p < h.layer().params().size(); ++p) {
+        const Param& from = *h.layer().params()[p];
+        std::copy(from.value, from.value + from.size(), alone.layer().params()[p]->value);
+      }
       for (int t = 0; t < keptSteps; ++t)
-        for (int d = 0; d < kDim; ++d) alone[t * kDim + d] = h.inputs[0][(int64_t(b) * T + first + t) * kDim + d];
-      const Tensor* inputs[] = {&alone};
-      h.layer().forward(ForwardPass{inputs, {}, false, nullptr});
+        for (int d = 0; d < kDim; ++d)
+          alone.inputs[0][t * kDim + d] = h.inputs[0][(int64_t(b) * T + first + t) * kDim + d];
+      alone.forward();
       for (int u = 0; u < kUnits; ++u)
-        EXPECT_NEAR(padded[b * kUnits + u], h.layer().output()[u], 1e-6) << "row " << b << " unit " << u;
+        EXPECT_NEAR(padded[b * kUnits + u], alone.layer().output()[u], 1e-6) << "row " << b << " unit " << u;
     }
   }
 }
@@ -224,7 +229,8 @@ TEST(Attention, ConsumesTheMask) {
   h.maskTail(0, {0, 1});
   const Tensor* masks[] = {&h.masks[0]};
   const Tensor* inputs[] = {&h.inputs[0]};
-  EXPECT_EQ(h.layer().outputMask(ForwardPass{inputs, masks, false, nullptr}, 0), nullptr);
+  h.layer().forward(ForwardPass{inputs, masks, false, nullptr});
+  EXPECT_EQ(h.layer().outputMask(0), nullptr);
 }
 
 TEST(Attention, RejectsBadInputsAndOptions) {
@@ -243,14 +249,14 @@ TEST(Attention, RejectsBadInputsAndOptions) {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "attn_1: expected input with last dimension 3, got 4");
+    EXPECT_STREQ(e.what(), "attn_1: expected input of shape (None, 5, 3), got (2, 5, 4)");
   }
   h.inputs[0] = Tensor(Shape{2, 15});
   try {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "attn_1: expected input of shape (batch, steps, features), got shape (2, 15)");
+    EXPECT_STREQ(e.what(), "attn_1: expected input of shape (None, 5, 3), got (2, 15)");
   }
   h.inputs[0] = Tensor(Shape{2, 5, 3});
   h.masks[0] = Tensor(Shape{2, 4});

@@ -89,7 +89,7 @@ TEST(FeatureAttention, RejectsBadInputsAndOptions) {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "fa: expected input with last dimension 7, got 8");
+    EXPECT_STREQ(e.what(), "fa: expected input of shape (None, 7), got (2, 8)");
   }
   h.inputs[0] = Tensor(Shape{2, 1, kDim});
   EXPECT_THROW(h.forward(), Error);

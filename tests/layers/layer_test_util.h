@@ -23,7 +23,7 @@ inline const Tensor* forwardMask(LayerHarness& h, bool training = false, int ind
   Rng rng(3);
   ForwardPass pass{in, mask, training, &rng};
   h.layer().forward(pass);
-  return h.layer().outputMask(pass, index);
+  return h.layer().outputMask(index);
 }
 
 // Succeeds when `run` throws attn::Error whose message contains every fragment.

@@ -40,7 +40,7 @@ TEST(Add, RejectsMismatchedInputs) {
   h.inputs[1] = Tensor(Shape{3, 3});
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"add_1: inputs disagree on the batch size"}));
   h.inputs[1] = Tensor(Shape{2, 4});
-  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"add_1: expected input of shape (None, 3), got (2, 4)"}));
+  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"add_1: expected input 1 of shape (None, 3), got (2, 4)"}));
   EXPECT_TRUE(throwsWith([] { makeLayer("add", {{"axis", 1}}); }, {"unknown option 'axis'"}));
 }
 

@@ -68,7 +68,7 @@ TEST(Concatenate, RejectsMismatchedInputs) {
                          {"c: expected at least 2 inputs"}));
   LayerHarness h(makeLayer("concatenate", {{"name", "c"}}), {Shape{3}, Shape{2}}, 2);
   h.inputs[1] = Tensor(Shape{2, 3});
-  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"c: expected input of shape (None, 2), got (2, 3)"}));
+  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"c: expected input 1 of shape (None, 2), got (2, 3)"}));
 }
 
 TEST(Concatenate, OptionsRoundTripAndNoAllocationAfterFirstBatch) {

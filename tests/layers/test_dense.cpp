@@ -68,7 +68,7 @@ TEST(Dense, RejectsWrongInputAndBadOptions) {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "dense_1: expected input with last dimension 32, got 31");
+    EXPECT_STREQ(e.what(), "dense_1: expected input of shape (None, 32), got (1, 31)");
   }
   EXPECT_THROW(makeLayer("dense", {{"units", 0}}), Error);
   EXPECT_THROW(makeLayer("dense", {{"units", 2}, {"activation", "swish"}}), Error);

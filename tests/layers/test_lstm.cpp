@@ -128,7 +128,7 @@ TEST(Lstm, OptionsRoundTripAndErrors) {
     h.forward();
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "lstm_1: expected input with last dimension 4, got 5");
+    EXPECT_STREQ(e.what(), "lstm_1: expected input of shape (None, 3, 4), got (1, 3, 5)");
   }
 }
 

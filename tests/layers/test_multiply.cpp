@@ -42,7 +42,7 @@ TEST(Multiply, RejectsMismatchedInputs) {
                          {"m: expected inputs of one shape, got (None, 2, 3) and (None, 3, 2)"}));
   LayerHarness h(makeLayer("multiply", {{"name", "m"}}), {Shape{3}, Shape{3}}, 2);
   h.masks[0] = Tensor(Shape{2, 4});
-  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"m: expected a (batch, time) mask"}));
+  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"m: expected a mask of shape (2, 3) for input 0, got (2, 4)"}));
 }
 
 TEST(Multiply, OptionsRoundTripAndNoAllocationAfterFirstBatch) {

@@ -14,23 +14,23 @@ class TestAdd final : public Layer {
   TestAdd(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
   const char* className() const override { return "TestAdd"; }
   Json options() const override { return Json::object(); }
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in.size() >= 2, name_, ": expected at least 2 inputs, got ", in.size());
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     for (const Shape& s : in)
       ATTN_CHECK(s == in[0], name_, ": inputs must have equal shapes, got ", in[0].str(true), " and ", s.str(true));
     setOutputCount(1);
     return {in[0]};
   }
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     Tensor& y = outputs_[0];
     y.resize(pass.inputs[0]->shape());
     kernels::copy(pass.inputs[0]->data(), y.data(), y.size());
     for (size_t i = 1; i < pass.inputs.size(); ++i) kernels::addInPlace(pass.inputs[i]->data(), y.data(), y.size());
   }
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     for (Tensor* dx : pass.inputGrads)
       if (dx) kernels::addInPlace(pass.outputGrads[0]->data(), dx->data(), dx->size());
   }
+  InputSpec inputSpec() const override { return {2, InputSpec::kAnyCount}; }
 };
 
 class TestDropout final : public Layer {
@@ -42,11 +42,11 @@ class TestDropout final : public Layer {
   }
   const char* className() const override { return "TestDropout"; }
   Json options() const override { return Json{{"rate", rate_}}; }
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     setOutputCount(1);
     return {in[0]};
   }
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     Tensor& y = outputs_[0];
     y.resize(x.shape());
@@ -56,7 +56,7 @@ class TestDropout final : public Layer {
       y[i] = x[i] * keep_[i];
     }
   }
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     if (Tensor* dx = pass.inputGrads[0]) kernels::mulAdd(pass.outputGrads[0]->data(), keep_.data(), dx->data(), dx->size());
   }
 
@@ -70,21 +70,21 @@ class TestMaskZero final : public Layer {
   TestMaskZero(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
   const char* className() const override { return "TestMaskZero"; }
   Json options() const override { return Json::object(); }
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected (T, D) inputs");
     setOutputCount(1);
     return {in[0]};
   }
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     outputs_[0] = x;
     mask_.resize(Shape{x.dim(0), x.dim(1)});
     for (int64_t r = 0; r < mask_.size(); ++r) mask_[r] = x[r * x.dim(2)] != 0.f ? 1.f : 0.f;
   }
-  void backward(const BackwardPass& pass) override {
+  void onBackward(const BackwardPass& pass) override {
     if (Tensor* dx = pass.inputGrads[0]) kernels::addInPlace(pass.outputGrads[0]->data(), dx->data(), dx->size());
   }
-  const Tensor* outputMask(const ForwardPass&, int) const override { return &mask_; }
+  const Tensor* outputMask(int) const override { return &mask_; }
 
  private:
   Tensor mask_;
@@ -101,12 +101,12 @@ class TestAttention final : public Layer {
   TestAttention(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
   const char* className() const override { return "TestAttention"; }
   Json options() const override { return Json::object(); }
-  std::vector<Shape> build(const std::vector<Shape>& in, ParamStore&) override {
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected (T, D) inputs");
     setOutputCount(1);
     return {Shape{in[0][1]}};
   }
-  void forward(const ForwardPass& pass) override {
+  void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const int B = x.dim(0), T = x.dim(1), D = x.dim(2);
     weights_.resize(Shape{B, T});
@@ -119,8 +119,8 @@ class TestAttention final : public Layer {
       for (int t = 0; t < T; ++t)
         kernels::axpy(weights_[b * T + t], x.data() + (int64_t(b) * T + t) * D, outputs_[0].data() + b * D, D);
   }
-  void backward(const BackwardPass&) override {}
-  const Tensor* outputMask(const ForwardPass&, int) const override { return nullptr; }
+  void onBackward(const BackwardPass&) override {}
+  const Tensor* outputMask(int) const override { return nullptr; }
   const Tensor* attentionWeights() const override { return &weights_; }
 
  private:

@@ -1,0 +1,151 @@
+// The boundary every layer shares, owned by the Layer base: one case per registered layer type
+// (the table must name them all), each checked for the same wording on a wrong input count,
+// a batch that does not fit the built shape, inputs that disagree on the batch size, and a mask
+// that does not fit its input; and for still working after each refusal.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "layers/layer_test_util.h"
+#include "layers/registry.h"
+#include "testing/layer_harness.h"
+
+namespace attn {
+namespace {
+
+using testing::LayerHarness;
+using testing::makeLayer;
+using testing::throwsWith;
+
+struct BoundaryCase {
+  const char* type;
+  Json options;
+  std::vector<Shape> shapes;  // per sample; at least one input has a time axis
+  bool ids = false;           // Embedding: integer inputs
+};
+
+Json lstmSpec() { return Json{{"className", "LSTM"}, {"config", {{"units", 3}, {"returnSequences", true}}}}; }
+
+std::vector<BoundaryCase> cases() {
+  return {
+      {"activation", {{"activation", "tanh"}}, {Shape{4, 3}}},
+      {"add", Json::object(), {Shape{4, 3}, Shape{4, 3}}},
+      {"attention", {{"units", 5}}, {Shape{4, 3}}},
+      {"additiveAttention", Json::object(), {Shape{2, 3}, Shape{4, 3}}},
+      {"additiveSelfAttention", Json::object(), {Shape{4, 3}}},
+      {"batchNormalization", Json::object(), {Shape{4, 3}}},
+      {"bidirectional", {{"layer", lstmSpec()}}, {Shape{4, 3}}},
+      {"concatenate", Json::object(), {Shape{4, 3}, Shape{4, 2}}},
+      {"dense", {{"units", 2}}, {Shape{4, 3}}},
+      {"dot", {{"axes", 2}}, {Shape{4, 3}, Shape{4, 3}}},
+      {"dotAttention", Json::object(), {Shape{2, 3}, Shape{4, 3}}},
+      {"dropout", {{"rate", 0.5}}, {Shape{4, 3}}},
+      {"embedding", {{"inputDim", 9}, {"outputDim", 3}}, {Shape{4}}, true},
+      {"featureAttention", Json::object(), {Shape{3}}},
+      {"flatten", Json::object(), {Shape{4, 3}}},
+      {"globalAveragePooling1D", Json::object(), {Shape{4, 3}}},
+      {"gru", {{"units", 3}}, {Shape{4, 3}}},
+      {"lambdaSum", {{"axis", 1}}, {Shape{4, 3}}},
+      {"layerNormalization", Json::object(), {Shape{4, 3}}},
+      {"lstm", {{"units", 3}}, {Shape{4, 3}}},
+      {"multiHeadAttention", {{"numHeads", 2}, {"keyDim", 2}}, {Shape{2, 3}, Shape{4, 3}}},
+      {"multiply", Json::object(), {Shape{4, 3}, Shape{4, 3}}},
+      {"permute", {{"dims", {2, 1}}}, {Shape{4, 3}}},
+      {"repeatVector", {{"n", 2}}, {Shape{3}}},
+      {"reshape", {{"targetShape", {12}}}, {Shape{4, 3}}},
+      {"simpleRNN", {{"units", 3}}, {Shape{4, 3}}},
+      {"timeAttention", Json::object(), {Shape{4, 3}}},
+      {"timeDistributed", {{"layer", {{"className", "Dense"}, {"config", {{"units", 2}}}}}}, {Shape{4, 3}}},
+  };
+}
+
+void PrintTo(const BoundaryCase& c, std::ostream* os) { *os << c.type; }
+
+std::string named(const BoundaryCase& c) { return std::string("b_") + c.type; }
+
+TEST(LayerBoundary, TheTableNamesEveryRegisteredLayer) {
+  std::set<std::string> inTable;
+  for (const BoundaryCase& c : cases()) inTable.insert(findLayerType(c.type)->className);
+  for (const LayerType* type : layerTypes()) EXPECT_TRUE(inTable.count(type->className)) << type->className;
+}
+
+class LayerBoundary : public ::testing::TestWithParam<BoundaryCase> {
+ protected:
+  std::unique_ptr<LayerHarness> harness() {
+    const BoundaryCase& c = GetParam();
+    Json options = c.options;
+    options["name"] = named(c);
+    auto h = std::make_unique<LayerHarness>(makeLayer(c.type, options), c.shapes, 2);
+    if (c.ids) h->fillIds(0, 0, 9);
+    return h;
+  }
+  // "input", or the name the layer gives input `index` when it has several.
+  static std::string role(const BoundaryCase& c, int index) {
+    static const std::set<std::string> keyed = {"additiveAttention", "dotAttention", "multiHeadAttention"};
+    if (keyed.count(c.type)) return index == 0 ? "query" : index == 1 ? "value" : "key";
+    return c.shapes.size() == 1 ? "input" : "input " + std::to_string(index);
+  }
+};
+
+TEST_P(LayerBoundary, RejectsTheWrongNumberOfInputsAtBuild) {
+  const BoundaryCase& c = GetParam();
+  auto layer = makeLayer(c.type, c.options);
+  ParamStore store;
+  EXPECT_TRUE(throwsWith([&] { layer->build({}, store); }, {": expected ", " input", ", got 0"}));
+  // The merge layers take any number of inputs from 2 up; every other layer has a maximum.
+  static const std::set<std::string> anyCount = {"add", "concatenate", "multiply"};
+  if (anyCount.count(c.type)) {
+    EXPECT_TRUE(throwsWith([&] { layer->build({c.shapes[0]}, store); }, {": expected at least 2 inputs, got 1"}));
+    return;
+  }
+  std::vector<Shape> tooMany = c.shapes;
+  tooMany.insert(tooMany.end(), {c.shapes[0], c.shapes[0], c.shapes[0]});
+  EXPECT_TRUE(throwsWith([&] { layer->build(tooMany, store); },
+                         {": expected ", " input", ", got " + std::to_string(tooMany.size())}));
+}
+
+TEST_P(LayerBoundary, RejectsABatchThatDoesNotFitTheBuiltShape) {
+  const BoundaryCase& c = GetParam();
+  std::unique_ptr<LayerHarness> owned = harness();
+  LayerHarness& h = *owned;
+  h.forward();  // the built shapes pass
+  const int last = static_cast<int>(c.shapes.size()) - 1;
+  Shape wrong = h.inputs[last].shape();
+  wrong[-1] += 1;
+  const Shape built = h.inputs[last].shape();
+  h.inputs[last] = Tensor(wrong);
+  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {named(c) + ": expected " + role(c, last) + " of shape " +
+                                                    c.shapes[last].str(true) + ", got " + wrong.str()}));
+  h.inputs[last] = Tensor(built);
+  EXPECT_NO_THROW(h.forward());
+  if (c.shapes.size() > 1) {
+    h.inputs[last] = Tensor(c.shapes[last].withBatch(3));
+    EXPECT_TRUE(throwsWith([&] { h.forward(); }, {named(c) + ": inputs disagree on the batch size"}));
+  }
+}
+
+TEST_P(LayerBoundary, RejectsAMaskThatDoesNotFitItsInput) {
+  const BoundaryCase& c = GetParam();
+  std::unique_ptr<LayerHarness> owned = harness();
+  LayerHarness& h = *owned;
+  const int last = static_cast<int>(c.shapes.size()) - 1;
+  // A mask is (batch, steps): the first two dimensions of the batch tensor it masks.
+  const int steps = h.inputs[last].dim(1);
+  h.masks[last] = Tensor(Shape{2, steps + 1});
+  const std::string forInput = c.shapes.size() == 1 ? "" : " for " + role(c, last);
+  EXPECT_TRUE(throwsWith([&] { h.forward(); }, {named(c) + ": expected a mask of shape " + Shape{2, steps}.str() +
+                                                    forInput + ", got " + Shape{2, steps + 1}.str()}));
+  // The module keeps working: the right mask goes through.
+  h.masks[last] = Tensor(Shape{2, steps});
+  h.masks[last].fill(1.f);
+  EXPECT_NO_THROW(h.forward());
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<BoundaryCase>& info) { return std::string(info.param.type); });
+
+}  // namespace
+}  // namespace attn
