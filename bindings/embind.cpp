@@ -12,6 +12,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -187,13 +188,10 @@ class Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  static Model* fromConfig(const std::string& configJson, double seed) {
+  static Model* fromConfig(const std::string& configJson, const std::string& optionsJson) {
     return guarded([&] {
-      // A double outside uint64's range would make the conversion below undefined.
-      ATTN_CHECK(seed >= 0 && seed < 9007199254740992.0 && seed == static_cast<double>(static_cast<int64_t>(seed)),
-                 "model: option 'seed' must be a non-negative integer, got ", seed);
-      return new Model(std::make_unique<attn::Model>(parseJson(configJson, "model config"),
-                                                     static_cast<uint64_t>(seed)));
+      const uint64_t seed = attn::modelSeed(parseJson(optionsJson, "model options"));
+      return new Model(std::make_unique<attn::Model>(parseJson(configJson, "model config"), seed));
     });
   }
   static Model* load(const Bytes& bytes) {
@@ -316,6 +314,14 @@ void checkLayerOptions(const std::string& type, const std::string& optionsJson) 
   guarded([&] { attn::checkLayerOptions(type, parseJson(optionsJson, type.c_str())); });
 }
 
+// The factory names of every registered layer type, sorted: the package's aw.layers.
+std::string layerFactoryNames() {
+  std::vector<std::string> names;
+  for (const attn::LayerType* type : attn::layerTypes()) names.push_back(type->factoryName);
+  std::sort(names.begin(), names.end());
+  return attn::Json(names).dump();
+}
+
 std::string defaultLayerNames(const std::string& classNamesJson, const std::string& givenJson) {
   return guarded([&] {
     auto classes = parseJson(classNamesJson, "model").get<std::vector<std::string>>();
@@ -336,6 +342,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("inferLayer", &inferLayer);
   function("checkLayerOptions", &checkLayerOptions);
   function("defaultLayerNames", &defaultLayerNames);
+  function("layerFactoryNames", &layerFactoryNames);
 
   class_<TensorList>("TensorList")
       .constructor<>()

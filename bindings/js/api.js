@@ -5,14 +5,6 @@
 import { tensor } from './tensor.js';
 import { padSequences, text } from './text.js';
 
-const LAYER_FACTORIES = [
-  'dense', 'activation', 'dropout', 'flatten', 'reshape', 'permute', 'repeatVector', 'embedding',
-  'batchNormalization', 'layerNormalization', 'timeDistributed', 'globalAveragePooling1D', 'lambdaSum',
-  'multiply', 'add', 'concatenate', 'dot',
-  'lstm', 'gru', 'simpleRNN', 'bidirectional',
-  'attention', 'additiveSelfAttention', 'timeAttention', 'featureAttention', 'dotAttention',
-  'additiveAttention', 'multiHeadAttention',
-];
 // Model-level keys a layer's options may carry (Keras' inputShape on a Sequential's first layer).
 const MODEL_LEVEL_KEYS = ['inputShape', 'batchInputShape'];
 
@@ -404,7 +396,7 @@ export function createApi(M) {
   }
 
   function modelFromConfig(config, seed) {
-    return new Model(M.Model.fromConfig(toJson(config), seed ?? 0));
+    return new Model(M.Model.fromConfig(toJson(config), toJson({ seed })));
   }
 
   function model(options) {
@@ -445,8 +437,9 @@ export function createApi(M) {
     }
   }
 
+  // One factory per layer type the core registers: the core's registry is the only list.
   const layers = {};
-  for (const name of LAYER_FACTORIES) layers[name] = (options) => new Layer(name, options);
+  for (const name of JSON.parse(M.layerFactoryNames())) layers[name] = (options) => new Layer(name, options);
 
   const simd = M.simdArchitecture();
   return Object.freeze({

@@ -80,6 +80,15 @@ float ConfigReader::numberInRange(const char* key, float fallback, float low, fl
   return value;
 }
 
+std::optional<uint64_t> ConfigReader::seed(const char* key) {
+  const Json* v = lookup(key);
+  if (!v) return std::nullopt;
+  const bool exact = v->is_number() && v->get<double>() >= 0 && v->get<double>() < 9007199254740992.0 &&
+                     std::floor(v->get<double>()) == v->get<double>();
+  if (!exact) fail(owner_, ": option '", key, "' must be a non-negative integer, got ", v->dump());
+  return static_cast<uint64_t>(v->get<double>());
+}
+
 bool ConfigReader::boolean(const char* key, bool fallback) {
   const Json* v = lookup(key);
   if (!v) return fallback;

@@ -6,7 +6,9 @@
 //   useBias_ = options.boolean("useBias", true);
 //   options.finish();
 #pragma once
+#include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,8 @@ class ConfigReader {
   float number(const char* key, float fallback);
   float numberInRange(const char* key, float fallback, float low, float high);  // low <= x <= high
   bool boolean(const char* key, bool fallback);
+  // A random seed: any non-negative integer a JS number holds exactly (below 2^53).
+  std::optional<uint64_t> seed(const char* key);
   std::string string(const char* key, const std::string& fallback);
   std::string oneOf(const char* key, const std::string& fallback, std::initializer_list<const char*> allowed);
   std::vector<int> intList(const char* key);     // required

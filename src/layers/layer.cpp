@@ -50,11 +50,13 @@ void Layer::resolveMasks(std::span<const Tensor* const> inputs, std::span<const 
     const Tensor* m = i < given.size() ? given[i] : nullptr;
     if (m) {
       const Tensor& x = *inputs[i];
-      const std::string of = inputs.size() == 1 ? "" : " for " + inputName(static_cast<int>(i));
-      ATTN_CHECK(x.rank() >= 2, name_, ": got a mask", of, " but ", inputName(static_cast<int>(i)), " of shape ",
-                 x.shape().str(), " has no time axis");
+      // Messages are built only on failure: no allocation per batch.
+      auto forInput = [&] { return inputs.size() == 1 ? std::string() : " for " + inputName(static_cast<int>(i)); };
+      ATTN_CHECK(x.rank() >= 2, name_, ": got a mask", forInput(), " but ", inputName(static_cast<int>(i)),
+                 " of shape ", x.shape().str(), " has no time axis");
       ATTN_CHECK(m->rank() == 2 && m->dim(0) == x.dim(0) && m->dim(1) == x.dim(1), name_,
-                 ": expected a mask of shape ", Shape{x.dim(0), x.dim(1)}.str(), of, ", got ", m->shape().str());
+                 ": expected a mask of shape ", Shape{x.dim(0), x.dim(1)}.str(), forInput(), ", got ",
+                 m->shape().str());
     }
     masks_[i] = m;
   }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/check.h"
+#include "core/config.h"
 #include "layers/registry.h"
 #include "model/model.h"
 
@@ -130,6 +131,13 @@ std::unique_ptr<Model> functionalModel(const std::vector<SymbolicTensor>& inputs
                                        const std::vector<SymbolicTensor>& outputs, const std::string& name,
                                        uint64_t seed) {
   return std::make_unique<Model>(functionalConfig(inputs, outputs, name), seed);
+}
+
+uint64_t modelSeed(const Json& options) {
+  ConfigReader reader(options, "model");
+  const uint64_t seed = reader.seed("seed").value_or(kDefaultModelSeed);
+  reader.finish();
+  return seed;
 }
 
 std::unique_ptr<Model> sequentialModel(const std::vector<Json>& layers, const std::string& name, uint64_t seed) {

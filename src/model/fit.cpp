@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "model/fit_options.h"
 #include "model/model.h"
 
 namespace attn {
@@ -29,10 +30,7 @@ std::vector<Tensor> sliceRows(const std::vector<Tensor>& data, int begin, int en
 FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor> ys, FitOptions options)
     : model_(model), xs_(std::move(xs)), ys_(std::move(ys)) {
   model.checkCompiled("fit");
-  ATTN_CHECK(options.epochs >= 1, "fit: epochs must be >= 1, got ", options.epochs);
-  ATTN_CHECK(options.batchSize >= 1, "fit: batchSize must be >= 1, got ", options.batchSize);
-  ATTN_CHECK(options.validationSplit >= 0.0 && options.validationSplit < 1.0,
-             "fit: validationSplit must be in [0, 1), got ", options.validationSplit);
+  checkFitOptions(options);
   const int samples = model.checkData("fit", xs_, &ys_);
   trainCount_ = samples;
   if (!options.validationXs.empty() || !options.validationYs.empty()) {

@@ -7,24 +7,23 @@
 
 namespace attn {
 
+void checkFitOptions(const FitOptions& options) {
+  ATTN_CHECK(options.epochs >= 1, "fit: option 'epochs' must be a positive integer, got ", options.epochs);
+  ATTN_CHECK(options.batchSize >= 1, "fit: option 'batchSize' must be a positive integer, got ", options.batchSize);
+  ATTN_CHECK(options.validationSplit >= 0.0 && options.validationSplit < 1.0,
+             "fit: option 'validationSplit' must be in [0, 1), got ", options.validationSplit);
+}
+
 FitOptions parseFitOptions(const Json& options) {
   ConfigReader reader(options, "fit");
   FitOptions fit;
-  fit.epochs = reader.positiveInt("epochs", 1);
-  fit.batchSize = reader.positiveInt("batchSize", 32);
-  fit.validationSplit = reader.numberInRange("validationSplit", 0.f, 0.f, 0.999f);
+  fit.epochs = reader.integer("epochs", 1);
+  fit.batchSize = reader.integer("batchSize", 32);
+  fit.validationSplit = reader.number("validationSplit", 0.f);
   fit.shuffle = reader.boolean("shuffle", true);
-  if (reader.has("seed")) {
-    // Any non-negative integer a JS number holds exactly (below 2^53).
-    const Json& seed = reader.raw("seed");
-    ATTN_CHECK(seed.is_number() && seed.get<double>() >= 0 && seed.get<double>() < 9007199254740992.0 &&
-                   std::floor(seed.get<double>()) == seed.get<double>(),
-               "fit: option 'seed' must be a non-negative integer, got ", seed.dump());
-    fit.seed = static_cast<uint64_t>(seed.get<double>());
-  } else {
-    reader.raw("seed");
-  }
+  fit.seed = reader.seed("seed");
   reader.finish();
+  checkFitOptions(fit);
   return fit;
 }
 

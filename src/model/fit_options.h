@@ -11,6 +11,9 @@ namespace attn {
 // {epochs, batchSize, validationSplit, shuffle, seed}; validationData, callbacks and signal are
 // the caller's to wire (they are not data the core can parse).
 FitOptions parseFitOptions(const Json& options);
+// The ranges of the fit options, for parsed and C++-built options alike: epochs and batchSize
+// >= 1, validationSplit in [0, 1). fit() calls it too.
+void checkFitOptions(const FitOptions& options);
 
 // The options of predict / evaluate ({batchSize, verbose}) and getAttention / getActivations
 // (also {layer} when `withLayer`); unknown keys and bad values throw naming `entry`.

@@ -259,6 +259,9 @@ Json functionalConfig(const std::vector<SymbolicTensor>& inputs, const std::vect
 std::unique_ptr<Model> functionalModel(const std::vector<SymbolicTensor>& inputs,
                                        const std::vector<SymbolicTensor>& outputs, const std::string& name = "model",
                                        uint64_t seed = kDefaultModelSeed);
+// The seed of a model's options ({"seed": n}): the one default and rule for every caller (JS
+// model() and sequential() send their options here); "model: option 'seed' must be ..." when bad.
+uint64_t modelSeed(const Json& options);
 // layers: specs {"className", "config"}; the first one's config carries "inputShape".
 std::unique_ptr<Model> sequentialModel(const std::vector<Json>& layers, const std::string& name = "sequential",
                                        uint64_t seed = kDefaultModelSeed);

@@ -153,6 +153,23 @@ test('multi-output layer: lstm returnState gives three symbolic tensors', () => 
   }
 });
 
+test('a model without a seed uses the core default (0x5eed), as C++ does', () => {
+  const layers = () => [L.dense({ units: 4, inputShape: [3], activation: 'tanh' }), L.dense({ units: 2 })];
+  const unseeded = aw.sequential({ layers: layers() });
+  const coreDefault = aw.sequential({ layers: layers(), seed: 0x5eed });
+  const zero = aw.sequential({ layers: layers(), seed: 0 });
+  try {
+    const xs = randomTensor([4, 3], 1);
+    assert.ok(sameBits(unseeded.predict(xs).data, coreDefault.predict(xs).data));
+    assert.ok(!sameBits(unseeded.predict(xs).data, zero.predict(xs).data));
+    assert.throws(() => aw.sequential({ layers: layers(), seed: -1 }), /^Error: model: option 'seed' must be a non-negative integer, got -1$/);
+  } finally {
+    unseeded.dispose();
+    coreDefault.dispose();
+    zero.dispose();
+  }
+});
+
 test('sequential and functional give the same model for the same seed', () => {
   const seq = aw.sequential({ layers: [L.dense({ units: 4, inputShape: [3], activation: 'tanh' }), L.dense({ units: 2 })], seed: 9 });
   const x = aw.input({ shape: [3] });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "layers/layer_test_util.h"
+#include "testing/layer_cases.h"
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
@@ -20,62 +21,22 @@ using testing::LayerHarness;
 using testing::makeLayer;
 using testing::throwsWith;
 
-struct BoundaryCase {
-  const char* type;
-  Json options;
-  std::vector<Shape> shapes;  // per sample; at least one input has a time axis
-  bool ids = false;           // Embedding: integer inputs
-};
 
-Json lstmSpec() { return Json{{"className", "LSTM"}, {"config", {{"units", 3}, {"returnSequences", true}}}}; }
+using testing::LayerCase;
+using testing::layerCases;
 
-std::vector<BoundaryCase> cases() {
-  return {
-      {"activation", {{"activation", "tanh"}}, {Shape{4, 3}}},
-      {"add", Json::object(), {Shape{4, 3}, Shape{4, 3}}},
-      {"attention", {{"units", 5}}, {Shape{4, 3}}},
-      {"additiveAttention", Json::object(), {Shape{2, 3}, Shape{4, 3}}},
-      {"additiveSelfAttention", Json::object(), {Shape{4, 3}}},
-      {"batchNormalization", Json::object(), {Shape{4, 3}}},
-      {"bidirectional", {{"layer", lstmSpec()}}, {Shape{4, 3}}},
-      {"concatenate", Json::object(), {Shape{4, 3}, Shape{4, 2}}},
-      {"dense", {{"units", 2}}, {Shape{4, 3}}},
-      {"dot", {{"axes", 2}}, {Shape{4, 3}, Shape{4, 3}}},
-      {"dotAttention", Json::object(), {Shape{2, 3}, Shape{4, 3}}},
-      {"dropout", {{"rate", 0.5}}, {Shape{4, 3}}},
-      {"embedding", {{"inputDim", 9}, {"outputDim", 3}}, {Shape{4}}, true},
-      {"featureAttention", Json::object(), {Shape{3}}},
-      {"flatten", Json::object(), {Shape{4, 3}}},
-      {"globalAveragePooling1D", Json::object(), {Shape{4, 3}}},
-      {"gru", {{"units", 3}}, {Shape{4, 3}}},
-      {"lambdaSum", {{"axis", 1}}, {Shape{4, 3}}},
-      {"layerNormalization", Json::object(), {Shape{4, 3}}},
-      {"lstm", {{"units", 3}}, {Shape{4, 3}}},
-      {"multiHeadAttention", {{"numHeads", 2}, {"keyDim", 2}}, {Shape{2, 3}, Shape{4, 3}}},
-      {"multiply", Json::object(), {Shape{4, 3}, Shape{4, 3}}},
-      {"permute", {{"dims", {2, 1}}}, {Shape{4, 3}}},
-      {"repeatVector", {{"n", 2}}, {Shape{3}}},
-      {"reshape", {{"targetShape", {12}}}, {Shape{4, 3}}},
-      {"simpleRNN", {{"units", 3}}, {Shape{4, 3}}},
-      {"timeAttention", Json::object(), {Shape{4, 3}}},
-      {"timeDistributed", {{"layer", {{"className", "Dense"}, {"config", {{"units", 2}}}}}}, {Shape{4, 3}}},
-  };
-}
-
-void PrintTo(const BoundaryCase& c, std::ostream* os) { *os << c.type; }
-
-std::string named(const BoundaryCase& c) { return std::string("b_") + c.type; }
+std::string named(const LayerCase& c) { return std::string("b_") + c.type; }
 
 TEST(LayerBoundary, TheTableNamesEveryRegisteredLayer) {
   std::set<std::string> inTable;
-  for (const BoundaryCase& c : cases()) inTable.insert(findLayerType(c.type)->className);
+  for (const LayerCase& c : layerCases()) inTable.insert(findLayerType(c.type)->className);
   for (const LayerType* type : layerTypes()) EXPECT_TRUE(inTable.count(type->className)) << type->className;
 }
 
-class LayerBoundary : public ::testing::TestWithParam<BoundaryCase> {
+class LayerBoundary : public ::testing::TestWithParam<LayerCase> {
  protected:
   std::unique_ptr<LayerHarness> harness() {
-    const BoundaryCase& c = GetParam();
+    const LayerCase& c = GetParam();
     Json options = c.options;
     options["name"] = named(c);
     auto h = std::make_unique<LayerHarness>(makeLayer(c.type, options), c.shapes, 2);
@@ -83,7 +44,7 @@ class LayerBoundary : public ::testing::TestWithParam<BoundaryCase> {
     return h;
   }
   // "input", or the name the layer gives input `index` when it has several.
-  static std::string role(const BoundaryCase& c, int index) {
+  static std::string role(const LayerCase& c, int index) {
     static const std::set<std::string> keyed = {"additiveAttention", "dotAttention", "multiHeadAttention"};
     if (keyed.count(c.type)) return index == 0 ? "query" : index == 1 ? "value" : "key";
     return c.shapes.size() == 1 ? "input" : "input " + std::to_string(index);
@@ -91,7 +52,7 @@ class LayerBoundary : public ::testing::TestWithParam<BoundaryCase> {
 };
 
 TEST_P(LayerBoundary, RejectsTheWrongNumberOfInputsAtBuild) {
-  const BoundaryCase& c = GetParam();
+  const LayerCase& c = GetParam();
   auto layer = makeLayer(c.type, c.options);
   ParamStore store;
   EXPECT_TRUE(throwsWith([&] { layer->build({}, store); }, {": expected ", " input", ", got 0"}));
@@ -108,7 +69,7 @@ TEST_P(LayerBoundary, RejectsTheWrongNumberOfInputsAtBuild) {
 }
 
 TEST_P(LayerBoundary, RejectsABatchThatDoesNotFitTheBuiltShape) {
-  const BoundaryCase& c = GetParam();
+  const LayerCase& c = GetParam();
   std::unique_ptr<LayerHarness> owned = harness();
   LayerHarness& h = *owned;
   h.forward();  // the built shapes pass
@@ -128,7 +89,7 @@ TEST_P(LayerBoundary, RejectsABatchThatDoesNotFitTheBuiltShape) {
 }
 
 TEST_P(LayerBoundary, RejectsAMaskThatDoesNotFitItsInput) {
-  const BoundaryCase& c = GetParam();
+  const LayerCase& c = GetParam();
   std::unique_ptr<LayerHarness> owned = harness();
   LayerHarness& h = *owned;
   const int last = static_cast<int>(c.shapes.size()) - 1;
@@ -144,8 +105,8 @@ TEST_P(LayerBoundary, RejectsAMaskThatDoesNotFitItsInput) {
   EXPECT_NO_THROW(h.forward());
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<BoundaryCase>& info) { return std::string(info.param.type); });
+INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(layerCases()),
+                         [](const ::testing::TestParamInfo<LayerCase>& info) { return std::string(info.param.type); });
 
 }  // namespace
 }  // namespace attn

@@ -185,12 +185,12 @@ TEST(BadInput, EveryEntryPointRejectsWithAClearMessageAndTheModelStillTrains) {
          FitOptions o;
          o.epochs = 0;
          model->fit({x}, {y}, o);
-       }, {"fit: epochs must be >= 1"}},
+       }, {"fit: option 'epochs' must be a positive integer, got 0"}},
       {"fit options: unknown key", [] { parseFitOptions({{"epoch", 3}}); }, {"fit: unknown option 'epoch'"}},
       {"fit options: negative batch size", [] { parseFitOptions({{"batchSize", -1}}); },
        {"fit: option 'batchSize' must be a positive integer"}},
       {"fit options: validationSplit 1.5", [] { parseFitOptions({{"validationSplit", 1.5}}); },
-       {"fit: option 'validationSplit'"}},
+       {"fit: option 'validationSplit' must be in [0, 1), got 1.5"}},
       {"fit options: negative seed", [] { parseFitOptions({{"seed", -4}}); },
        {"fit: option 'seed' must be a non-negative integer"}},
       {"fit options: NaN sent as a string", [] { parseFitOptions({{"epochs", "NaN"}}); },

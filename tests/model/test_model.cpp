@@ -4,6 +4,7 @@
 
 #include "core/check.h"
 #include "core/random.h"
+#include "model/fit_options.h"
 #include "model/model.h"
 
 namespace attn {
@@ -552,10 +553,18 @@ TEST(ModelErrors, BadDataIsReportedExactly) {
   EXPECT_EQ(errorOf([&] { model->trainOnBatch({x}, {inf}); }), "trainOnBatch: target 0 contains Infinity at sample 1");
   FitOptions zeroBatch;
   zeroBatch.batchSize = 0;
-  EXPECT_EQ(errorOf([&] { model->fit({x}, {y}, zeroBatch); }), "fit: batchSize must be >= 1, got 0");
+  EXPECT_EQ(errorOf([&] { model->fit({x}, {y}, zeroBatch); }), "fit: option 'batchSize' must be a positive integer, got 0");
   EXPECT_EQ(errorOf([&] { model->fit({Tensor(Shape{0, 4})}, {Tensor(Shape{0, 1})}); }),
             "fit: no samples (the inputs have 0 rows)");
   EXPECT_EQ(errorOf([&] { model->predict({x}, 0); }), "predict: batchSize must be >= 1, got 0");
+  // One range for validationSplit, whether the options were parsed or built in C++.
+  FitOptions wholeSplit;
+  wholeSplit.validationSplit = 1.0;
+  EXPECT_EQ(errorOf([&] { model->fit({x}, {y}, wholeSplit); }),
+            "fit: option 'validationSplit' must be in [0, 1), got 1");
+  EXPECT_EQ(errorOf([&] { parseFitOptions({{"validationSplit", 1.0}}); }),
+            "fit: option 'validationSplit' must be in [0, 1), got 1");
+  EXPECT_NO_THROW(parseFitOptions({{"validationSplit", 0.9995}}));
   FitOptions split;
   split.validationSplit = 0.9;
   EXPECT_EQ(errorOf([&] { model->fit({x}, {y}, split); }),
@@ -566,6 +575,20 @@ TEST(ModelErrors, BadDataIsReportedExactly) {
   Tensor ids(Shape{4}, {0.f, 1.f, 2.f, 3.f});
   EXPECT_EQ(errorOf([&] { classifier->fit({x}, {ids}); }),
             "fit: target 0 (dense_1) holds 3, not a class id in [0, 3)");
+}
+
+// The model seed has one default and one rule, in the core: JS sends its options here as they are.
+TEST(ModelSeed, OneDefaultAndOneRule) {
+  EXPECT_EQ(modelSeed(Json::object()), kDefaultModelSeed);
+  EXPECT_EQ(modelSeed({{"seed", 0}}), 0u);
+  EXPECT_EQ(modelSeed({{"seed", 9007199254740991.0}}), 9007199254740991ull);
+  EXPECT_EQ(errorOf([] { modelSeed({{"seed", -1}}); }), "model: option 'seed' must be a non-negative integer, got -1");
+  EXPECT_EQ(errorOf([] { modelSeed({{"seed", 1.5}}); }), "model: option 'seed' must be a non-negative integer, got 1.5");
+  EXPECT_EQ(errorOf([] { modelSeed({{"seed", "NaN"}}); }),
+            "model: option 'seed' must be a non-negative integer, got \"NaN\"");
+  EXPECT_EQ(errorOf([] { modelSeed({{"sead", 1}}); }), "model: unknown option 'sead' (known: seed)");
+  // fit's seed follows the same rule.
+  EXPECT_EQ(errorOf([] { parseFitOptions({{"seed", 1.5}}); }), "fit: option 'seed' must be a non-negative integer, got 1.5");
 }
 
 TEST(ModelErrors, BadConfigsNameTheLayer) {
