@@ -1,0 +1,199 @@
+#include "layers/recurrent.h"
+
+#include <utility>
+
+#include "core/check.h"
+#include "kernels/kernels.h"
+
+namespace attn {
+namespace {
+
+using kernels::ConstRows;
+using kernels::Rows;
+using kernels::Trans;
+
+// out[b] = seq[b, T-1]: the state after the last step.
+void copyLastStep(const float* seq, float* out, int batch, int steps, int width) {
+  for (int b = 0; b < batch; ++b)
+    kernels::copy(seq + (int64_t(b) * steps + steps - 1) * width, out + int64_t(b) * width, width);
+}
+
+}  // namespace
+
+RecurrentLayer::RecurrentLayer(const Json& config, const std::string& name, int gateBlocks, int stateCount,
+                               bool gated)
+    : Layer(name),
+      gateBlocks_(gateBlocks),
+      stateCount_(stateCount),
+      gated_(gated),
+      reader_(std::make_unique<ConfigReader>(config, name)) {
+  ConfigReader& options = *reader_;
+  units_ = options.positiveInt("units");
+  returnSequences_ = options.boolean("returnSequences", false);
+  returnState_ = options.boolean("returnState", false);
+  goBackwards_ = options.boolean("goBackwards", false);
+  if (gated) {
+    // The fused gate kernels are sigmoid/tanh (Keras' defaults): anything else is refused rather
+    // than silently computed differently.
+    const std::string activation = options.string("activation", "tanh");
+    ATTN_CHECK(activation == "tanh", name, ": activation must be 'tanh', got '", activation, "'");
+    // TF.js defaults to the hard sigmoid, Keras to the sigmoid: both load unchanged.
+    gate_ = options.oneOf("recurrentActivation", "sigmoid", {"sigmoid", "hardSigmoid"}) == "sigmoid"
+                ? kernels::GateActivation::Sigmoid
+                : kernels::GateActivation::HardSigmoid;
+  } else {
+    activation_ = parseActivation(options.string("activation", "tanh"), name);
+  }
+}
+
+void RecurrentLayer::finishOptions() {
+  ConfigReader& options = *reader_;
+  useBias_ = options.boolean("useBias", true);
+  kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name_);
+  recurrentInit_ = parseInitializer(options.raw("recurrentInitializer"), Initializer::orthogonal(), name_);
+  biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name_);
+  kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name_);
+  recurrentReg_ = parseRegularizer(options.raw("recurrentRegularizer"), name_);
+  biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name_);
+  options.finish();
+  reader_.reset();
+}
+
+Json RecurrentLayer::options() const {
+  Json o{{"units", units_},
+         {"returnSequences", returnSequences_},
+         {"returnState", returnState_},
+         {"goBackwards", goBackwards_}};
+  if (gated_) {
+    o["activation"] = "tanh";
+    o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
+  } else {
+    o["activation"] = activationName(activation_);
+  }
+  o["useBias"] = useBias_;
+  writeCellOptions(o);
+  o["kernelInitializer"] = initializerToJson(kernelInit_);
+  o["recurrentInitializer"] = initializerToJson(recurrentInit_);
+  o["biasInitializer"] = initializerToJson(biasInit_);
+  o["kernelRegularizer"] = regularizerToJson(kernelReg_);
+  o["recurrentRegularizer"] = regularizerToJson(recurrentReg_);
+  o["biasRegularizer"] = regularizerToJson(biasReg_);
+  return o;
+}
+
+std::vector<Shape> RecurrentLayer::onBuild(const std::vector<Shape>& in, ParamStore& store) {
+  ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (timesteps, features), got ", in[0].str(true));
+  ATTN_CHECK(in[0][0] >= 1, name_, ": expected at least 1 time step, got ", in[0].str(true));
+  inputDim_ = in[0][1];
+  const int G = gateWidth();
+  kernel_ = addParam(store, "kernel", {inputDim_, G}, kernelInit_, kernelReg_);
+  recurrent_ = addParam(store, "recurrent_kernel", {units_, G}, recurrentInit_, recurrentReg_);
+  if (useBias_) bias_ = addParam(store, "bias", biasShape(), biasInitializer(), biasReg_);
+  // The sequence (T, U) or the last state (U), then one (U) per returned state.
+  std::vector<Shape> out{returnSequences_ ? Shape{in[0][0], units_} : Shape{units_}};
+  if (returnState_)
+    for (int k = 0; k < stateCount_; ++k) out.push_back(Shape{units_});
+  setOutputCount(static_cast<int>(out.size()));
+  return out;
+}
+
+const Tensor* RecurrentLayer::outputMask(int index) const {
+  return index == 0 && returnSequences_ ? Layer::outputMask(0) : nullptr;
+}
+
+const Tensor& RecurrentLayer::stateSequence(int /*k*/) const { return *states_; }
+
+void RecurrentLayer::onForward(const ForwardPass& pass) {
+  const Tensor& x = *pass.inputs[0];
+  const float* mask = pass.maskData(0);
+  const int B = x.dim(0), T = x.dim(1), U = units_, G = gateWidth();
+  const int64_t gateStride = int64_t(T) * G, stateStride = int64_t(T) * U;
+  gates_.resize({B, T, G});
+  Tensor& h = returnSequences_ ? outputs_[0] : hidden_;
+  states_ = &h;
+  h.resize({B, T, U});
+  zeros_.resize({B, U});
+  zeros_.zero();
+  // z = x W + b for all B*T rows at once; the time loop only adds the recurrent part
+  kernels::gemm(Trans::No, Trans::No, B * T, G, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, G, 0.f,
+                gates_.data(), G);
+  if (useBias_) kernels::addRowVector(bias_->value, gates_.data(), B * T, G);
+  beginForward(B, T);
+  for (int s = 0; s < T; ++s) {
+    const int t = inputTime(s, T);
+    forwardStep({s, t, B, U, Rows{gates_.data() + int64_t(t) * G, gateStride},
+                 s ? ConstRows(h.data() + int64_t(s - 1) * U, stateStride) : ConstRows(zeros_.data(), U),
+                 Rows{h.data() + int64_t(s) * U, stateStride}, mask ? ConstRows(mask + t, T) : ConstRows()});
+  }
+  if (!returnSequences_) {
+    outputs_[0].resize({B, U});
+    copyLastStep(h.data(), outputs_[0].data(), B, T, U);
+  }
+  if (returnState_)  // [output, h_T, then the cell's other states at T]
+    for (int k = 0; k < stateCount_; ++k) {
+      outputs_[1 + k].resize({B, U});
+      copyLastStep(stateSequence(k).data(), outputs_[1 + k].data(), B, T, U);
+    }
+}
+
+void RecurrentLayer::onBackward(const BackwardPass& pass) {
+  const Tensor& x = *pass.inputs[0];
+  const float* mask = pass.maskData(0);
+  const int B = x.dim(0), T = x.dim(1), U = units_, G = gateWidth();
+  const int64_t gateStride = int64_t(T) * G, stateStride = int64_t(T) * U;
+  const Tensor& h = *states_;
+  const float* dSeq = returnSequences_ ? pass.outputGrads[0]->data() : nullptr;
+  dGates_.resize({B, T, G});
+  dhA_.resize({B, U});
+  dhB_.resize({B, U});
+  float* dh = dhA_.data();
+  float* dhPrev = dhB_.data();
+  // dL/dh_T: from the last output and from the returned h.
+  if (returnSequences_)
+    kernels::fill(dh, 0.f, int64_t(B) * U);
+  else
+    kernels::copy(pass.outputGrads[0]->data(), dh, int64_t(B) * U);
+  if (returnState_) kernels::addInPlace(pass.outputGrads[1]->data(), dh, int64_t(B) * U);
+  beginBackward(pass, B, T);
+  for (int s = T - 1; s >= 0; --s) {
+    const int t = inputTime(s, T);
+    // dh_s += dL/dy_s where every step is an output
+    if (dSeq)
+      for (int b = 0; b < B; ++b) kernels::addInPlace(dSeq + (int64_t(b) * T + s) * U, dh + int64_t(b) * U, U);
+    backwardStep({s, t, B, U, ConstRows(gates_.data() + int64_t(t) * G, gateStride),
+                  Rows{dGates_.data() + int64_t(t) * G, gateStride},
+                  s ? ConstRows(h.data() + int64_t(s - 1) * U, stateStride) : ConstRows(zeros_.data(), U),
+                  ConstRows(h.data() + int64_t(s) * U, stateStride), ConstRows(dh, U), Rows{dhPrev, U},
+                  mask ? ConstRows(mask + t, T) : ConstRows()});
+    std::swap(dh, dhPrev);
+  }
+  const int rows = B * T;
+  // dW += X^T dZ, db += sum dZ over all B*T rows
+  kernels::gemm(Trans::Yes, Trans::No, inputDim_, G, rows, 1.f, x.data(), inputDim_, dGates_.data(), G, 1.f,
+                kernel_->grad, G);
+  if (useBias_) kernels::sumRows(dGates_.data(), bias_->grad, rows, G);
+  // previous[b, t(s)] = h[b, s-1] (zero for s = 0): the recurrent product's left operand of every
+  // step, lined up with dZ so dU is one gemm over all B*T rows.
+  previous_.resize({B, T, U});
+  for (int b = 0; b < B; ++b)
+    for (int s = 0; s < T; ++s) {
+      float* row = previous_.data() + (int64_t(b) * T + inputTime(s, T)) * U;
+      if (s == 0)
+        kernels::fill(row, 0.f, U);
+      else
+        kernels::copy(h.data() + (int64_t(b) * T + s - 1) * U, row, U);
+    }
+  recurrentGradients(previous_.data(), rows);
+  // dx += dZ W^T
+  if (Tensor* dx = pass.inputGrads[0])
+    kernels::gemm(Trans::No, Trans::Yes, rows, inputDim_, G, 1.f, dGates_.data(), G, kernel_->value, G, 1.f,
+                  dx->data(), inputDim_);
+}
+
+void RecurrentLayer::recurrentGradients(const float* previous, int rows) {
+  const int U = units_, G = gateWidth();
+  // dU += H_prev^T dZ
+  kernels::gemm(Trans::Yes, Trans::No, U, G, rows, 1.f, previous, U, dGates_.data(), G, 1.f, recurrent_->grad, G);
+}
+
+}  // namespace attn
