@@ -19,18 +19,14 @@ using kernels::Trans;
 class AdditiveAttention final : public attention::BaseDenseAttention {
  public:
   AdditiveAttention(const Json& config, const std::string& name) : BaseDenseAttention(name) {
-    ConfigReader options(config, name);
-    useScale_ = options.boolean("useScale", true);
-    readCommonOptions(options);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "AdditiveAttention"; }
 
-  Json options() const override {
-    Json options{{"useScale", useScale_}};
-    addCommonOptions(options);
-    return options;
+  void visitOptions(OptionList& o) override {
+    o.boolean("useScale", useScale_, true);
+    visitCommonOptions(o);
   }
 
  protected:

@@ -21,14 +21,14 @@ using kernels::Trans;
 class AdditiveSelfAttention final : public Layer {
  public:
   AdditiveSelfAttention(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    returnSequences_ = options.boolean("returnSequences", false);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "AdditiveSelfAttention"; }
 
-  Json options() const override { return Json{{"returnSequences", returnSequences_}}; }
+  void visitOptions(OptionList& o) override {
+    o.boolean("returnSequences", returnSequences_, false);
+  }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",

@@ -27,15 +27,15 @@ using kernels::Trans;
 class Attention final : public Layer {
  public:
   Attention(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    units_ = options.positiveInt("units", 128);
-    luong_ = options.oneOf("score", "luong", {"luong", "bahdanau"}) == "luong";
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "Attention"; }
 
-  Json options() const override { return Json{{"units", units_}, {"score", luong_ ? "luong" : "bahdanau"}}; }
+  void visitOptions(OptionList& o) override {
+    o.positiveInt("units", units_, 128);
+    o.choice("score", luong_, true, {{"luong", true}, {"bahdanau", false}});
+  }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",

@@ -18,19 +18,15 @@ using kernels::Trans;
 class DotAttention final : public attention::BaseDenseAttention {
  public:
   DotAttention(const Json& config, const std::string& name) : BaseDenseAttention(name) {
-    ConfigReader options(config, name);
-    useScale_ = options.boolean("useScale", false);
-    concat_ = options.oneOf("scoreMode", "dot", {"dot", "concat"}) == "concat";
-    readCommonOptions(options);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "DotAttention"; }
 
-  Json options() const override {
-    Json options{{"useScale", useScale_}, {"scoreMode", concat_ ? "concat" : "dot"}};
-    addCommonOptions(options);
-    return options;
+  void visitOptions(OptionList& o) override {
+    o.boolean("useScale", useScale_, false);
+    o.choice("scoreMode", concat_, false, {{"dot", false}, {"concat", true}});
+    visitCommonOptions(o);
   }
 
  protected:

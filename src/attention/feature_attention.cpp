@@ -17,13 +17,12 @@ using kernels::Trans;
 class FeatureAttention final : public Layer {
  public:
   FeatureAttention(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "FeatureAttention"; }
 
-  Json options() const override { return Json::object(); }
+  void visitOptions(OptionList&) override {}  // none
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 1, name_, ": expected input of shape (batch, features), got shape ", in[0].str(true));

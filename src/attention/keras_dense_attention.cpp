@@ -7,15 +7,9 @@ namespace attn::attention {
 
 using kernels::Trans;
 
-void BaseDenseAttention::readCommonOptions(ConfigReader& options) {
-  dropout_ = options.numberInRange("dropout", 0.f, 0.f, 1.f);
-  ATTN_CHECK(dropout_ < 1.f, name_, ": option 'dropout' must be below 1, got ", dropout_);
-  causal_ = options.boolean("causal", false);
-}
-
-void BaseDenseAttention::addCommonOptions(Json& options) const {
-  options["dropout"] = dropout_;
-  options["causal"] = causal_;
+void BaseDenseAttention::visitCommonOptions(OptionList& options) {
+  options.numberInRange("dropout", dropout_, 0.f, 0.f, 1.f, /*highExcluded=*/true);
+  options.boolean("causal", causal_, false);
 }
 
 InputSpec BaseDenseAttention::inputSpec() const {

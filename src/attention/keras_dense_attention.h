@@ -28,8 +28,7 @@ class BaseDenseAttention : public Layer {
   void onBackward(const BackwardPass& pass) final;
 
   // dropout (rate on the attention weights, training only) and causal.
-  void readCommonOptions(ConfigReader& options);
-  void addCommonOptions(Json& options) const;
+  void visitCommonOptions(OptionList& options);
 
   // Declares the score parameters once the query/key width `dim` is known.
   virtual void buildScores(int dim, ParamStore& store) = 0;

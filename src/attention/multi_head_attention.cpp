@@ -26,39 +26,33 @@ using kernels::Trans;
 class MultiHeadAttention final : public Layer {
  public:
   MultiHeadAttention(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    numHeads_ = options.positiveInt("numHeads");
-    keyDim_ = options.positiveInt("keyDim");
-    valueDim_ = options.positiveInt("valueDim", keyDim_);
-    useBias_ = options.boolean("useBias", true);
-    dropout_ = options.numberInRange("dropout", 0.f, 0.f, 1.f);
-    ATTN_CHECK(dropout_ < 1.f, name, ": option 'dropout' must be below 1, got ", dropout_);
-    causal_ = options.boolean("causal", false);
-    const std::vector<int> outputShape = options.intList("outputShape", {});
-    ATTN_CHECK(outputShape.size() <= 1 && (outputShape.empty() || outputShape[0] >= 1), name,
-               ": option 'outputShape' must be a positive integer (the output's last dimension)");
-    outputDimOption_ = outputShape.empty() ? 0 : outputShape[0];
-    kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
-    biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
-    kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name);
-    biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "MultiHeadAttention"; }
 
-  Json options() const override {
-    return Json{{"numHeads", numHeads_},
-                {"keyDim", keyDim_},
-                {"valueDim", valueDim_},
-                {"useBias", useBias_},
-                {"dropout", dropout_},
-                {"causal", causal_},
-                {"outputShape", outputDimOption_ ? Json(outputDimOption_) : Json(nullptr)},
-                {"kernelInitializer", initializerToJson(kernelInit_)},
-                {"biasInitializer", initializerToJson(biasInit_)},
-                {"kernelRegularizer", regularizerToJson(kernelReg_)},
-                {"biasRegularizer", regularizerToJson(biasReg_)}};
+  void visitOptions(OptionList& o) override {
+    o.positiveInt("numHeads", numHeads_);
+    o.positiveInt("keyDim", keyDim_);
+    o.positiveInt("valueDim", valueDim_, keyDim_);
+    o.boolean("useBias", useBias_, true);
+    o.numberInRange("dropout", dropout_, 0.f, 0.f, 1.f, /*highExcluded=*/true);
+    o.boolean("causal", causal_, false);
+    // Keras' output_shape: the output's last dimension (null: the query's).
+    o.custom(
+        "outputShape",
+        [&](const Json& value) {
+          const bool one = value.is_number_integer() ||
+                           (value.is_array() && value.size() == 1 && value[0].is_number_integer());
+          o.require(value.is_null() || (one && (value.is_array() ? value[0] : value).get<int>() >= 1),
+                    "option 'outputShape' must be a positive integer (the output's last dimension)");
+          outputDimOption_ = value.is_null() ? 0 : (value.is_array() ? value[0] : value).get<int>();
+        },
+        [&] { return outputDimOption_ ? Json(outputDimOption_) : Json(nullptr); });
+    o.initializer("kernelInitializer", kernelInit_, Initializer::glorotUniform());
+    o.initializer("biasInitializer", biasInit_, Initializer::zeros());
+    o.regularizer("kernelRegularizer", kernelReg_);
+    o.regularizer("biasRegularizer", biasReg_);
   }
 
   InputSpec inputSpec() const override {

@@ -23,14 +23,14 @@ using kernels::Trans;
 class TimeAttention final : public Layer {
  public:
   TimeAttention(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    singleVector_ = options.boolean("singleVector", false);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "TimeAttention"; }
 
-  Json options() const override { return Json{{"singleVector", singleVector_}}; }
+  void visitOptions(OptionList& o) override {
+    o.boolean("singleVector", singleVector_, false);
+  }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",

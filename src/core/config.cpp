@@ -104,7 +104,7 @@ std::string ConfigReader::string(const char* key, const std::string& fallback) {
 }
 
 std::string ConfigReader::oneOf(const char* key, const std::string& fallback,
-                                std::initializer_list<const char*> allowed) {
+                                const std::vector<const char*>& allowed) {
   std::string value = string(key, fallback);
   for (const char* a : allowed)
     if (value == a) return value;

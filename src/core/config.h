@@ -32,7 +32,7 @@ class ConfigReader {
   // A random seed: any non-negative integer a JS number holds exactly (below 2^53).
   std::optional<uint64_t> seed(const char* key);
   std::string string(const char* key, const std::string& fallback);
-  std::string oneOf(const char* key, const std::string& fallback, std::initializer_list<const char*> allowed);
+  std::string oneOf(const char* key, const std::string& fallback, const std::vector<const char*>& allowed);
   std::vector<int> intList(const char* key);     // required
   std::vector<int> intList(const char* key, const std::vector<int>& fallback);
   // Raw access to a nested value (a sub-layer config, a regularizer object); null when absent.

@@ -10,16 +10,11 @@ namespace {
 
 class ActivationLayer final : public Layer {
  public:
-  ActivationLayer(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    // Required, as in Keras and TF.js: an Activation layer without one is almost surely a mistake.
-    ATTN_CHECK(options.has("activation"), name, ": option 'activation' is required");
-    activation_ = parseActivation(options.string("activation", "linear"), name);
-    options.finish();
-  }
+  ActivationLayer(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "Activation"; }
-  Json options() const override { return Json{{"activation", activationName(activation_)}}; }
+  // Required, as in Keras and TF.js: an Activation layer without one is almost surely a mistake.
+  void visitOptions(OptionList& o) override { o.activation("activation", activation_); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));

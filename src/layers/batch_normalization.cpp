@@ -18,36 +18,22 @@ namespace {
 
 class BatchNormalization final : public Layer {
  public:
-  BatchNormalization(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    axis_ = options.integer("axis", -1);
-    momentum_ = options.numberInRange("momentum", 0.99f, 0.f, 1.f);
-    epsilon_ = options.number("epsilon", 1e-3f);
-    ATTN_CHECK(epsilon_ > 0.f, name, ": option 'epsilon' must be positive, got ", epsilon_);
-    center_ = options.boolean("center", true);
-    scale_ = options.boolean("scale", true);
-    betaInit_ = parseInitializer(options.raw("betaInitializer"), Initializer::zeros(), name);
-    gammaInit_ = parseInitializer(options.raw("gammaInitializer"), Initializer::ones(), name);
-    meanInit_ = parseInitializer(options.raw("movingMeanInitializer"), Initializer::zeros(), name);
-    varianceInit_ = parseInitializer(options.raw("movingVarianceInitializer"), Initializer::ones(), name);
-    betaReg_ = parseRegularizer(options.raw("betaRegularizer"), name);
-    gammaReg_ = parseRegularizer(options.raw("gammaRegularizer"), name);
-    options.finish();
-  }
+  BatchNormalization(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "BatchNormalization"; }
-  Json options() const override {
-    return Json{{"axis", axis_},
-                {"momentum", momentum_},
-                {"epsilon", epsilon_},
-                {"center", center_},
-                {"scale", scale_},
-                {"betaInitializer", initializerToJson(betaInit_)},
-                {"gammaInitializer", initializerToJson(gammaInit_)},
-                {"movingMeanInitializer", initializerToJson(meanInit_)},
-                {"movingVarianceInitializer", initializerToJson(varianceInit_)},
-                {"betaRegularizer", regularizerToJson(betaReg_)},
-                {"gammaRegularizer", regularizerToJson(gammaReg_)}};
+  void visitOptions(OptionList& o) override {
+    o.integer("axis", axis_, -1);
+    o.numberInRange("momentum", momentum_, 0.99f, 0.f, 1.f);
+    o.number("epsilon", epsilon_, 1e-3f);
+    o.require(epsilon_ > 0.f, "option 'epsilon' must be positive, got ", epsilon_);
+    o.boolean("center", center_, true);
+    o.boolean("scale", scale_, true);
+    o.initializer("betaInitializer", betaInit_, Initializer::zeros());
+    o.initializer("gammaInitializer", gammaInit_, Initializer::ones());
+    o.initializer("movingMeanInitializer", meanInit_, Initializer::zeros());
+    o.initializer("movingVarianceInitializer", varianceInit_, Initializer::ones());
+    o.regularizer("betaRegularizer", betaReg_);
+    o.regularizer("gammaRegularizer", gammaReg_);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {

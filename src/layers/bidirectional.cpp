@@ -18,14 +18,7 @@ enum class Merge { Concat, Sum, Mul, Ave };
 class Bidirectional final : public Layer {
  public:
   Bidirectional(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    const Json& spec = options.raw("layer");
-    ATTN_CHECK(spec.is_object(), name, ": option 'layer' must be a layer spec {className, config}, got ", spec.dump());
-    const std::string mode = options.oneOf("mergeMode", "concat", {"concat", "sum", "mul", "ave"});
-    merge_ = mode == "concat" ? Merge::Concat : mode == "sum" ? Merge::Sum : mode == "mul" ? Merge::Mul : Merge::Ave;
-    options.finish();
-
-    forward_ = createLayer(spec);
+    readOptions(config);
     const std::string inner = forward_->className();
     ATTN_CHECK(inner == "LSTM" || inner == "GRU" || inner == "SimpleRNN", name,
                ": option 'layer' must be an LSTM, GRU or SimpleRNN, got ", inner);
@@ -40,11 +33,22 @@ class Bidirectional final : public Layer {
 
   const char* className() const override { return "Bidirectional"; }
 
-  Json options() const override {
-    Json spec = layerSpec(*forward_);
-    spec["config"]["name"] = innerName_;
-    const char* modes[] = {"concat", "sum", "mul", "ave"};
-    return Json{{"layer", spec}, {"mergeMode", modes[static_cast<int>(merge_)]}};
+  // The wrapped recurrent layer as its spec {className, config} (the backward copy is derived
+  // from it), and how the two directions merge.
+  void visitOptions(OptionList& o) override {
+    o.custom(
+        "layer",
+        [&](const Json& spec) {
+          o.require(spec.is_object(), "option 'layer' must be a layer spec {className, config}, got ", spec.dump());
+          forward_ = createLayer(spec);
+        },
+        [&] {
+          Json spec = layerSpec(*forward_);
+          spec["config"]["name"] = innerName_;
+          return spec;
+        });
+    o.choice("mergeMode", merge_, Merge::Concat,
+             {{"concat", Merge::Concat}, {"sum", Merge::Sum}, {"mul", Merge::Mul}, {"ave", Merge::Ave}});
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {

@@ -14,14 +14,10 @@ namespace {
 
 class Concatenate final : public Layer {
  public:
-  Concatenate(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    axis_ = options.integer("axis", -1);
-    options.finish();
-  }
+  Concatenate(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "Concatenate"; }
-  Json options() const override { return Json{{"axis", axis_}}; }
+  void visitOptions(OptionList& o) override { o.integer("axis", axis_, -1); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected inputs of rank >= 2 (batch included), got shape ",

@@ -13,27 +13,19 @@ using kernels::Trans;
 class Dense final : public Layer {
  public:
   Dense(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    units_ = options.positiveInt("units");
-    activation_ = parseActivation(options.string("activation", "linear"), name);
-    useBias_ = options.boolean("useBias", true);
-    kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name);
-    biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name);
-    kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name);
-    biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "Dense"; }
 
-  Json options() const override {
-    return Json{{"units", units_},
-                {"activation", activationName(activation_)},
-                {"useBias", useBias_},
-                {"kernelInitializer", initializerToJson(kernelInit_)},
-                {"biasInitializer", initializerToJson(biasInit_)},
-                {"kernelRegularizer", regularizerToJson(kernelReg_)},
-                {"biasRegularizer", regularizerToJson(biasReg_)}};
+  void visitOptions(OptionList& o) override {
+    o.positiveInt("units", units_);
+    o.activation("activation", activation_, Activation::Linear);
+    o.boolean("useBias", useBias_, true);
+    o.initializer("kernelInitializer", kernelInit_, Initializer::glorotUniform());
+    o.initializer("biasInitializer", biasInit_, Initializer::zeros());
+    o.regularizer("kernelRegularizer", kernelReg_);
+    o.regularizer("biasRegularizer", biasReg_);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {

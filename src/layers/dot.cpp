@@ -32,24 +32,27 @@ struct Operand {
 class Dot final : public Layer {
  public:
   Dot(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    const Json& axes = options.raw("axes");
-    if (axes.is_number_integer()) {
-      axes_[0] = axes_[1] = axes.get<int>();
-    } else if (axes.is_array() && axes.size() == 2 && axes[0].is_number_integer() && axes[1].is_number_integer()) {
-      axes_[0] = axes[0].get<int>();
-      axes_[1] = axes[1].get<int>();
-    } else {
-      fail(name, ": option 'axes' must be an integer or a pair of integers, got ", axes.dump());
-    }
-    normalize_ = options.boolean("normalize", false);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "Dot"; }
-  Json options() const override {
-    return Json{{"axes", axes_[0] == axes_[1] ? Json(axes_[0]) : Json::array({axes_[0], axes_[1]})},
-                {"normalize", normalize_}};
+  // Keras' axes: one axis for both inputs, or a pair.
+  void visitOptions(OptionList& o) override {
+    o.custom(
+        "axes",
+        [&](const Json& axes) {
+          if (axes.is_number_integer()) {
+            axes_[0] = axes_[1] = axes.get<int>();
+          } else {
+            const bool pair = axes.is_array() && axes.size() == 2 && axes[0].is_number_integer() &&
+                              axes[1].is_number_integer();
+            o.require(pair, "option 'axes' must be an integer or a pair of integers, got ", axes.dump());
+            axes_[0] = axes[0].get<int>();
+            axes_[1] = axes[1].get<int>();
+          }
+        },
+        [&] { return axes_[0] == axes_[1] ? Json(axes_[0]) : Json::array({axes_[0], axes_[1]}); });
+    o.boolean("normalize", normalize_, false);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {

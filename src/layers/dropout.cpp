@@ -11,16 +11,13 @@ namespace {
 
 class Dropout final : public Layer {
  public:
-  Dropout(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    ATTN_CHECK(options.has("rate"), name, ": option 'rate' is required");
-    rate_ = options.number("rate", 0.f);
-    ATTN_CHECK(rate_ >= 0.f && rate_ < 1.f, name, ": option 'rate' must be in [0, 1), got ", rate_);
-    options.finish();
-  }
+  Dropout(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "Dropout"; }
-  Json options() const override { return Json{{"rate", rate_}}; }
+  void visitOptions(OptionList& o) override {
+    o.number("rate", rate_);
+    o.require(rate_ >= 0.f && rate_ < 1.f, "option 'rate' must be in [0, 1), got ", rate_);
+  }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     setOutputCount(1);

@@ -9,12 +9,7 @@ namespace attn {
 
 class ElementwiseMerge : public Layer {
  public:
-  ElementwiseMerge(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    options.finish();
-  }
-
-  Json options() const override { return Json::object(); }
+  ElementwiseMerge(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     for (size_t i = 1; i < in.size(); ++i)
@@ -35,6 +30,7 @@ class ElementwiseMerge : public Layer {
   const Tensor* outputMask(int) const override { return outputMask_; }
 
  protected:
+  void visitOptions(OptionList&) override {}  // none
   InputSpec inputSpec() const override { return {2, InputSpec::kAnyCount}; }
   // y = x_1 (op) x_2 (op) ... (op) x_n, over inputs already checked to share y's shape.
   virtual void combine(std::span<const Tensor* const> inputs, Tensor& y) = 0;

@@ -14,29 +14,33 @@ namespace {
 class Embedding final : public Layer {
  public:
   Embedding(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    inputDim_ = options.positiveInt("inputDim");
-    outputDim_ = options.positiveInt("outputDim");
-    maskZero_ = options.boolean("maskZero", false);
-    inputLength_ = options.integer("inputLength", 0);
-    ATTN_CHECK(inputLength_ >= 0, name, ": option 'inputLength' must be a positive integer, got ", inputLength_);
-    init_ = parseInitializer(options.raw("embeddingsInitializer"), Initializer::randomUniform(-0.05f, 0.05f), name);
-    reg_ = parseRegularizer(options.raw("embeddingsRegularizer"), name);
-    ATTN_CHECK(!options.has("weights"), name,
-               ": option 'weights' is not supported; load the matrix with setWeights after building the model");
-    options.raw("weights");
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "Embedding"; }
-  Json options() const override {
-    Json out{{"inputDim", inputDim_},
-             {"outputDim", outputDim_},
-             {"maskZero", maskZero_},
-             {"embeddingsInitializer", initializerToJson(init_)},
-             {"embeddingsRegularizer", regularizerToJson(reg_)}};
-    if (inputLength_) out["inputLength"] = inputLength_;
-    return out;
+  void visitOptions(OptionList& o) override {
+    o.positiveInt("inputDim", inputDim_);
+    o.positiveInt("outputDim", outputDim_);
+    o.boolean("maskZero", maskZero_, false);
+    o.initializer("embeddingsInitializer", init_, Initializer::randomUniform(-0.05f, 0.05f));
+    o.regularizer("embeddingsRegularizer", reg_);
+    // Written only when set (Keras 2's input_length).
+    o.custom(
+        "inputLength",
+        [&](const Json& value) {
+          o.require(value.is_null() || (value.is_number_integer() && value.get<int>() >= 0),
+                    "option 'inputLength' must be a positive integer, got ", value.dump());
+          inputLength_ = value.is_null() ? 0 : value.get<int>();
+        },
+        [&] { return inputLength_ ? Json(inputLength_) : Json(nullptr); }, /*omitNull=*/true);
+    // Keras' weights=[matrix]: named so the error says what to do instead.
+    o.custom(
+        "weights",
+        [&](const Json& value) {
+          o.require(value.is_null(),
+                    "option 'weights' is not supported; load the matrix with setWeights after building the model");
+        },
+        [] { return Json(nullptr); }, /*omitNull=*/true);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {

@@ -11,14 +11,14 @@ namespace {
 
 class Flatten final : public Layer {
  public:
-  Flatten(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    options.oneOf("dataFormat", "channelsLast", {"channelsLast"});
-    options.finish();
-  }
+  Flatten(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "Flatten"; }
-  Json options() const override { return Json{{"dataFormat", "channelsLast"}}; }
+  // Keras' channels_first has no use in the seeds' models: only channelsLast is accepted.
+  void visitOptions(OptionList& o) override {
+    bool channelsLast = true;
+    o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
+  }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));

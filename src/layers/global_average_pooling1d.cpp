@@ -12,14 +12,14 @@ namespace {
 
 class GlobalAveragePooling1D final : public Layer {
  public:
-  GlobalAveragePooling1D(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    options.oneOf("dataFormat", "channelsLast", {"channelsLast"});
-    options.finish();
-  }
+  GlobalAveragePooling1D(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "GlobalAveragePooling1D"; }
-  Json options() const override { return Json{{"dataFormat", "channelsLast"}}; }
+  // Keras' channels_first has no use in the seeds' models: only channelsLast is accepted.
+  void visitOptions(OptionList& o) override {
+    bool channelsLast = true;
+    o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
+  }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected input of rank 3 (None, steps, features), got shape ",

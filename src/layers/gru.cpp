@@ -20,14 +20,11 @@ using kernels::Trans;
 
 class Gru final : public RecurrentLayer {
  public:
-  Gru(const Json& config, const std::string& name) : RecurrentLayer(config, name, 3, 1, true) {
-    resetAfter_ = optionReader().boolean("resetAfter", true);
-    finishOptions();
-  }
+  Gru(const Json& config, const std::string& name) : RecurrentLayer(name, 3, 1, true) { readOptions(config); }
   const char* className() const override { return "GRU"; }
 
  protected:
-  void writeCellOptions(Json& o) const override { o["resetAfter"] = resetAfter_; }
+  void visitCellOptions(OptionList& o) override { o.boolean("resetAfter", resetAfter_, true); }
   Shape biasShape() const override { return resetAfter_ ? Shape{2, 3 * units()} : Shape{3 * units()}; }
 
   void beginForward(int batch, int steps) override {

@@ -16,14 +16,10 @@ namespace {
 
 class LambdaSum final : public Layer {
  public:
-  LambdaSum(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    axis_ = options.integer("axis", -2);
-    options.finish();
-  }
+  LambdaSum(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "LambdaSum"; }
-  Json options() const override { return Json{{"axis", axis_}}; }
+  void visitOptions(OptionList& o) override { o.integer("axis", axis_, -2); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 2 (batch included), got shape ",

@@ -105,6 +105,19 @@ const Tensor* Layer::andOfInputMasks(Tensor& combined) const {
 
 const Tensor* Layer::outputMask(int /*index*/) const { return masks_.empty() ? nullptr : masks_[0]; }
 
+Json Layer::options() const {
+  OptionList writer;
+  // Writing leaves every field as it is: the list is one function for both directions.
+  const_cast<Layer*>(this)->visitOptions(writer);
+  return writer.json();
+}
+
+void Layer::readOptions(const Json& config) {
+  OptionList reader(config, name_);
+  visitOptions(reader);
+  reader.finish();
+}
+
 int64_t Layer::countParams(bool trainableOnly) const {
   int64_t n = 0;
   for (const Param* p : params_)

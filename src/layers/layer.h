@@ -20,6 +20,7 @@
 #include "core/shape.h"
 #include "core/tensor.h"
 #include "kernels/activation.h"
+#include "layers/option_list.h"
 #include "layers/param.h"
 
 namespace attn {
@@ -73,8 +74,9 @@ class Layer {
 
   // Keras' class name ("Dense", "LSTM").
   virtual const char* className() const = 0;
-  // The options that recreate this layer through its factory (camelCase, defaults included).
-  virtual Json options() const = 0;
+  // The options that recreate this layer through its factory (camelCase, defaults included):
+  // visitOptions() writing.
+  Json options() const;
 
   // Per-sample shapes (no batch dimension) in and out. Throws attn::Error naming the layer when
   // the inputs do not fit ("dense_1: expected input of shape (None, 32), got (None, 31)").
@@ -110,6 +112,11 @@ class Layer {
   int64_t countParams(bool trainableOnly = false) const;
 
  protected:
+  // The layer's option list, declared once: it reads the options (readOptions, at the end of
+  // every layer's constructor) and writes them (options()). See layers/option_list.h.
+  virtual void visitOptions(OptionList& options) = 0;
+  void readOptions(const Json& config);
+
   virtual InputSpec inputSpec() const { return {}; }
   // build(), forward() and backward() once the base has checked the inputs and masks: every
   // pass holds exactly the built number of inputs, of the built shapes, one batch size, and one

@@ -17,30 +17,21 @@ namespace {
 class LayerNormalization final : public Layer {
  public:
   LayerNormalization(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    axes_ = options.intList("axis", {-1});
-    ATTN_CHECK(!axes_.empty(), name, ": option 'axis' must name at least one axis");
-    epsilon_ = options.number("epsilon", 1e-3f);
-    ATTN_CHECK(epsilon_ > 0.f, name, ": option 'epsilon' must be positive, got ", epsilon_);
-    center_ = options.boolean("center", true);
-    scale_ = options.boolean("scale", true);
-    betaInit_ = parseInitializer(options.raw("betaInitializer"), Initializer::zeros(), name);
-    gammaInit_ = parseInitializer(options.raw("gammaInitializer"), Initializer::ones(), name);
-    betaReg_ = parseRegularizer(options.raw("betaRegularizer"), name);
-    gammaReg_ = parseRegularizer(options.raw("gammaRegularizer"), name);
-    options.finish();
+    readOptions(config);
   }
 
   const char* className() const override { return "LayerNormalization"; }
-  Json options() const override {
-    return Json{{"axis", axes_.size() == 1 ? Json(axes_[0]) : Json(axes_)},
-                {"epsilon", epsilon_},
-                {"center", center_},
-                {"scale", scale_},
-                {"betaInitializer", initializerToJson(betaInit_)},
-                {"gammaInitializer", initializerToJson(gammaInit_)},
-                {"betaRegularizer", regularizerToJson(betaReg_)},
-                {"gammaRegularizer", regularizerToJson(gammaReg_)}};
+  void visitOptions(OptionList& o) override {
+    o.intOrIntList("axis", axes_, {-1});
+    o.require(!axes_.empty(), "option 'axis' must name at least one axis");
+    o.number("epsilon", epsilon_, 1e-3f);
+    o.require(epsilon_ > 0.f, "option 'epsilon' must be positive, got ", epsilon_);
+    o.boolean("center", center_, true);
+    o.boolean("scale", scale_, true);
+    o.initializer("betaInitializer", betaInit_, Initializer::zeros());
+    o.initializer("gammaInitializer", gammaInit_, Initializer::ones());
+    o.regularizer("betaRegularizer", betaReg_);
+    o.regularizer("gammaRegularizer", gammaReg_);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {

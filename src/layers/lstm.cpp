@@ -17,14 +17,11 @@ using kernels::Trans;
 
 class Lstm final : public RecurrentLayer {
  public:
-  Lstm(const Json& config, const std::string& name) : RecurrentLayer(config, name, 4, 2, true) {
-    unitForgetBias_ = optionReader().boolean("unitForgetBias", true);
-    finishOptions();
-  }
+  Lstm(const Json& config, const std::string& name) : RecurrentLayer(name, 4, 2, true) { readOptions(config); }
   const char* className() const override { return "LSTM"; }
 
  protected:
-  void writeCellOptions(Json& o) const override { o["unitForgetBias"] = unitForgetBias_; }
+  void visitCellOptions(OptionList& o) override { o.boolean("unitForgetBias", unitForgetBias_, true); }
   // unit_forget_bias: zeros with a forget block of ones. (Keras keeps a custom biasInitializer for
   // the other blocks; the Initializer cannot compose, so a non-zero one is ignored here.)
   Initializer biasInitializer() const override {

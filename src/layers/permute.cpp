@@ -11,9 +11,7 @@ namespace {
 class Permute final : public Layer {
  public:
   Permute(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    dims_ = options.intList("dims");
-    options.finish();
+    readOptions(config);
     const int k = static_cast<int>(dims_.size());
     ATTN_CHECK(k >= 1 && k < kMaxRank, name, ": option 'dims' must have between 1 and ", kMaxRank - 1,
                " entries, got ", k);
@@ -26,7 +24,7 @@ class Permute final : public Layer {
   }
 
   const char* className() const override { return "Permute"; }
-  Json options() const override { return Json{{"dims", dims_}}; }
+  void visitOptions(OptionList& o) override { o.intList("dims", dims_); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     const int k = static_cast<int>(dims_.size());

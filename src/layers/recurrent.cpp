@@ -20,65 +20,28 @@ void copyLastStep(const float* seq, float* out, int batch, int steps, int width)
 
 }  // namespace
 
-RecurrentLayer::RecurrentLayer(const Json& config, const std::string& name, int gateBlocks, int stateCount,
-                               bool gated)
-    : Layer(name),
-      gateBlocks_(gateBlocks),
-      stateCount_(stateCount),
-      gated_(gated),
-      reader_(std::make_unique<ConfigReader>(config, name)) {
-  ConfigReader& options = *reader_;
-  units_ = options.positiveInt("units");
-  returnSequences_ = options.boolean("returnSequences", false);
-  returnState_ = options.boolean("returnState", false);
-  goBackwards_ = options.boolean("goBackwards", false);
-  if (gated) {
-    // The fused gate kernels are sigmoid/tanh (Keras' defaults): anything else is refused rather
-    // than silently computed differently.
-    const std::string activation = options.string("activation", "tanh");
-    ATTN_CHECK(activation == "tanh", name, ": activation must be 'tanh', got '", activation, "'");
-    // TF.js defaults to the hard sigmoid, Keras to the sigmoid: both load unchanged.
-    gate_ = options.oneOf("recurrentActivation", "sigmoid", {"sigmoid", "hardSigmoid"}) == "sigmoid"
-                ? kernels::GateActivation::Sigmoid
-                : kernels::GateActivation::HardSigmoid;
-  } else {
-    activation_ = parseActivation(options.string("activation", "tanh"), name);
-  }
-}
-
-void RecurrentLayer::finishOptions() {
-  ConfigReader& options = *reader_;
-  useBias_ = options.boolean("useBias", true);
-  kernelInit_ = parseInitializer(options.raw("kernelInitializer"), Initializer::glorotUniform(), name_);
-  recurrentInit_ = parseInitializer(options.raw("recurrentInitializer"), Initializer::orthogonal(), name_);
-  biasInit_ = parseInitializer(options.raw("biasInitializer"), Initializer::zeros(), name_);
-  kernelReg_ = parseRegularizer(options.raw("kernelRegularizer"), name_);
-  recurrentReg_ = parseRegularizer(options.raw("recurrentRegularizer"), name_);
-  biasReg_ = parseRegularizer(options.raw("biasRegularizer"), name_);
-  options.finish();
-  reader_.reset();
-}
-
-Json RecurrentLayer::options() const {
-  Json o{{"units", units_},
-         {"returnSequences", returnSequences_},
-         {"returnState", returnState_},
-         {"goBackwards", goBackwards_}};
+void RecurrentLayer::visitOptions(OptionList& o) {
+  o.positiveInt("units", units_);
+  o.boolean("returnSequences", returnSequences_, false);
+  o.boolean("returnState", returnState_, false);
+  o.boolean("goBackwards", goBackwards_, false);
+  o.activation("activation", activation_, Activation::Tanh);
   if (gated_) {
-    o["activation"] = "tanh";
-    o["recurrentActivation"] = gate_ == kernels::GateActivation::Sigmoid ? "sigmoid" : "hardSigmoid";
-  } else {
-    o["activation"] = activationName(activation_);
+    // The fused gate kernels are sigmoid/tanh (Keras' defaults): anything else is refused rather
+    // than silently computed differently. TF.js defaults to the hard sigmoid, Keras to the
+    // sigmoid: both load unchanged.
+    o.require(activation_ == Activation::Tanh, "activation must be 'tanh', got '", activationName(activation_), "'");
+    o.choice("recurrentActivation", gate_, kernels::GateActivation::Sigmoid,
+             {{"sigmoid", kernels::GateActivation::Sigmoid}, {"hardSigmoid", kernels::GateActivation::HardSigmoid}});
   }
-  o["useBias"] = useBias_;
-  writeCellOptions(o);
-  o["kernelInitializer"] = initializerToJson(kernelInit_);
-  o["recurrentInitializer"] = initializerToJson(recurrentInit_);
-  o["biasInitializer"] = initializerToJson(biasInit_);
-  o["kernelRegularizer"] = regularizerToJson(kernelReg_);
-  o["recurrentRegularizer"] = regularizerToJson(recurrentReg_);
-  o["biasRegularizer"] = regularizerToJson(biasReg_);
-  return o;
+  o.boolean("useBias", useBias_, true);
+  visitCellOptions(o);
+  o.initializer("kernelInitializer", kernelInit_, Initializer::glorotUniform());
+  o.initializer("recurrentInitializer", recurrentInit_, Initializer::orthogonal());
+  o.initializer("biasInitializer", biasInit_, Initializer::zeros());
+  o.regularizer("kernelRegularizer", kernelReg_);
+  o.regularizer("recurrentRegularizer", recurrentReg_);
+  o.regularizer("biasRegularizer", biasReg_);
 }
 
 std::vector<Shape> RecurrentLayer::onBuild(const std::vector<Shape>& in, ParamStore& store) {

@@ -13,7 +13,6 @@
 // returnSequences the state buffer is the output, in Keras' order: reversed time under
 // goBackwards). t = s, or T-1-s going backwards.
 #pragma once
-#include <memory>
 #include <string>
 
 #include "core/config.h"
@@ -47,21 +46,18 @@ struct RecurrentBackwardStep {
 class RecurrentLayer : public Layer {
  public:
   const Tensor* outputMask(int index) const final;
-  Json options() const final;
 
  protected:
   // gateBlocks: z has G = gateBlocks * units columns; stateCount: the states returnState adds.
   // gated: LSTM and GRU (activation 'tanh' only, recurrentActivation sigmoid or hardSigmoid).
-  // Reads the common options; the cell's constructor then reads its own from optionReader() and
-  // calls finishOptions(), which reads useBias and the initializers and regularizers of kernel,
-  // recurrent_kernel and bias (Keras defaults: glorotUniform, orthogonal, zeros) and rejects
-  // unknown keys (in that order, so the known-options list reads as Keras' signature).
-  RecurrentLayer(const Json& config, const std::string& name, int gateBlocks, int stateCount, bool gated);
-  ConfigReader& optionReader() { return *reader_; }
-  void finishOptions();
-  // The cell's own options, written between the common ones and the weight options (saved
-  // configs keep that key order).
-  virtual void writeCellOptions(Json& options) const = 0;
+  // The cell's constructor calls readOptions(config).
+  RecurrentLayer(const std::string& name, int gateBlocks, int stateCount, bool gated)
+      : Layer(name), gateBlocks_(gateBlocks), stateCount_(stateCount), gated_(gated) {}
+  // The options of every Keras RNN (units, returnSequences, returnState, goBackwards,
+  // activation, recurrentActivation when gated, useBias, then the cell's own, then the
+  // initializers and regularizers of kernel, recurrent_kernel and bias).
+  void visitOptions(OptionList& options) final;
+  virtual void visitCellOptions(OptionList& /*options*/) {}
   virtual Shape biasShape() const { return Shape{gateWidth()}; }
   virtual Initializer biasInitializer() const { return biasInit_; }
   // Scratch the cell needs for a batch, sized before the time loop.
@@ -102,7 +98,6 @@ class RecurrentLayer : public Layer {
   Tensor hidden_;                     // the states when they are not the output
   const Tensor* states_ = nullptr;    // outputs_[0] with returnSequences, else hidden_
   Tensor dhA_, dhB_, previous_;
-  std::unique_ptr<ConfigReader> reader_;  // while the cell's constructor runs
 };
 
 }  // namespace attn

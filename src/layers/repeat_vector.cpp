@@ -10,14 +10,10 @@ namespace {
 
 class RepeatVector final : public Layer {
  public:
-  RepeatVector(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    n_ = options.positiveInt("n");
-    options.finish();
-  }
+  RepeatVector(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "RepeatVector"; }
-  Json options() const override { return Json{{"n", n_}}; }
+  void visitOptions(OptionList& o) override { o.positiveInt("n", n_); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 1, name_, ": expected input of rank 2 (None, features), got shape ", in[0].str(true));

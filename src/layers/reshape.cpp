@@ -12,9 +12,7 @@ namespace {
 class Reshape final : public Layer {
  public:
   Reshape(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    target_ = options.intList("targetShape");
-    options.finish();
+    readOptions(config);
     ATTN_CHECK(!target_.empty() && static_cast<int>(target_.size()) < kMaxRank, name,
                ": option 'targetShape' must have between 1 and ", kMaxRank - 1, " entries, got ", target_.size());
     int unknown = 0;
@@ -26,7 +24,7 @@ class Reshape final : public Layer {
   }
 
   const char* className() const override { return "Reshape"; }
-  Json options() const override { return Json{{"targetShape", target_}}; }
+  void visitOptions(OptionList& o) override { o.intList("targetShape", target_); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     const int64_t total = in[0].numel();

@@ -14,14 +14,12 @@ using kernels::Trans;
 
 class SimpleRnn final : public RecurrentLayer {
  public:
-  SimpleRnn(const Json& config, const std::string& name) : RecurrentLayer(config, name, 1, 1, false) {
-    finishOptions();
+  SimpleRnn(const Json& config, const std::string& name) : RecurrentLayer(name, 1, 1, false) {
+    readOptions(config);
   }
   const char* className() const override { return "SimpleRNN"; }
 
  protected:
-  void writeCellOptions(Json&) const override {}
-
   void forwardStep(const RecurrentForwardStep& s) override {
     const int U = s.units;
     // a_t += h_{t-1} U

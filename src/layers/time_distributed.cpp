@@ -13,21 +13,24 @@ namespace {
 
 class TimeDistributed final : public Layer {
  public:
-  TimeDistributed(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    const Json& spec = options.raw("layer");
-    options.finish();
-    ATTN_CHECK(spec.is_object() && spec.contains("className"), name,
-               ": option 'layer' must be a layer spec {className, config}, got ", spec.dump());
-    inner_ = createLayer(spec);
-    innerName_ = inner_->name();
-  }
+  TimeDistributed(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
 
   const char* className() const override { return "TimeDistributed"; }
-  Json options() const override {
-    Json spec = layerSpec(*inner_);
-    spec["config"]["name"] = innerName_;
-    return Json{{"layer", spec}};
+  // The wrapped layer, as its spec {className, config}.
+  void visitOptions(OptionList& o) override {
+    o.custom(
+        "layer",
+        [&](const Json& spec) {
+          o.require(spec.is_object() && spec.contains("className"),
+                    "option 'layer' must be a layer spec {className, config}, got ", spec.dump());
+          inner_ = createLayer(spec);
+          innerName_ = inner_->name();
+        },
+        [&] {
+          Json spec = layerSpec(*inner_);
+          spec["config"]["name"] = innerName_;
+          return spec;
+        });
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {

@@ -105,6 +105,17 @@ TEST_P(LayerBoundary, RejectsAMaskThatDoesNotFitItsInput) {
   EXPECT_NO_THROW(h.forward());
 }
 
+// The option list a layer declares once both reads and writes: what options() writes (defaults
+// included) creates the same layer again, and a key the list does not know is refused by name.
+TEST_P(LayerBoundary, OptionsRoundTripAndUnknownKeysAreRefused) {
+  const LayerCase& c = GetParam();
+  const Json written = makeLayer(c.type, c.options)->options();
+  EXPECT_EQ(makeLayer(c.type, written)->options(), written);
+  Json misspelt = c.options;
+  misspelt["unitz"] = 3;
+  EXPECT_TRUE(throwsWith([&] { makeLayer(c.type, misspelt); }, {": unknown option 'unitz' (known: "}));
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(layerCases()),
                          [](const ::testing::TestParamInfo<LayerCase>& info) { return std::string(info.param.type); });
 

@@ -11,9 +11,9 @@ namespace attn::testing {
 
 class TestAdd final : public Layer {
  public:
-  TestAdd(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
+  TestAdd(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
   const char* className() const override { return "TestAdd"; }
-  Json options() const override { return Json::object(); }
+  void visitOptions(OptionList&) override {}
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     for (const Shape& s : in)
       ATTN_CHECK(s == in[0], name_, ": inputs must have equal shapes, got ", in[0].str(true), " and ", s.str(true));
@@ -35,13 +35,9 @@ class TestAdd final : public Layer {
 
 class TestDropout final : public Layer {
  public:
-  TestDropout(const Json& config, const std::string& name) : Layer(name) {
-    ConfigReader options(config, name);
-    rate_ = options.numberInRange("rate", 0.5f, 0.f, 0.99f);
-    options.finish();
-  }
+  TestDropout(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
   const char* className() const override { return "TestDropout"; }
-  Json options() const override { return Json{{"rate", rate_}}; }
+  void visitOptions(OptionList& o) override { o.numberInRange("rate", rate_, 0.5f, 0.f, 0.99f); }
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     setOutputCount(1);
     return {in[0]};
@@ -67,9 +63,9 @@ class TestDropout final : public Layer {
 
 class TestMaskZero final : public Layer {
  public:
-  TestMaskZero(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
+  TestMaskZero(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
   const char* className() const override { return "TestMaskZero"; }
-  Json options() const override { return Json::object(); }
+  void visitOptions(OptionList&) override {}
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected (T, D) inputs");
     setOutputCount(1);
@@ -98,9 +94,9 @@ namespace attn::testing {
 // attention weights (B, T). Forward only: it exists to test getAttention.
 class TestAttention final : public Layer {
  public:
-  TestAttention(const Json& config, const std::string& name) : Layer(name) { ConfigReader(config, name).finish(); }
+  TestAttention(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
   const char* className() const override { return "TestAttention"; }
-  Json options() const override { return Json::object(); }
+  void visitOptions(OptionList&) override {}
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank == 2, name_, ": expected (T, D) inputs");
     setOutputCount(1);
