@@ -30,14 +30,11 @@ class AdditiveSelfAttention final : public Layer {
     o.boolean("returnSequences", returnSequences_, false);
   }
 
+  InputSpec inputSpec() const override { return {.sequences = true}; }
+
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",
-               in[0].str(true));
     steps_ = in[0][0];
     dim_ = in[0][1];
-    ATTN_CHECK(steps_ >= 1, name_, ": needs a fixed number of time steps (its bias has one entry per step), got ",
-               in[0].str(true));
-    ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
     kernel_ = addParam(store, "att_weight", {dim_, 1}, Initializer::glorotUniform());
     bias_ = addParam(store, "att_bias", {steps_, 1}, Initializer::zeros());
     setOutputCount(1);

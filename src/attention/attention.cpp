@@ -37,11 +37,10 @@ class Attention final : public Layer {
     o.choice("score", luong_, true, {{"luong", true}, {"bahdanau", false}});
   }
 
+  InputSpec inputSpec() const override { return {.sequences = true}; }
+
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
-    ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (batch, steps, features), got shape ",
-               in[0].str(true));
     dim_ = in[0].back();
-    ATTN_CHECK(dim_ >= 1, name_, ": expected a known feature dimension, got shape ", in[0].str(true));
     const Initializer glorot = Initializer::glorotUniform();
     // Keras orders a layer's weights by its sub-layers in the order build() assigns them as
     // attributes (luong_w; bahdanau_v, bahdanau_w1, bahdanau_w2; then attention_vector), not in

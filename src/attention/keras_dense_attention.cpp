@@ -14,13 +14,10 @@ void BaseDenseAttention::visitCommonOptions(OptionList& options) {
 
 InputSpec BaseDenseAttention::inputSpec() const {
   static constexpr const char* kRoles[] = {"query", "value", "key"};
-  return {2, 3, kRoles};
+  return {2, 3, kRoles, /*sequences=*/true};
 }
 
 std::vector<Shape> BaseDenseAttention::onBuild(const std::vector<Shape>& in, ParamStore& store) {
-  for (size_t i = 0; i < in.size(); ++i)
-    ATTN_CHECK(in[i].rank == 2, name_, ": expected ", inputName(static_cast<int>(i)),
-               " of shape (None, steps, dim), got ", in[i].str(true));
   const Shape& query = in[0];
   const Shape& value = in[1];
   const Shape& key = in.size() == 3 ? in[2] : in[1];

@@ -57,13 +57,10 @@ class MultiHeadAttention final : public Layer {
 
   InputSpec inputSpec() const override {
     static constexpr const char* kRoles[] = {"query", "value", "key"};
-    return {2, 3, kRoles};
+    return {2, 3, kRoles, /*sequences=*/true};
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
-    for (size_t i = 0; i < in.size(); ++i)
-      ATTN_CHECK(in[i].rank == 2, name_, ": expected ", inputName(static_cast<int>(i)),
-                 " of shape (None, steps, dim), got ", in[i].str(true));
     const Shape& key = in.size() == 3 ? in[2] : in[1];
     ATTN_CHECK(key[0] == in[1][0], name_, ": value and key must have the same number of steps, got ", in[1][0],
                " and ", key[0]);

@@ -11,6 +11,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "layers/axes.h"
+#include "layers/affine_normalization.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -24,16 +25,9 @@ class BatchNormalization final : public Layer {
   void visitOptions(OptionList& o) override {
     o.integer("axis", axis_, -1);
     o.numberInRange("momentum", momentum_, 0.99f, 0.f, 1.f);
-    o.number("epsilon", epsilon_, 1e-3f);
-    o.require(epsilon_ > 0.f, "option 'epsilon' must be positive, got ", epsilon_);
-    o.boolean("center", center_, true);
-    o.boolean("scale", scale_, true);
-    o.initializer("betaInitializer", betaInit_, Initializer::zeros());
-    o.initializer("gammaInitializer", gammaInit_, Initializer::ones());
+    affine_.visit(o);
     o.initializer("movingMeanInitializer", meanInit_, Initializer::zeros());
     o.initializer("movingVarianceInitializer", varianceInit_, Initializer::ones());
-    o.regularizer("betaRegularizer", betaReg_);
-    o.regularizer("gammaRegularizer", gammaReg_);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
@@ -42,8 +36,8 @@ class BatchNormalization final : public Layer {
     const int axis = axes::sampleAxis(name_, "axis", axis_, in[0].rank);
     axes::splitAround(in[0], axis, leading_, channels_, trailing_);
     // Keras order: gamma, beta, moving_mean, moving_variance.
-    if (scale_) gamma_ = addParam(store, "gamma", {channels_}, gammaInit_, gammaReg_);
-    if (center_) beta_ = addParam(store, "beta", {channels_}, betaInit_, betaReg_);
+    if (affine_.scale) gamma_ = addParam(store, "gamma", {channels_}, affine_.gammaInit, affine_.gammaReg);
+    if (affine_.center) beta_ = addParam(store, "beta", {channels_}, affine_.betaInit, affine_.betaReg);
     movingMean_ = addParam(store, "moving_mean", {channels_}, meanInit_, {}, false);
     movingVariance_ = addParam(store, "moving_variance", {channels_}, varianceInit_, {}, false);
     setOutputCount(1);
@@ -75,7 +69,7 @@ class BatchNormalization final : public Layer {
       });
       for (int c = 0; c < C; ++c) {
         const float variance = static_cast<float>(sums[c] / count);
-        invStd_[c] = 1.f / std::sqrt(variance + epsilon_);
+        invStd_[c] = 1.f / std::sqrt(variance + affine_.epsilon);
         // moving = momentum * moving + (1 - momentum) * batch
         movingMean_->value[c] = momentum_ * movingMean_->value[c] + (1.f - momentum_) * mean_[c];
         movingVariance_->value[c] = momentum_ * movingVariance_->value[c] + (1.f - momentum_) * variance;
@@ -83,7 +77,7 @@ class BatchNormalization final : public Layer {
     } else {
       for (int c = 0; c < C; ++c) {
         mean_[c] = movingMean_->value[c];
-        invStd_[c] = 1.f / std::sqrt(movingVariance_->value[c] + epsilon_);
+        invStd_[c] = 1.f / std::sqrt(movingVariance_->value[c] + affine_.epsilon);
       }
     }
     Tensor& y = outputs_[0];
@@ -147,10 +141,9 @@ class BatchNormalization final : public Layer {
   }
 
   int axis_ = -1;
-  float momentum_ = 0.99f, epsilon_ = 1e-3f;
-  bool center_ = true, scale_ = true;
-  Initializer betaInit_, gammaInit_, meanInit_, varianceInit_;
-  Regularizer betaReg_, gammaReg_;
+  float momentum_ = 0.99f;
+  AffineNormalization affine_;
+  Initializer meanInit_, varianceInit_;
   int leading_ = 1, channels_ = 1, trailing_ = 1;
   Param* gamma_ = nullptr;
   Param* beta_ = nullptr;

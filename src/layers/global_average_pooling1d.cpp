@@ -21,9 +21,9 @@ class GlobalAveragePooling1D final : public Layer {
     o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
   }
 
+  InputSpec inputSpec() const override { return {.sequences = true}; }
+
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
-    ATTN_CHECK(in[0].rank == 2, name_, ": expected input of rank 3 (None, steps, features), got shape ",
-               in[0].str(true));
     steps_ = in[0][0];
     features_ = in[0][1];
     setOutputCount(1);

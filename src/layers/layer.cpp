@@ -4,10 +4,12 @@
 
 namespace attn {
 
-std::string Layer::inputName(int index) const {
+std::string Layer::inputName(int index) const { return inputName(index, static_cast<int>(inputShapes_.size())); }
+
+std::string Layer::inputName(int index, int count) const {
   const InputSpec spec = inputSpec();
   if (index < static_cast<int>(spec.names.size())) return spec.names[index];
-  return inputShapes_.size() == 1 ? std::string("input") : "input " + std::to_string(index);
+  return count == 1 ? std::string("input") : "input " + std::to_string(index);
 }
 
 std::vector<Shape> Layer::build(const std::vector<Shape>& inputShapes, ParamStore& params) {
@@ -26,6 +28,10 @@ std::vector<Shape> Layer::build(const std::vector<Shape>& inputShapes, ParamStor
     if (!roles.empty()) roles += "]";
     fail(name_, ": expected ", expected, spec.max == 1 ? " input" : " inputs", roles, ", got ", count);
   }
+  if (spec.sequences)
+    for (int i = 0; i < count; ++i)
+      ATTN_CHECK(inputShapes[i].rank == 2, name_, ": expected ", inputName(i, count),
+                 " of shape (None, steps, features), got ", inputShapes[i].str(true));
   inputShapes_ = inputShapes;
   masks_.assign(inputShapes.size(), nullptr);
   return onBuild(inputShapes, params);

@@ -59,6 +59,7 @@ struct InputSpec {
   int min = 1;
   int max = 1;                            // kAnyCount: no upper bound (Concatenate, Add...)
   std::span<const char* const> names{};   // by position ("query", "value", "key"); empty: "input" / "input i"
+  bool sequences = false;                 // every input is (batch, steps, features)
   static constexpr int kAnyCount = 1 << 20;
 };
 
@@ -145,6 +146,7 @@ class Layer {
   bool logitGradients_ = false;
 
  private:
+  std::string inputName(int index, int count) const;
   void checkInputs(std::span<const Tensor* const> inputs) const;
   void resolveMasks(std::span<const Tensor* const> inputs, std::span<const Tensor* const> given);
 

@@ -9,6 +9,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "layers/axes.h"
+#include "layers/affine_normalization.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -24,14 +25,7 @@ class LayerNormalization final : public Layer {
   void visitOptions(OptionList& o) override {
     o.intOrIntList("axis", axes_, {-1});
     o.require(!axes_.empty(), "option 'axis' must name at least one axis");
-    o.number("epsilon", epsilon_, 1e-3f);
-    o.require(epsilon_ > 0.f, "option 'epsilon' must be positive, got ", epsilon_);
-    o.boolean("center", center_, true);
-    o.boolean("scale", scale_, true);
-    o.initializer("betaInitializer", betaInit_, Initializer::zeros());
-    o.initializer("gammaInitializer", gammaInit_, Initializer::ones());
-    o.regularizer("betaRegularizer", betaReg_);
-    o.regularizer("gammaRegularizer", gammaReg_);
+    affine_.visit(o);
   }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
@@ -56,8 +50,8 @@ class LayerNormalization final : public Layer {
       }
     }
     // Keras order: gamma, beta.
-    if (scale_) gamma_ = addParam(store, "gamma", paramShape, gammaInit_, gammaReg_);
-    if (center_) beta_ = addParam(store, "beta", paramShape, betaInit_, betaReg_);
+    if (affine_.scale) gamma_ = addParam(store, "gamma", paramShape, affine_.gammaInit, affine_.gammaReg);
+    if (affine_.center) beta_ = addParam(store, "beta", paramShape, affine_.betaInit, affine_.betaReg);
     setOutputCount(1);
     return {in[0]};
   }
@@ -80,7 +74,7 @@ class LayerNormalization final : public Layer {
         squares += d * d;
       }
       // xhat = (x - mean) / sqrt(var + eps);  y = gamma * xhat + beta
-      const float invStd = static_cast<float>(1.0 / std::sqrt(squares / N + epsilon_));
+      const float invStd = static_cast<float>(1.0 / std::sqrt(squares / N + affine_.epsilon));
       invStd_[g] = invStd;
       for (int k = 0; k < N; ++k) {
         const int64_t j = base + int64_t(k) * I;
@@ -121,10 +115,7 @@ class LayerNormalization final : public Layer {
 
  private:
   std::vector<int> axes_;
-  float epsilon_ = 1e-3f;
-  bool center_ = true, scale_ = true;
-  Initializer betaInit_, gammaInit_;
-  Regularizer betaReg_, gammaReg_;
+  AffineNormalization affine_;
   int leading_ = 1, group_ = 1, trailing_ = 1;
   Param* gamma_ = nullptr;
   Param* beta_ = nullptr;

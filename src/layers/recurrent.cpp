@@ -45,8 +45,6 @@ void RecurrentLayer::visitOptions(OptionList& o) {
 }
 
 std::vector<Shape> RecurrentLayer::onBuild(const std::vector<Shape>& in, ParamStore& store) {
-  ATTN_CHECK(in[0].rank == 2, name_, ": expected input of shape (timesteps, features), got ", in[0].str(true));
-  ATTN_CHECK(in[0][0] >= 1, name_, ": expected at least 1 time step, got ", in[0].str(true));
   inputDim_ = in[0][1];
   const int G = gateWidth();
   kernel_ = addParam(store, "kernel", {inputDim_, G}, kernelInit_, kernelReg_);

@@ -86,6 +86,7 @@ class RecurrentLayer : public Layer {
   Initializer biasInit_;
 
  private:
+  InputSpec inputSpec() const final { return {.sequences = true}; }
   std::vector<Shape> onBuild(const std::vector<Shape>& inputShapes, ParamStore& store) final;
   void onForward(const ForwardPass& pass) final;
   void onBackward(const BackwardPass& pass) final;

@@ -189,7 +189,7 @@ TEST(AdditiveSelfAttention, RejectsBadInputsAndOptions) {
     flat->build({Shape{8}}, store);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "att_1: expected input of shape (batch, steps, features), got shape (None, 8)");
+    EXPECT_STREQ(e.what(), "att_1: expected input of shape (None, steps, features), got (None, 8)");
   }
   LayerHarness h(makeLayer("additiveSelfAttention", {{"name", "att_1"}}), {Shape{kSteps, kDim}}, 2);
   h.inputs[0] = Tensor(Shape{2, kSteps + 1, kDim});

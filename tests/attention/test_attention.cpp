@@ -240,7 +240,7 @@ TEST(Attention, RejectsBadInputsAndOptions) {
     flat->build({Shape{8}}, store);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "attn_1: expected input of shape (batch, steps, features), got shape (None, 8)");
+    EXPECT_STREQ(e.what(), "attn_1: expected input of shape (None, steps, features), got (None, 8)");
   }
 
   LayerHarness h(makeLayer("attention", {{"units", 2}, {"name", "attn_1"}}), {Shape{5, 3}}, 2);

@@ -237,7 +237,7 @@ TEST(DotAttention, RejectsMismatchedInputsAndBadOptions) {
   expectBuildError({Shape{3, 4}, Shape{5, 3}},
                    "query and value (the key when none is given) must have the same last dimension, got 4 and 3");
   expectBuildError({Shape{3, 4}, Shape{5, 4}, Shape{6, 4}}, "value and key must have the same number of steps, got 5 and 6");
-  expectBuildError({Shape{4}, Shape{5, 4}}, "expected query of shape (None, steps, dim)");
+  expectBuildError({Shape{4}, Shape{5, 4}}, "expected query of shape (None, steps, features)");
 
   LayerHarness h(makeLayer("dotAttention", {{"name", "att"}}), shapes(true), kBatch);
   h.inputs[2] = Tensor(Shape{kBatch, kTv + 1, kDim});

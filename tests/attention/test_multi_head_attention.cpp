@@ -311,7 +311,7 @@ TEST(MultiHeadAttention, RejectsMismatchedInputsAndBadOptions) {
   expectBuildError({Shape{3, 4}}, "mha: expected 2 or 3 inputs [query, value, key], got 1");
   expectBuildError({Shape{3, 4}, Shape{5, 4}, Shape{6, 4}},
                    "mha: value and key must have the same number of steps, got 5 and 6");
-  expectBuildError({Shape{3, 4}, Shape{5, 4, 1}}, "mha: expected value of shape (None, steps, dim), got (None, 5, 4, 1)");
+  expectBuildError({Shape{3, 4}, Shape{5, 4, 1}}, "mha: expected value of shape (None, steps, features), got (None, 5, 4, 1)");
 
   LayerHarness h(makeLayer("multiHeadAttention", {{"numHeads", 2}, {"keyDim", 4}, {"name", "mha"}}),
                  shapes(true), kBatch);

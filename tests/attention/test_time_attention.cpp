@@ -199,7 +199,7 @@ TEST(TimeAttention, RejectsBadInputsAndOptions) {
     flat->build({Shape{2, 3, 4}}, store);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "ta: expected input of shape (batch, steps, features), got shape (None, 2, 3, 4)");
+    EXPECT_STREQ(e.what(), "ta: expected input of shape (None, steps, features), got (None, 2, 3, 4)");
   }
   LayerHarness h(makeLayer("timeAttention", {{"name", "ta"}}), {Shape{kSteps, kDim}}, 2);
   h.inputs[0] = Tensor(Shape{2, kSteps - 1, kDim});

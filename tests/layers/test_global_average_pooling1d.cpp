@@ -50,7 +50,7 @@ TEST(GlobalAveragePooling1D, FullyMaskedRowGivesZeros) {
 
 TEST(GlobalAveragePooling1D, RejectsBadShapes) {
   EXPECT_TRUE(throwsWith([] { buildLayer("globalAveragePooling1D", {{"name", "gap"}}, {Shape{4}}); },
-                         {"gap: expected input of rank 3", "(None, 4)"}));
+                         {"gap: expected input of shape (None, steps, features)", "(None, 4)"}));
   LayerHarness h(makeLayer("globalAveragePooling1D", {{"name", "gap"}}), {Shape{4, 3}}, 2);
   h.inputs[0] = Tensor(Shape{2, 5, 3});
   EXPECT_TRUE(throwsWith([&] { h.forward(); }, {"gap: expected input of shape (None, 4, 3), got (2, 5, 3)"}));

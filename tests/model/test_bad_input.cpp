@@ -134,7 +134,7 @@ TEST(BadInput, EveryEntryPointRejectsWithAClearMessageAndTheModelStillTrains) {
          sequentialModel({layer("Reshape", {{"targetShape", {1 << 30, 1 << 30, 1 << 30}}, {"inputShape", {6}}})});
        }, {"cannot reshape"}},
       {"lstm on a 1-D input", [] { sequentialModel({layer("LSTM", {{"units", 2}, {"inputShape", {3}}})}); },
-       {"lstm_1: expected input of shape (timesteps, features), got (None, 3)"}},
+       {"lstm_1: expected input of shape (None, steps, features), got (None, 3)"}},
       {"inferLayer with a negative size", [] { inferLayer("dense", {{"units", 2}}, Json::array({Json::array({-3})})); },
        {"input sizes must be positive integers"}},
       {"apply with an unknown option", [] { layers::apply("dense", {{"units", 2}, {"bias", true}}, input({3})); },
