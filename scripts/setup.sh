@@ -26,6 +26,8 @@ need_pkg chromium /usr/bin/chromium
 # Native fuzzing (scripts/fuzz.sh): clang and its libFuzzer / sanitizer runtimes.
 need_pkg clang /usr/bin/clang++
 need_pkg libclang-rt-14-dev
+# The aarch64 compile check of the SIMD kernels (scripts/check-aarch64.sh).
+need_pkg g++-aarch64-linux-gnu /usr/bin/aarch64-linux-gnu-g++
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

@@ -28,6 +28,7 @@ trap summary EXIT
 stage "set-up (Debian and npm packages)" bash scripts/setup.sh
 stage "native build" bash scripts/build.sh native
 stage "wasm build (package and test suites)" bash scripts/build.sh wasm
+stage "aarch64 (NEON) compile check of the kernels" bash scripts/check-aarch64.sh
 stage "native C++ tests" ctest --test-dir build/native --output-on-failure -j"$(nproc)"
 stage "wasm C++ tests (node)" ctest --test-dir build/wasm --output-on-failure -j"$(nproc)"
 

@@ -114,7 +114,7 @@ void tileKernel(int kc, const float* a, const float* b, float* c, int ldc, float
 // src[r*ld + k] for r < rows, k < kc. This is the transposing half of packing (A untransposed,
 // B transposed). 4x4 blocks go through registers; the ragged rest is scalar.
 void packTransposing(const float* src, int ld, int rows, int kc, float scale, float* dst, int stride) {
-  using Quad = xsimd::batch<float, xsimd::sse2>;
+  using simd::Quad;
   int r = 0;
   const Quad s(scale);
   for (; r + 4 <= rows; r += 4) {
@@ -313,5 +313,7 @@ void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const fl
     }
   }
 }
+
+GemmTiling gemmTiling() { return {MR, NR, KC, MC, NC}; }
 
 }  // namespace attn::kernels

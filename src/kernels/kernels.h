@@ -17,6 +17,13 @@ enum class Trans { No, Yes };
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc);
 
+// The register tile (rows x cols of C per micro-kernel call) and cache blocks (depth of K,
+// rows of A, cols of B) the compiled architecture uses: tests sweep shapes around them.
+struct GemmTiling {
+  int rows, cols, depth, blockRows, blockCols;
+};
+GemmTiling gemmTiling();
+
 // ---- vector ops over n contiguous floats ----
 void fill(float* y, float value, int64_t n);
 void copy(const float* x, float* y, int64_t n);

@@ -11,18 +11,9 @@
 namespace attn::kernels {
 namespace {
 
-using Batch = xsimd::batch<float>;
-constexpr int kWidth = static_cast<int>(Batch::size);
-
-template <class V>
-V load(const float* p) {
-  if constexpr (std::is_same_v<V, float>)
-    return *p;
-  else
-    return Batch::load_unaligned(p);
-}
-inline void store(float* p, float v) { *p = v; }
-inline void store(float* p, const Batch& v) { v.store_unaligned(p); }
+using simd::Batch;
+using simd::load;
+using simd::store;
 
 inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 inline Batch sigmoid(const Batch& x) { return Batch(1.f) / (Batch(1.f) + xsimd::exp(-x)); }
@@ -54,9 +45,7 @@ inline Batch tanhOf(const Batch& x) { return xsimd::tanh(x); }
 // Runs body.operator()<V>(j) over the units: SIMD batches first, then the scalar tail.
 template <class Body>
 inline void forEachUnit(int units, Body&& body) {
-  int j = 0;
-  for (; j + kWidth <= units; j += kWidth) body.template operator()<Batch>(j);
-  for (; j < units; ++j) body.template operator()<float>(j);
+  simd::forEachLane(units, body);
 }
 
 inline bool kept(const ConstRows& keep, int r) { return !keep.data || keep.row(r)[0] != 0.f; }

@@ -23,6 +23,7 @@ static inline __m128i attnWasmCvtpsEpi32(__m128 a) {
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
 #if defined(__GNUC__)
 #define ATTN_NOINLINE __attribute__((noinline))
@@ -40,6 +41,45 @@ using Arch = xsimd::default_arch;
 using Batch = xsimd::batch<float, Arch>;
 using Mask = xsimd::batch_bool<float, Arch>;
 inline constexpr int kWidth = static_cast<int>(Batch::size);
+// Four float lanes whatever the widest batch is (4x4 register transposes in GEMM packing):
+// SSE2 on x86 (and under Emscripten, which lowers it to SIMD128), NEON on ARM.
+using Quad = xsimd::make_sized_batch_t<float, 4>;
+static_assert(!std::is_void_v<Quad>, "no 4-lane float batch on this architecture");
+
+// One body for the vector and the scalar path: V is Batch or float, and these helpers read and
+// write either, so a kernel's arithmetic is written once and its ragged tail cannot drift.
+template <class V>
+ATTN_INLINE V load(const float* p) {
+  if constexpr (std::is_same_v<V, float>)
+    return *p;
+  else
+    return V::load_unaligned(p);
+}
+ATTN_INLINE void store(float* p, float v) { *p = v; }
+template <class A>
+ATTN_INLINE void store(float* p, const xsimd::batch<float, A>& v) {
+  v.store_unaligned(p);
+}
+// a * b + c: fused on batches (one instruction where the target has FMA); on floats as written.
+template <class V>
+ATTN_INLINE V mulAdd(const V& a, const V& b, const V& c) {
+  if constexpr (std::is_same_v<V, float>)
+    return a * b + c;
+  else
+    return xsimd::fma(a, b, c);
+}
+
+// Runs body.template operator()<Batch>(i) over every whole batch of n elements (unrolled by
+// `unroll`) and body.template operator()<float>(i) over the ragged end.
+template <int unroll = 1, class Body>
+ATTN_INLINE void forEachLane(int64_t n, Body&& body) {
+  int64_t i = 0;
+  if constexpr (unroll > 1)
+    for (; i + unroll * kWidth <= n; i += unroll * kWidth)
+      for (int u = 0; u < unroll; ++u) body.template operator()<Batch>(i + u * kWidth);
+  for (; i + kWidth <= n; i += kWidth) body.template operator()<Batch>(i);
+  for (; i < n; ++i) body.template operator()<float>(i);
+}
 
 // GEMM register tile: kGemmRows rows of C by kGemmVectors batches of columns. Sized so the
 // accumulators plus one broadcast of A and the row of B fit the register file: 32 zmm on

@@ -1,5 +1,5 @@
-// Elementwise vector ops, dot/sum and the row/column helpers: full batches through xsimd, the
-// ragged tail in scalar code.
+// Elementwise vector ops, dot/sum and the row/column helpers: each written once as a generic
+// body over xsimd batches and, for the ragged tail, plain floats.
 #include <algorithm>
 
 #include "kernels/kernels.h"
@@ -10,64 +10,47 @@ namespace {
 
 using simd::Batch;
 using simd::kWidth;
+using simd::load;
+using simd::store;
 
-// Runs `vector(offset)` for every whole batch of n elements (4x unrolled) and its scalar twin
-// `tail(offset)` for each element of the ragged end.
-template <class Vector, class Scalar>
-ATTN_INLINE void forEach(int64_t n, Vector vector, Scalar tail) {
-  int64_t i = 0;
-  for (; i + 4 * kWidth <= n; i += 4 * kWidth) {
-    vector(i);
-    vector(i + kWidth);
-    vector(i + 2 * kWidth);
-    vector(i + 3 * kWidth);
-  }
-  for (; i + kWidth <= n; i += kWidth) vector(i);
-  for (; i < n; ++i) tail(i);
+// Each op is one generic body over V = Batch (whole batches, unrolled 4x) or float (the tail).
+template <class Body>
+ATTN_INLINE void forEach(int64_t n, Body&& body) {
+  simd::forEachLane<4>(n, body);
 }
-
-Batch load(const float* p) { return Batch::load_unaligned(p); }
 
 }  // namespace
 
 void fill(float* y, float value, int64_t n) {
-  const Batch v(value);
-  forEach(n, [&](int64_t i) { v.store_unaligned(y + i); }, [&](int64_t i) { y[i] = value; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, V(value)); });
 }
 
 void copy(const float* x, float* y, int64_t n) {
-  forEach(n, [&](int64_t i) { load(x + i).store_unaligned(y + i); }, [&](int64_t i) { y[i] = x[i]; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, load<V>(x + i)); });
 }
 
 void add(const float* a, const float* b, float* y, int64_t n) {
-  forEach(n, [&](int64_t i) { (load(a + i) + load(b + i)).store_unaligned(y + i); },
-          [&](int64_t i) { y[i] = a[i] + b[i]; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, load<V>(a + i) + load<V>(b + i)); });
 }
 
 void addInPlace(const float* x, float* y, int64_t n) {
-  forEach(n, [&](int64_t i) { (load(y + i) + load(x + i)).store_unaligned(y + i); },
-          [&](int64_t i) { y[i] += x[i]; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, load<V>(y + i) + load<V>(x + i)); });
 }
 
 void axpy(float alpha, const float* x, float* y, int64_t n) {
-  const Batch a(alpha);
-  forEach(n, [&](int64_t i) { xsimd::fma(a, load(x + i), load(y + i)).store_unaligned(y + i); },
-          [&](int64_t i) { y[i] += alpha * x[i]; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, simd::mulAdd(V(alpha), load<V>(x + i), load<V>(y + i))); });
 }
 
 void mul(const float* a, const float* b, float* y, int64_t n) {
-  forEach(n, [&](int64_t i) { (load(a + i) * load(b + i)).store_unaligned(y + i); },
-          [&](int64_t i) { y[i] = a[i] * b[i]; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, load<V>(a + i) * load<V>(b + i)); });
 }
 
 void mulAdd(const float* a, const float* b, float* y, int64_t n) {
-  forEach(n, [&](int64_t i) { xsimd::fma(load(a + i), load(b + i), load(y + i)).store_unaligned(y + i); },
-          [&](int64_t i) { y[i] += a[i] * b[i]; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, simd::mulAdd(load<V>(a + i), load<V>(b + i), load<V>(y + i))); });
 }
 
 void scale(float alpha, float* y, int64_t n) {
-  const Batch a(alpha);
-  forEach(n, [&](int64_t i) { (load(y + i) * a).store_unaligned(y + i); }, [&](int64_t i) { y[i] *= alpha; });
+  forEach(n, [&]<class V>(int64_t i) { store(y + i, load<V>(y + i) * V(alpha)); });
 }
 
 namespace {
@@ -77,18 +60,19 @@ namespace {
 // stays that of a short float sum however long the vector.
 constexpr int64_t kBlock = 1024;
 
-template <class Term, class ScalarTerm>
-ATTN_INLINE float blockedSum(int64_t n, Term term, ScalarTerm scalarTerm) {
+// term.template operator()<V>(i, acc) adds element(s) i to the accumulator acc.
+template <class Term>
+ATTN_INLINE float blockedSum(int64_t n, Term&& term) {
   double total = 0;
   for (int64_t start = 0; start < n; start += kBlock) {
     const int64_t end = std::min(n, start + kBlock);
     Batch acc[4] = {Batch(0.f), Batch(0.f), Batch(0.f), Batch(0.f)};
     int64_t i = start;
     for (; i + 4 * kWidth <= end; i += 4 * kWidth)
-      for (int u = 0; u < 4; ++u) acc[u] = term(i + u * kWidth, acc[u]);
-    for (; i + kWidth <= end; i += kWidth) acc[0] = term(i, acc[0]);
+      for (int u = 0; u < 4; ++u) acc[u] = term.template operator()<Batch>(i + u * kWidth, acc[u]);
+    for (; i + kWidth <= end; i += kWidth) acc[0] = term.template operator()<Batch>(i, acc[0]);
     float block = xsimd::hadd((acc[0] + acc[1]) + (acc[2] + acc[3]));
-    for (; i < end; ++i) block += scalarTerm(i);
+    for (; i < end; ++i) block = term.template operator()<float>(i, block);
     total += block;
   }
   return static_cast<float>(total);
@@ -97,14 +81,11 @@ ATTN_INLINE float blockedSum(int64_t n, Term term, ScalarTerm scalarTerm) {
 }  // namespace
 
 float sum(const float* x, int64_t n) {
-  return blockedSum(
-      n, [&](int64_t i, Batch acc) { return acc + load(x + i); }, [&](int64_t i) { return x[i]; });
+  return blockedSum(n, [&]<class V>(int64_t i, V acc) { return acc + load<V>(x + i); });
 }
 
 float dot(const float* a, const float* b, int64_t n) {
-  return blockedSum(
-      n, [&](int64_t i, Batch acc) { return xsimd::fma(load(a + i), load(b + i), acc); },
-      [&](int64_t i) { return a[i] * b[i]; });
+  return blockedSum(n, [&]<class V>(int64_t i, V acc) { return simd::mulAdd(load<V>(a + i), load<V>(b + i), acc); });
 }
 
 void addRowVector(const float* bias, float* y, int rows, int cols) {
@@ -120,14 +101,14 @@ void sumRows(const float* x, float* out, int rows, int cols) {
     Batch acc[4] = {Batch(0.f), Batch(0.f), Batch(0.f), Batch(0.f)};
     for (int r = 0; r < rows; ++r) {
       const float* row = x + static_cast<int64_t>(r) * cols + c;
-      for (int u = 0; u < 4; ++u) acc[u] += load(row + u * kWidth);
+      for (int u = 0; u < 4; ++u) acc[u] += load<Batch>(row + u * kWidth);
     }
-    for (int u = 0; u < 4; ++u) (load(out + c + u * kWidth) + acc[u]).store_unaligned(out + c + u * kWidth);
+    for (int u = 0; u < 4; ++u) store(out + c + u * kWidth, load<Batch>(out + c + u * kWidth) + acc[u]);
   }
   for (; c + kWidth <= cols; c += kWidth) {
     Batch acc(0.f);
-    for (int r = 0; r < rows; ++r) acc += load(x + static_cast<int64_t>(r) * cols + c);
-    (load(out + c) + acc).store_unaligned(out + c);
+    for (int r = 0; r < rows; ++r) acc += load<Batch>(x + static_cast<int64_t>(r) * cols + c);
+    store(out + c, load<Batch>(out + c) + acc);
   }
   for (; c < cols; ++c) {
     float acc = 0.f;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -106,6 +107,36 @@ TEST(Gemm, RepeatableAcrossCallsOfDifferentSizes) {
   kernels::gemm(Trans::No, Trans::No, 300, 300, 300, 1.f, bigA.data(), 300, bigB.data(), 300, 0.f, bigC.data(), 300);
   kernels::gemm(Trans::No, Trans::Yes, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, second.data(), n);
   EXPECT_EQ(first, second);
+}
+
+// Shapes one below, at and one above each boundary of the compiled architecture's tiling (the
+// register tile, a vector, the cache blocks), as XNNPACK's GEMM tester sweeps around its tiles:
+// edge tiles, partial vectors and block seams all run, whatever the target (SSE, AVX2, AVX-512,
+// NEON, wasm SIMD128).
+std::vector<int> around(std::initializer_list<int> edges) {
+  std::vector<int> sizes;
+  for (int e : edges)
+    for (int d : {e - 1, e, e + 1})
+      if (d >= 1 && std::find(sizes.begin(), sizes.end(), d) == sizes.end()) sizes.push_back(d);
+  return sizes;
+}
+
+TEST(Gemm, SweepsAroundTheArchitecturesTiles) {
+  const kernels::GemmTiling t = kernels::gemmTiling();
+  const int width = t.cols / 2;  // two vectors per tile row on every target
+  SCOPED_TRACE(::testing::Message() << kernels::simdArchitecture() << " tile " << t.rows << "x" << t.cols << " depth "
+                                    << t.depth << " blocks " << t.blockRows << "x" << t.blockCols);
+  Rng rng(21);
+  for (Trans ta : {Trans::No, Trans::Yes})
+    for (Trans tb : {Trans::No, Trans::Yes}) {
+      // The register tile and its vectors, at a depth on each side of one K block.
+      for (int M : around({1, t.rows, 2 * t.rows}))
+        for (int N : around({1, width, t.cols, 2 * t.cols}))
+          for (int K : around({1, t.depth})) checkGemm(ta, tb, M, N, K, 0.5f, K % 2 ? 1.f : 0.f, 2, rng);
+      // The cache blocks: rows of A and columns of B on each side of one block.
+      for (int M : around({t.blockRows})) checkGemm(ta, tb, M, t.cols + 1, 9, 1.f, 0.5f, 1, rng);
+      for (int N : around({t.blockCols})) checkGemm(ta, tb, t.rows + 1, N, 9, 1.f, 0.5f, 1, rng);
+    }
 }
 
 TEST(Gemm, MatchesReferenceOverAwkwardShapes) {
