@@ -7,7 +7,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::additive_attention_test {
 namespace {
 
 using testing::AttentionResult;
@@ -219,4 +219,4 @@ TEST(AdditiveAttention, RejectsMismatchedInputsAndBadOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::additive_attention_test

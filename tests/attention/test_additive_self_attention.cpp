@@ -8,7 +8,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::additive_self_attention_test {
 namespace {
 
 using testing::LayerHarness;
@@ -216,4 +216,4 @@ TEST(AdditiveSelfAttention, RejectsBadInputsAndOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::additive_self_attention_test

@@ -9,7 +9,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::attention_test {
 namespace {
 
 using testing::LayerHarness;
@@ -278,4 +278,4 @@ TEST(Attention, RejectsBadInputsAndOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::attention_test

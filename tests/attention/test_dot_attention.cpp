@@ -7,7 +7,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::dot_attention_test {
 namespace {
 
 using testing::AttentionResult;
@@ -261,4 +261,4 @@ TEST(DotAttention, RejectsMismatchedInputsAndBadOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::dot_attention_test

@@ -8,7 +8,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::feature_attention_test {
 namespace {
 
 using testing::LayerHarness;
@@ -97,4 +97,4 @@ TEST(FeatureAttention, RejectsBadInputsAndOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::feature_attention_test

@@ -8,7 +8,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::multi_head_attention_test {
 namespace {
 
 using testing::AttentionResult;
@@ -343,4 +343,4 @@ TEST(MultiHeadAttention, RejectsMismatchedInputsAndBadOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::multi_head_attention_test

@@ -8,7 +8,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::time_attention_test {
 namespace {
 
 using testing::LayerHarness;
@@ -223,4 +223,4 @@ TEST(TimeAttention, RejectsBadInputsAndOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::time_attention_test

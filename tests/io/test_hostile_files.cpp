@@ -15,7 +15,7 @@
 #include "io/model_file.h"
 #include "model/model.h"
 
-namespace attn {
+namespace attn::hostile_files_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -129,4 +129,4 @@ TEST(HostileFiles, FuzzerFindingsStayFixed) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::hostile_files_test

@@ -18,7 +18,7 @@
 #include "io/model_file.h"
 #include "model/model.h"
 
-namespace attn {
+namespace attn::js_interop_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -139,4 +139,4 @@ TEST(JsInterop, ModelSavedNativelyForTheNpmPackage) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::js_interop_test

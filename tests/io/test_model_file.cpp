@@ -7,7 +7,7 @@
 #include "io/model_file.h"
 #include "model/model.h"
 
-namespace attn {
+namespace attn::model_file_test {
 namespace {
 
 Json dense(int units, const char* activation = "linear", Json extra = Json::object()) {
@@ -253,4 +253,4 @@ TEST(ModelFile, RandomCorruptionNeverCrashes) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::model_file_test

@@ -8,7 +8,7 @@
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
 
-namespace attn {
+namespace attn::activations_test {
 namespace {
 
 using testing_kernels::allClose;
@@ -108,4 +108,4 @@ TEST(Activations, SoftmaxOverRows) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::activations_test

@@ -8,7 +8,7 @@
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
 
-namespace attn {
+namespace attn::gemm_test {
 namespace {
 
 using kernels::Trans;
@@ -173,4 +173,4 @@ TEST(Gemm, MatchesReferenceOverAwkwardShapes) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::gemm_test

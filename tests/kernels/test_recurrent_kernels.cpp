@@ -12,7 +12,7 @@
 #include "core/random.h"
 #include "kernels/recurrent.h"
 
-namespace attn {
+namespace attn::recurrent_kernels_test {
 namespace {
 
 using kernels::ConstRows;
@@ -203,4 +203,4 @@ TEST(RecurrentKernels, LstmSaturatesWithoutNaN) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::recurrent_kernels_test

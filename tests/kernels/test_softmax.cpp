@@ -10,7 +10,7 @@
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
 
-namespace attn {
+namespace attn::softmax_test {
 namespace {
 
 using testing_kernels::allClose;
@@ -129,4 +129,4 @@ TEST(Architecture, NamesTheInstructionSet) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::softmax_test

@@ -7,7 +7,7 @@
 #include "kernels/kernels.h"
 #include "kernels/reference.h"
 
-namespace attn {
+namespace attn::vector_ops_test {
 namespace {
 
 using testing_kernels::allClose;
@@ -125,4 +125,4 @@ TEST(VectorOps, RowHelpersMatchReference) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::vector_ops_test

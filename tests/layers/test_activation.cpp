@@ -5,7 +5,7 @@
 #include "layer_test_util.h"
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::activation_test {
 namespace {
 
 using namespace testing;
@@ -78,4 +78,4 @@ TEST(Activation, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::activation_test

@@ -10,7 +10,7 @@
 #include "layers/registry.h"
 #include "testing/layer_cases.h"
 
-namespace attn {
+namespace attn::api_reference_test {
 namespace {
 
 std::string apiReference() {
@@ -35,4 +35,4 @@ TEST(ApiReference, NamesEveryLayerFactoryAndOption) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::api_reference_test

@@ -4,7 +4,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::batch_normalization_test {
 namespace {
 
 using namespace testing;
@@ -148,4 +148,4 @@ TEST(BatchNormalization, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::batch_normalization_test

@@ -4,7 +4,7 @@
 #include "layers/recurrent_checks.h"
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::bidirectional_test {
 namespace {
 
 using testing::LayerHarness;
@@ -127,4 +127,4 @@ TEST(Bidirectional, OptionsRoundTripTheInnerSpec) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::bidirectional_test

@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::concatenate_test {
 namespace {
 
 using namespace testing;
@@ -80,4 +80,4 @@ TEST(Concatenate, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::concatenate_test

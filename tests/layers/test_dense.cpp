@@ -4,7 +4,7 @@
 #include "kernels/reference.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::dense_test {
 namespace {
 
 using testing::LayerHarness;
@@ -87,11 +87,11 @@ TEST(Dense, RejectsWrongInputAndBadOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::dense_test
 
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::dense_test {
 namespace {
 
 TEST(Registry, SpecRoundTripsEveryOption) {
@@ -114,4 +114,4 @@ TEST(Registry, SnakeCaseNamesAsKeras) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::dense_test

@@ -4,7 +4,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::dot_test {
 namespace {
 
 using namespace testing;
@@ -107,4 +107,4 @@ TEST(Dot, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::dot_test

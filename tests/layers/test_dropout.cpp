@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::dropout_test {
 namespace {
 
 using namespace testing;
@@ -69,4 +69,4 @@ TEST(Dropout, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::dropout_test

@@ -4,7 +4,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::embedding_test {
 namespace {
 
 using namespace testing;
@@ -136,4 +136,4 @@ TEST(Embedding, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::embedding_test

@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::flatten_test {
 namespace {
 
 using namespace testing;
@@ -44,4 +44,4 @@ TEST(Flatten, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::flatten_test

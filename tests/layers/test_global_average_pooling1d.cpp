@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::global_average_pooling1d_test {
 namespace {
 
 using namespace testing;
@@ -65,4 +65,4 @@ TEST(GlobalAveragePooling1D, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::global_average_pooling1d_test

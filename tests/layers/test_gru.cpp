@@ -6,7 +6,7 @@
 #include "layers/recurrent_checks.h"
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::gru_test {
 namespace {
 
 using testing::LayerHarness;
@@ -111,4 +111,4 @@ TEST(Gru, OptionsRoundTripAndErrors) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::gru_test

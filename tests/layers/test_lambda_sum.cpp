@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::lambda_sum_test {
 namespace {
 
 using namespace testing;
@@ -98,4 +98,4 @@ TEST(LambdaSum, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::lambda_sum_test

@@ -14,7 +14,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::layer_boundary_test {
 namespace {
 
 using testing::LayerHarness;
@@ -120,4 +120,4 @@ INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(layerCas
                          [](const ::testing::TestParamInfo<LayerCase>& info) { return std::string(info.param.type); });
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::layer_boundary_test

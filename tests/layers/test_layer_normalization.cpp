@@ -4,7 +4,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::layer_normalization_test {
 namespace {
 
 using namespace testing;
@@ -82,4 +82,4 @@ TEST(LayerNormalization, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::layer_normalization_test

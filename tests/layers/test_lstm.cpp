@@ -6,7 +6,7 @@
 #include "layers/recurrent_checks.h"
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::lstm_test {
 namespace {
 
 using testing::LayerHarness;
@@ -133,4 +133,4 @@ TEST(Lstm, OptionsRoundTripAndErrors) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::lstm_test

@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::multiply_test {
 namespace {
 
 using namespace testing;
@@ -55,4 +55,4 @@ TEST(Multiply, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::multiply_test

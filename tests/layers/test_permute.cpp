@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::permute_test {
 namespace {
 
 using namespace testing;
@@ -57,4 +57,4 @@ TEST(Permute, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::permute_test

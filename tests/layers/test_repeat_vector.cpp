@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::repeat_vector_test {
 namespace {
 
 using namespace testing;
@@ -39,4 +39,4 @@ TEST(RepeatVector, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::repeat_vector_test

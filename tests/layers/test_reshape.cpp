@@ -2,7 +2,7 @@
 
 #include "layer_test_util.h"
 
-namespace attn {
+namespace attn::reshape_test {
 namespace {
 
 using namespace testing;
@@ -47,4 +47,4 @@ TEST(Reshape, OptionsRoundTripAndNoAllocationAfterFirstBatch) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::reshape_test

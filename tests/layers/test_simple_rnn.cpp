@@ -6,7 +6,7 @@
 #include "layers/recurrent_checks.h"
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::simple_rnn_test {
 namespace {
 
 using testing::LayerHarness;
@@ -87,4 +87,4 @@ TEST(SimpleRnn, OptionsRoundTripAndErrors) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::simple_rnn_test

@@ -16,7 +16,7 @@
 #include "layers/registry.h"
 #include "testing/layer_harness.h"
 
-namespace attn {
+namespace attn::tfjs_parity_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -144,4 +144,4 @@ TEST(WeightNames, KerasSpellingsMatchAndOtherWeightsDoNot) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::tfjs_parity_test

@@ -5,7 +5,7 @@
 #include "layer_test_util.h"
 #include "layers/registry.h"
 
-namespace attn {
+namespace attn::time_distributed_test {
 namespace {
 
 using namespace testing;
@@ -112,4 +112,4 @@ TEST(TimeDistributed, RejectsBadSpecsAndShapes) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::time_distributed_test

@@ -15,7 +15,7 @@
 #include "model/inspect.h"
 #include "model/model.h"
 
-namespace attn {
+namespace attn::bad_input_test {
 namespace {
 
 Json layer(const char* cls, Json config) { return Json{{"className", cls}, {"config", std::move(config)}}; }
@@ -333,4 +333,4 @@ TEST(BadInput, AFailedFitSessionEndsAndTheModelFitsAgain) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::bad_input_test

@@ -1,6 +1,6 @@
 #include "test_layers.h"
 
-namespace attn {
+namespace attn::layers_test {
 using testing::TestAdd;
 using testing::TestDropout;
 using testing::TestMaskZero;
@@ -9,4 +9,4 @@ ATTN_REGISTER_LAYER(TestAdd, "testAdd", "TestAdd")
 ATTN_REGISTER_LAYER(TestDropout, "testDropout", "TestDropout")
 ATTN_REGISTER_LAYER(TestMaskZero, "testMaskZero", "TestMaskZero")
 ATTN_REGISTER_LAYER(TestAttention, "testAttention", "TestAttention")
-}  // namespace attn
+}  // namespace attn::layers_test

@@ -6,7 +6,7 @@
 #include "core/random.h"
 #include "loss/loss.h"
 
-namespace attn {
+namespace attn::loss_test {
 namespace {
 
 Tensor randomTensor(const Shape& s, Rng& rng, float low, float high) {
@@ -193,4 +193,4 @@ TEST(Loss, ErrorsNameTheOutput) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::loss_test

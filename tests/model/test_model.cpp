@@ -7,7 +7,7 @@
 #include "model/fit_options.h"
 #include "model/model.h"
 
-namespace attn {
+namespace attn::model_test {
 namespace {
 
 Json dense(int units, const char* activation = "linear", Json extra = Json::object()) {
@@ -618,4 +618,4 @@ TEST(ModelErrors, BadConfigsNameTheLayer) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::model_test

@@ -9,7 +9,7 @@
 #include "model/model.h"
 #include "testing/allocations.h"
 
-namespace attn {
+namespace attn::no_allocation_test {
 namespace {
 
 using testing::allocationsDuring;
@@ -168,4 +168,4 @@ TEST(NoAllocation, TheCountersSeeAllocations) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::no_allocation_test

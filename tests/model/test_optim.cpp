@@ -5,7 +5,7 @@
 #include "core/check.h"
 #include "optim/optimizer.h"
 
-namespace attn {
+namespace attn::optim_test {
 namespace {
 
 // Runs `steps` updates of one weight starting at 1 with gradient g(t) and returns the trajectory.
@@ -147,4 +147,4 @@ TEST(Optimizer, ConfigRoundTripsAndRejectsBadOptions) {
 }
 
 }  // namespace
-}  // namespace attn
+}  // namespace attn::optim_test
