@@ -25,7 +25,7 @@
 #include "kernels/kernels.h"
 #include "layers/registry.h"
 #include "model/fit_options.h"
-#include "model/inspect.h"
+#include "model/json_views.h"
 #include "model/model.h"
 
 using emscripten::val;

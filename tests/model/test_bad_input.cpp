@@ -12,7 +12,7 @@
 #include "core/check.h"
 #include "core/random.h"
 #include "model/fit_options.h"
-#include "model/inspect.h"
+#include "model/json_views.h"
 #include "model/model.h"
 
 namespace attn::bad_input_test {

@@ -1,0 +1,79 @@
+// JSON views of a model and of single layers (model/json_views.h), for the bindings and tools.
+#include "model/json_views.h"
+
+#include "core/check.h"
+#include "layers/registry.h"
+#include "model/node.h"
+
+namespace attn {
+namespace {
+Json batchShape(const Shape& s) {
+  Json out = Json::array({nullptr});
+  for (int i = 0; i < s.rank; ++i) out.push_back(s[i]);
+  return out;
+}
+}  // namespace
+
+Json logsToJson(const Logs& logs) {
+  Json out = Json::object();
+  for (size_t i = 0; i < logs.names.size(); ++i) out[logs.names[i]] = logs.values[i];
+  return out;
+}
+
+Json layersToJson(const Model& model) {
+  Json out = Json::array();
+  for (const LayerInfo& info : model.layers()) {
+    Json shape;
+    if (info.outputShapes.size() == 1) {
+      shape = batchShape(info.outputShapes[0]);
+    } else {
+      shape = Json::array();
+      for (const Shape& s : info.outputShapes) shape.push_back(batchShape(s));
+    }
+    out.push_back({{"name", info.name}, {"type", info.type}, {"outputShape", shape}, {"params", info.params}});
+  }
+  return out;
+}
+
+std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName) {
+  int outputs = 1;
+  for (const LayerInfo& info : model.layers())
+    if (info.name == layerName) outputs = static_cast<int>(info.outputShapes.size());
+  std::vector<Tensor> out;
+  for (int i = 0; i < outputs; ++i) out.push_back(model.getActivations(xs, layerName, i));
+  return out;
+}
+
+void checkLayerOptions(const std::string& type, const Json& options) { createLayer(type, options); }
+
+Json inferLayer(const std::string& type, const Json& options, const Json& inputShapes) {
+  ATTN_CHECK(inputShapes.is_array(), type, ": input shapes must be a list");
+  auto layer = createLayer(type, options);
+  std::vector<Shape> shapes;
+  for (const Json& s : inputShapes) {
+    ATTN_CHECK(s.is_array() && s.size() <= kMaxRank, layer->name(), ": each input shape must be a list of at most ",
+               kMaxRank, " sizes");
+    std::vector<int> dims;
+    for (const Json& d : s) {
+      ATTN_CHECK(d.is_number_integer() && d.get<int64_t>() >= 1 && d.get<int64_t>() < (1 << 30), layer->name(),
+                 ": input sizes must be positive integers, got ", s.dump());
+      dims.push_back(d.get<int>());
+    }
+    shapes.emplace_back(dims);
+    ATTN_CHECK(shapes.back().numel() <= kMaxSampleValues, layer->name(), ": input shape ", shapes.back().str(true),
+               " holds more than the limit of ", kMaxSampleValues, " values per sample");
+  }
+  ParamStore scratch;  // declared, never allocated
+  std::vector<Shape> out = layer->build(shapes, scratch);
+  for (const Shape& s : out)
+    ATTN_CHECK(s.numel() <= kMaxSampleValues, layer->name(), ": output shape ", s.str(true), " holds ", s.numel(),
+               " values per sample, more than the limit of ", kMaxSampleValues);
+  Json result = layerSpec(*layer);
+  Json outShapes = Json::array();
+  for (const Shape& s : out) outShapes.push_back(s.toVector());
+  result["outputShapes"] = outShapes;
+  result["params"] = layer->countParams();
+  return result;
+}
+
+}  // namespace attn
