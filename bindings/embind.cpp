@@ -322,12 +322,8 @@ std::string layerFactoryNames() {
   return attn::Json(names).dump();
 }
 
-std::string defaultLayerNames(const std::string& classNamesJson, const std::string& givenJson) {
-  return guarded([&] {
-    auto classes = parseJson(classNamesJson, "model").get<std::vector<std::string>>();
-    auto given = parseJson(givenJson, "model").get<std::vector<std::string>>();
-    return attn::Json(attn::defaultLayerNames(classes, given)).dump();
-  });
+std::string functionalConfig(const std::string& graphJson) {
+  return guarded([&] { return attn::functionalConfig(parseJson(graphJson, "model")).dump(); });
 }
 
 }  // namespace
@@ -341,7 +337,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("simdArchitecture", &simdArchitecture);
   function("inferLayer", &inferLayer);
   function("checkLayerOptions", &checkLayerOptions);
-  function("defaultLayerNames", &defaultLayerNames);
+  function("functionalConfig", &functionalConfig);
   function("layerFactoryNames", &layerFactoryNames);
 
   class_<TensorList>("TensorList")

@@ -60,7 +60,7 @@ function throwParkedErrors(M) {
   M.Model.load = check(M.Model.load);
   M.inferLayer = check(M.inferLayer);
   M.checkLayerOptions = check(M.checkLayerOptions);
-  M.defaultLayerNames = check(M.defaultLayerNames);
+  M.functionalConfig = check(M.functionalConfig);
   M.attnErrorsChecked = true;
 }
 
@@ -175,41 +175,37 @@ export function createApi(M) {
     return new SymbolicTensor(node, 0, o.shape);
   }
 
-  // Functional config: layers in topological order, each named (the core's Keras rule names
-  // unnamed ones: "dense_1", "input_1") so inbound references can use names.
+  // The graph as recorded: every node the outputs reach (and the inputs), each with its spec and
+  // inbound references. The core orders the nodes, names the unnamed (Keras' rule) and writes
+  // the functional config (src/model/builder.cpp), as for C++ callers.
   function functionalConfig(inputs, outputs, name) {
     const inputList = Array.isArray(inputs) ? inputs : [inputs];
     const outputList = Array.isArray(outputs) ? outputs : [outputs];
     for (const t of [...inputList, ...outputList]) {
       if (!(t instanceof SymbolicTensor)) throw new Error('model: inputs and outputs must be symbolic tensors from aw.input() and layer.apply()');
     }
-    const order = [];
-    const seen = new Set();
-    const visit = (node) => {
-      if (seen.has(node)) return;
-      seen.add(node);
-      for (const t of node.inputs ?? []) visit(t.node);
-      order.push(node);
-    };
-    for (const t of outputList) visit(t.node);
-    for (const t of inputList) {
-      if (!seen.has(t.node) || !t.node.input) throw new Error('model: every input must be an aw.input() that the outputs depend on');
+    const nodes = [];
+    const index = new Map();
+    const pending = [...outputList, ...inputList].map((t) => t.node);
+    while (pending.length > 0) {
+      const node = pending.pop();
+      if (index.has(node)) continue;
+      index.set(node, nodes.length);
+      nodes.push(node);
+      for (const t of node.inputs ?? []) pending.push(t.node);
     }
-    const names = JSON.parse(M.defaultLayerNames(
-      JSON.stringify(order.map((node) => (node.input ? 'InputLayer' : node.spec.className))),
-      JSON.stringify(order.map((node) => node.name ?? ''))));
-    const nameOf = new Map(order.map((node, i) => [node, names[i]]));
-    const layers = order.map((node) => {
-      if (node.input) return { className: 'InputLayer', config: { name: nameOf.get(node), shape: node.shape } };
-      return { className: node.spec.className, config: { ...node.spec.config, name: nameOf.get(node) },
-               inboundNodes: node.inputs.map((t) => [nameOf.get(t.node), t.index]) };
-    });
-    return {
-      className: 'Model',
-      config: { name: name ?? 'model', layers,
-                inputLayers: inputList.map((t) => [nameOf.get(t.node), 0]),
-                outputLayers: outputList.map((t) => [nameOf.get(t.node), t.index]) },
+    const ref = (t) => [index.get(t.node), t.index];
+    const graph = {
+      name: name ?? 'model',
+      nodes: nodes.map((node) => {
+        const named = node.name === null ? {} : { name: node.name };
+        if (node.input) return { className: 'InputLayer', config: named, shape: node.shape };
+        return { className: node.spec.className, config: { ...node.spec.config, ...named }, inbound: node.inputs.map(ref) };
+      }),
+      inputs: inputList.map(ref),
+      outputs: outputList.map(ref),
     };
+    return JSON.parse(M.functionalConfig(toJson(graph)));
   }
 
   // ---- models ----------------------------------------------------------------------------

@@ -88,8 +88,8 @@ Json functionalConfig(const std::vector<SymbolicTensor>& inputs, const std::vect
     visit(visit, y.node.get());
   }
   for (const auto& x : inputs) {
-    ATTN_CHECK(x.node && x.node->className == "InputLayer", "model: every input must come from attn::input()");
-    ATTN_CHECK(seen.count(x.node.get()), "model: an input is not connected to any output");
+    ATTN_CHECK(x.node && x.node->className == "InputLayer" && seen.count(x.node.get()),
+               "model: every input must be an input() that the outputs depend on");
   }
   for (const SymbolicNode* node : order)
     if (node->className == "InputLayer") {
@@ -125,6 +125,37 @@ Json functionalConfig(const std::vector<SymbolicTensor>& inputs, const std::vect
   for (const auto& y : outputs) out.push_back(Json::array({nameOf[y.node.get()], y.index}));
   return Json{{"className", "Model"},
               {"config", {{"name", name}, {"layers", layers}, {"inputLayers", in}, {"outputLayers", out}}}};
+}
+
+Json functionalConfig(const Json& graph) {
+  ATTN_CHECK(graph.is_object() && graph.contains("nodes") && graph["nodes"].is_array(),
+             "model: a graph needs a list of nodes");
+  const Json& list = graph["nodes"];
+  std::vector<std::shared_ptr<SymbolicNode>> nodes;
+  for (const Json& spec : list) {
+    auto node = std::make_shared<SymbolicNode>();
+    node->className = spec.at("className").get<std::string>();
+    node->options = spec.value("config", Json::object());
+    if (node->options.contains("name")) {
+      node->name = node->options["name"].get<std::string>();
+      node->options.erase("name");
+    }
+    if (node->className == "InputLayer") node->inputShape = Shape(spec.at("shape").get<std::vector<int>>());
+    nodes.push_back(std::move(node));
+  }
+  // [node index, output index] -> the symbolic tensor
+  auto tensorAt = [&](const Json& ref) {
+    ATTN_CHECK(ref.is_array() && ref.size() == 2 && ref[0].is_number_integer() && ref[1].is_number_integer() &&
+                   ref[0].get<int>() >= 0 && ref[0].get<size_t>() < nodes.size(),
+               "model: a graph reference must be [node index, output index], got ", ref.dump());
+    return SymbolicTensor{nodes[ref[0].get<size_t>()], ref[1].get<int>(), Shape()};
+  };
+  for (size_t i = 0; i < nodes.size(); ++i)
+    for (const Json& ref : list[i].value("inbound", Json::array())) nodes[i]->inbound.push_back(tensorAt(ref));
+  std::vector<SymbolicTensor> inputs, outputs;
+  for (const Json& ref : graph.value("inputs", Json::array())) inputs.push_back(tensorAt(ref));
+  for (const Json& ref : graph.value("outputs", Json::array())) outputs.push_back(tensorAt(ref));
+  return functionalConfig(inputs, outputs, graph.value("name", std::string("model")));
 }
 
 std::unique_ptr<Model> functionalModel(const std::vector<SymbolicTensor>& inputs,

@@ -256,6 +256,11 @@ SymbolicTensor apply(const std::string& type, const Json& options, const Symboli
 // The {"className": "Model", ...} config of the graph between inputs and outputs.
 Json functionalConfig(const std::vector<SymbolicTensor>& inputs, const std::vector<SymbolicTensor>& outputs,
                       const std::string& name = "model");
+// The same from a recorded graph, as the JS API sends it: {"name", "nodes": [{"className",
+// "config" (options, "name" when given), "shape" (inputs), "inbound": [[node, output], ...]}],
+// "inputs": [[node, 0], ...], "outputs": [[node, output], ...]}, nodes in any order: the core
+// orders them, names the unnamed and writes the config.
+Json functionalConfig(const Json& graph);
 std::unique_ptr<Model> functionalModel(const std::vector<SymbolicTensor>& inputs,
                                        const std::vector<SymbolicTensor>& outputs, const std::string& name = "model",
                                        uint64_t seed = kDefaultModelSeed);

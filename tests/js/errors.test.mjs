@@ -43,7 +43,7 @@ const cases = [
   ['input with an unknown option', () => aw.input({ shape: [2], batchSize: 3 }), /input: unknown option 'batchSize'/],
   ['model with an unknown option', () => aw.model({ inputs: aw.input({ shape: [2] }), outputs: aw.input({ shape: [2] }), input: 1 }), /model: unknown option 'input'/],
   ['model without outputs', () => aw.model({ inputs: aw.input({ shape: [2] }) }), /model: options 'inputs' and 'outputs' are required/],
-  ['model whose outputs do not depend on the input', () => { const a = aw.input({ shape: [2] }); const b = aw.input({ shape: [2] }); aw.model({ inputs: a, outputs: L.dense({ units: 1 }).apply(b) }); }, /model: every input must be an aw.input\(\) that the outputs depend on/],
+  ['model whose outputs do not depend on the input', () => { const a = aw.input({ shape: [2] }); const b = aw.input({ shape: [2] }); aw.model({ inputs: a, outputs: L.dense({ units: 1 }).apply(b) }); }, /model: every input must be an input\(\) that the outputs depend on/],
   ['duplicate layer names', () => { const x = aw.input({ shape: [2] }); aw.model({ inputs: x, outputs: L.dense({ units: 1, name: 'same' }).apply(L.dense({ units: 2, name: 'same' }).apply(x)) }); }, /^model: the layer name 'same' is used twice/],
   ['sequential without inputShape', () => aw.sequential({ layers: [L.dense({ units: 2 })] }), /^sequential: the first layer needs an 'inputShape' option$/],
   ['sequential with a non-layer', () => aw.sequential({ layers: [{ units: 2 }] }), /sequential: layers\[0\] is not a layer from aw.layers/],

@@ -428,6 +428,29 @@ TEST(Model, BuilderProducesTheHandWrittenConfig) {
   EXPECT_EQ(model.toConfig()["config"]["layers"][2]["inboundNodes"], Json::parse(R"([["dense_1", 0]])"));
 }
 
+// The JS API sends its recorded graph (nodes in any order) to the core, which orders, names and
+// writes the config with the one rule the C++ builder uses.
+TEST(Model, RecordedGraphGivesTheBuildersConfig) {
+  auto x = input({4}, "x");
+  auto h = layers::apply("dense", {{"units", 2}}, x);
+  auto y = layers::apply("dense", {{"units", 1}, {"name", "out"}}, h);
+  const Json graph = Json::parse(R"({"name": "model", "nodes": [
+      {"className": "Dense", "config": {"units": 1, "name": "out"}, "inbound": [[2, 0]]},
+      {"className": "InputLayer", "config": {"name": "x"}, "shape": [4]},
+      {"className": "Dense", "config": {"units": 2}, "inbound": [[1, 0]]}],
+      "inputs": [[1, 0]], "outputs": [[0, 0]]})");
+  EXPECT_EQ(functionalConfig(graph), functionalConfig({x}, {y}));
+  Json dangling = graph;
+  dangling["nodes"][0]["inbound"] = Json::parse("[[7, 0]]");
+  EXPECT_EQ(errorOf([&] { functionalConfig(dangling); }),
+            "model: a graph reference must be [node index, output index], got [7,0]");
+  Json unused = graph;
+  unused["nodes"].push_back(Json::parse(R"({"className": "InputLayer", "config": {}, "shape": [4]})"));
+  unused["inputs"].push_back(Json::parse("[3, 0]"));
+  EXPECT_EQ(errorOf([&] { functionalConfig(unused); }),
+            "model: every input must be an input() that the outputs depend on");
+}
+
 TEST(Model, GetActivationsOfANamedLayer) {
   auto model = sequentialModel({dense(3, "relu", {{"inputShape", {2}}, {"name", "hidden"}}), dense(1)});
   Tensor x(Shape{5, 2});
