@@ -150,6 +150,7 @@ class FitSession {
       attn::FitProgress p = session_->step();
       epoch_ = p.epoch;
       batch_ = p.batch;
+      samplesSeen_ = p.samplesSeen;
       batchLogs_ = p.batchLogs;
       epochLogs_ = p.epochLogs;
       return (p.epochEnded ? 1 : 0) | (p.done ? 2 : 0);
@@ -158,6 +159,9 @@ class FitSession {
   void stop() { session_->stop(); }
   int epoch() const { return epoch_; }
   int batch() const { return batch_; }
+  int samplesSeen() const { return samplesSeen_; }
+  // The core's History: what fit() returns, kept by the session, not rebuilt in JS.
+  std::string historyJson() const { return session_->history().toJson().dump(); }
   int samples() const { return session_->trainSamples(); }
   int batchesPerEpoch() const { return session_->batchesPerEpoch(); }
   // Names once, values as views over the core's logs (doubles): nothing is built per batch.
@@ -175,7 +179,7 @@ class FitSession {
   std::shared_ptr<attn::Model> model_;
   std::unique_ptr<attn::FitSession> session_;
   LiveHandle live_;
-  int epoch_ = 0, batch_ = 0;
+  int epoch_ = 0, batch_ = 0, samplesSeen_ = 0;
   const attn::Logs* batchLogs_ = nullptr;
   const attn::Logs* epochLogs_ = nullptr;
 };
@@ -354,6 +358,8 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("epoch", &FitSession::epoch)
       .function("batch", &FitSession::batch)
       .function("samples", &FitSession::samples)
+      .function("samplesSeen", &FitSession::samplesSeen)
+      .function("historyJson", &FitSession::historyJson)
       .function("batchesPerEpoch", &FitSession::batchesPerEpoch)
       .function("batchLogNames", &FitSession::batchLogNames)
       .function("epochLogNames", &FitSession::epochLogNames)

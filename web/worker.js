@@ -69,10 +69,8 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
     controller = new AbortController();
     if (stopRequested) controller.abort();
     const total = task.data.xTrain.shape[0];
-    const batchSize = fitOptions.batchSize;
     const started = performance.now();
     let epochStarted = started;
-    let seenThisEpoch = 0;
     let lastPost = 0;
     const history = await model.fit(task.data.xTrain, task.data.yTrain, {
       ...fitOptions,
@@ -80,14 +78,13 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
       shuffle: true,
       signal: controller.signal,
       callbacks: {
-        onBatchEnd(batch, logs) {
-          seenThisEpoch = Math.min(total, (batch + 1) * batchSize);
+        onBatchEnd(batch, logs, { samplesSeen }) {
           const t = performance.now();
           // Throttled: posting every small batch would flood the page for no visible gain.
           if (t - lastPost > 100) {
             lastPost = t;
-            post({ type: 'progress', batch, seen: seenThisEpoch, total,
-                   samplesPerSecond: seenThisEpoch / Math.max(1e-3, (t - epochStarted) / 1000), loss: logs.loss });
+            post({ type: 'progress', batch, seen: samplesSeen, total,
+                   samplesPerSecond: samplesSeen / Math.max(1e-3, (t - epochStarted) / 1000), loss: logs.loss });
           }
         },
         onEpochEnd(epoch, logs) {
@@ -95,7 +92,6 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
           post({ type: 'epoch', epoch, logs, seconds: (t - started) / 1000,
                  samplesPerSecond: total / Math.max(1e-3, (t - epochStarted) / 1000), ...attentionSnapshot() });
           epochStarted = performance.now();
-          seenThisEpoch = 0;
         },
       },
     });

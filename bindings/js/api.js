@@ -283,7 +283,7 @@ export function createApi(M) {
           vy = toWasmList(validationData[1], h.outputCount(), 'fit: validationData y', 'output'); handles.push(vy);
         }
         session = vx ? h.beginFitWithValidation(xs, ys, vx, vy, toJson(o)) : h.beginFit(xs, ys, toJson(o));
-        const history = { epoch: [], history: {}, params: { epochs: o.epochs ?? 1, samples: session.samples() } };
+        const samples = session.samples();
         this.stopTraining = false;
         await callbacks.onTrainBegin?.();
         let batchNames = null, epochNames = null;
@@ -294,13 +294,14 @@ export function createApi(M) {
           if (this.#handle === null) throw new Error('fit: the model was disposed during training');
           const flags = session.step();
           batchNames ??= JSON.parse(session.batchLogNames());
-          if (callbacks.onBatchEnd) await callbacks.onBatchEnd(session.batch(), readLogs(batchNames, session.batchLogValues()));
+          // A third argument beyond Keras' (batch, logs): where the epoch is, from the core.
+          if (callbacks.onBatchEnd) {
+            await callbacks.onBatchEnd(session.batch(), readLogs(batchNames, session.batchLogValues()),
+              { epoch: session.epoch(), samplesSeen: session.samplesSeen(), samples });
+          }
           if (flags & 1) {
             epochNames ??= JSON.parse(session.epochLogNames());
-            const logs = readLogs(epochNames, session.epochLogValues());
-            history.epoch.push(session.epoch());
-            for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-            await callbacks.onEpochEnd?.(session.epoch(), logs);
+            await callbacks.onEpochEnd?.(session.epoch(), readLogs(epochNames, session.epochLogValues()));
           }
           if (flags & 2) break;
           if (now() - sliceStart > YIELD_BUDGET_MS) {
@@ -308,7 +309,8 @@ export function createApi(M) {
             sliceStart = now();
           }
         }
-        history.stopped = !!(signal?.aborted || this.stopTraining);
+        const history = { ...JSON.parse(session.historyJson()), params: { epochs: o.epochs ?? 1, samples },
+                          stopped: !!(signal?.aborted || this.stopTraining) };
         await callbacks.onTrainEnd?.(history);
         return history;
       } finally {

@@ -102,7 +102,7 @@ export interface CompileOptions {
 export type Logs = Record<string, number>;
 export interface Callbacks {
   onTrainBegin?(): void | Promise<void>;
-  onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: Logs, progress: { epoch: number; samplesSeen: number; samples: number }): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
   onTrainEnd?(history: History): void | Promise<void>;
 }

@@ -117,6 +117,7 @@ FitProgress FitSession::step() {
   model_.gatherBatch(xs_, &ys_, order_.data(), start, count);
   progress.epoch = epoch_;
   progress.batch = batch_;
+  progress.samplesSeen = start + count;
   try {
     progress.batchLoss = model_.runBatch(true, &dropoutRng_, trainTotals_, trainWeights_, &progress);
   } catch (...) {

@@ -30,6 +30,13 @@ const std::vector<double>& History::at(const std::string& key) const {
   fail("history: no entry '", key, "'");
 }
 
+Json History::toJson() const {
+  Json epochs = Json::array(), lists = Json::object();
+  for (int e = 0; e < this->epochs(); ++e) epochs.push_back(e);
+  for (size_t k = 0; k < keys.size(); ++k) lists[keys[k]] = values[k];
+  return Json{{"epoch", epochs}, {"history", lists}};
+}
+
 bool History::has(const std::string& key) const { return std::find(keys.begin(), keys.end(), key) != keys.end(); }
 
 }  // namespace attn

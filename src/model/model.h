@@ -52,6 +52,8 @@ struct History {
   const std::vector<double>& at(const std::string& key) const;  // throws for an unknown key
   bool has(const std::string& key) const;
   int epochs() const { return values.empty() ? 0 : static_cast<int>(values[0].size()); }
+  // Keras' History as JSON: {"epoch": [0, 1, ...], "history": {"loss": [...], ...}}.
+  Json toJson() const;
 };
 
 struct FitCallbacks {
@@ -75,6 +77,7 @@ struct FitProgress {
   int epoch = 0;            // 0-based epoch of the batch just run
   int batch = 0;            // 0-based batch within the epoch
   int batchesPerEpoch = 0;
+  int samplesSeen = 0;      // training samples of this epoch run so far, this batch included
   double batchLoss = 0;     // this batch's loss (regularization included)
   bool epochEnded = false;  // this batch ended its epoch: epochLogs is set
   bool done = false;        // no more steps (last epoch ended, or stopped)

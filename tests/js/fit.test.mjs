@@ -35,7 +35,7 @@ test('epochs, batchSize and the callbacks with their logs', async () => {
       epochs: 3, batchSize: 16, seed: 1,
       callbacks: {
         onTrainBegin() { began++; },
-        onBatchEnd(batch, logs) { batches.push([batch, logs]); },
+        onBatchEnd(batch, logs, progress) { batches.push([batch, logs, progress]); },
         onEpochEnd(epoch, logs) { epochs.push([epoch, logs]); },
         onTrainEnd(history) { ended = history; },
       },
@@ -44,6 +44,10 @@ test('epochs, batchSize and the callbacks with their logs', async () => {
     assert.equal(ended, h);
     // 40 samples in batches of 16: 16, 16, 8 per epoch.
     assert.deepEqual(batches.map(([b]) => b), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    // Where the epoch is, as the core counts it (the demo's progress bar reads it).
+    assert.deepEqual(batches.map(([, , p]) => p.samplesSeen), [16, 32, 40, 16, 32, 40, 16, 32, 40]);
+    assert.deepEqual(batches.map(([, , p]) => p.epoch), [0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    assert.ok(batches.every(([, , p]) => p.samples === 40));
     for (const [, logs] of batches) {
       assert.ok(Number.isFinite(logs.loss) && Number.isFinite(logs.mae), JSON.stringify(logs));
     }
