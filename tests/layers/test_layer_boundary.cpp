@@ -116,6 +116,24 @@ TEST_P(LayerBoundary, OptionsRoundTripAndUnknownKeysAreRefused) {
   EXPECT_TRUE(throwsWith([&] { makeLayer(c.type, misspelt); }, {": unknown option 'unitz' (known: "}));
 }
 
+// The same table drives the gradient check, the accumulate-don't-overwrite rule and the
+// no-allocation rule for every layer, unmasked and with the tail of each sequence padded.
+TEST_P(LayerBoundary, GradientsAccumulationAndNoAllocationOverTheTable) {
+  const LayerCase& c = GetParam();
+  for (bool masked : {false, true}) {
+    SCOPED_TRACE(masked ? "masked" : "unmasked");
+    std::unique_ptr<LayerHarness> owned = harness();
+    LayerHarness& h = *owned;
+    if (masked)
+      for (size_t i = 0; i < c.shapes.size(); ++i)
+        if (h.inputs[i].rank() >= 3 || (c.ids && h.inputs[i].rank() == 2)) h.maskTail(static_cast<int>(i), {1, 0});
+    EXPECT_TRUE(testing::gradientsMatch(h));
+    EXPECT_TRUE(testing::backwardAccumulates(h));
+    EXPECT_EQ(testing::allocationsAfterFirstBatch(h), 0);
+    EXPECT_EQ(testing::allocationsAfterFirstBatch(h, /*training=*/true), 0);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(layerCases()),
                          [](const ::testing::TestParamInfo<LayerCase>& info) { return std::string(info.param.type); });
 
