@@ -1,0 +1,109 @@
+// The functional API's symbolic graph: layers record where they are applied; the core checks
+// each layer's options and infers its shapes at once, and writes the model config from the
+// recorded graph (functionalConfig).
+import { plainOptions, toJson } from './marshal.js';
+
+// Model-level keys a layer's options may carry (Keras' inputShape on a Sequential's first layer).
+export const MODEL_LEVEL_KEYS = ['inputShape', 'batchInputShape'];
+
+export function createGraph(M) {
+  // ---- symbolic graph (functional API) ---------------------------------------------------
+  class SymbolicTensor {
+    constructor(node, index, shape) {
+      this.node = node;
+      this.index = index;
+      this.shape = [null, ...shape];
+    }
+  }
+
+  class Layer {
+    constructor(type, options) {
+      this.type = type;
+      this.options = { ...plainOptions(options, type) };
+      this.node = null;
+      // The core checks the options now, where the mistake is made (as Keras' constructors do).
+      const spec = this.toJSON();
+      M.checkLayerOptions(spec.className, toJson(spec.config));
+    }
+    get name() { return this.node?.name ?? this.options.name; }
+    // The layer as a spec for the core: nested layers (bidirectional, timeDistributed) too.
+    toJSON() {
+      const config = {};
+      for (const [key, value] of Object.entries(this.options)) {
+        if (!MODEL_LEVEL_KEYS.includes(key)) config[key] = value instanceof Layer ? value.toJSON() : value;
+      }
+      return { className: this.type, config };
+    }
+    apply(inputs) {
+      const list = Array.isArray(inputs) ? inputs : [inputs];
+      for (const t of list) {
+        if (!(t instanceof SymbolicTensor)) {
+          throw new Error(`${this.options.name ?? this.type}: apply() takes the output of aw.input() or of another layer's apply()`);
+        }
+      }
+      if (this.node) {
+        throw new Error(`${this.name}: this layer is already applied; using one layer at several places is not supported`);
+      }
+      const spec = this.toJSON();
+      const info = JSON.parse(M.inferLayer(spec.className, toJson(spec.config),
+        JSON.stringify(list.map((t) => t.shape.slice(1)))));
+      this.node = { layer: this, spec, inputs: list, name: this.options.name ?? null };
+      const outputs = info.outputShapes.map((shape, i) => new SymbolicTensor(this.node, i, shape));
+      return outputs.length === 1 ? outputs[0] : outputs;
+    }
+  }
+
+  function input(options) {
+    const o = plainOptions(options, 'input');
+    for (const key of Object.keys(o)) {
+      if (!['shape', 'name', 'dtype'].includes(key)) throw new Error(`input: unknown option '${key}' (known: shape, name, dtype)`);
+    }
+    if (!Array.isArray(o.shape) || o.shape.length === 0 || o.shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new Error(`input: option 'shape' must be a non-empty array of positive integers (per sample, no batch), got ${JSON.stringify(o.shape)}`);
+    }
+    if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'int32') {
+      throw new Error(`input: option 'dtype' must be 'float32' or 'int32', got ${JSON.stringify(o.dtype)}`);
+    }
+    const node = { input: true, shape: [...o.shape], name: o.name ?? null };
+    return new SymbolicTensor(node, 0, o.shape);
+  }
+
+  // The graph as recorded: every node the outputs reach (and the inputs), each with its spec and
+  // inbound references. The core orders the nodes, names the unnamed (Keras' rule) and writes
+  // the functional config (src/model/builder.cpp), as for C++ callers.
+  function functionalConfig(inputs, outputs, name) {
+    const inputList = Array.isArray(inputs) ? inputs : [inputs];
+    const outputList = Array.isArray(outputs) ? outputs : [outputs];
+    for (const t of [...inputList, ...outputList]) {
+      if (!(t instanceof SymbolicTensor)) throw new Error('model: inputs and outputs must be symbolic tensors from aw.input() and layer.apply()');
+    }
+    const nodes = [];
+    const index = new Map();
+    const pending = [...outputList, ...inputList].map((t) => t.node);
+    while (pending.length > 0) {
+      const node = pending.pop();
+      if (index.has(node)) continue;
+      index.set(node, nodes.length);
+      nodes.push(node);
+      for (const t of node.inputs ?? []) pending.push(t.node);
+    }
+    const ref = (t) => [index.get(t.node), t.index];
+    const graph = {
+      name: name ?? 'model',
+      nodes: nodes.map((node) => {
+        const named = node.name === null ? {} : { name: node.name };
+        if (node.input) return { className: 'InputLayer', config: named, shape: node.shape };
+        return { className: node.spec.className, config: { ...node.spec.config, ...named }, inbound: node.inputs.map(ref) };
+      }),
+      inputs: inputList.map(ref),
+      outputs: outputList.map(ref),
+    };
+    return JSON.parse(M.functionalConfig(toJson(graph)));
+  }
+
+  const layers = {};
+  for (const name of JSON.parse(M.layerFactoryNames())) layers[name] = (options) => new Layer(name, options);
+
+
+  return { SymbolicTensor, Layer, input, functionalConfig, layers };
+}
