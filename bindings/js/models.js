@@ -45,16 +45,21 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
       this.#live.compile(toJson(plainOptions(options, 'compile')));
     }
 
-    predict(x, options = {}) {
-      const o = plainOptions(options, 'predict');
+    // x into wasm, call(handle, xs, optionsJson) over it, its result back out as tensors.
+    #overInputs(entry, x, options, call) {
+      const o = plainOptions(options, entry);
       const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'predict: x', 'input');
+      const xs = toWasmList(x, h.inputCount(), `${entry}: x`, 'input');
       try {
-        const out = h.predict(xs, toJson(o));
+        const out = call(h, xs, toJson(o));
         try { return listFromWasm(out, true); } finally { out.delete(); }
       } finally {
         xs.delete();
       }
+    }
+
+    predict(x, options = {}) {
+      return this.#overInputs('predict', x, options, (h, xs, o) => h.predict(xs, o));
     }
 
     evaluate(x, y, options = {}) {
@@ -137,27 +142,13 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
     }
 
     getAttention(x, options = {}) {
-      const o = plainOptions(options, 'getAttention');
-      const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'getAttention: x', 'input');
-      try {
-        const out = h.getAttention(xs, toJson(o));
-        try { return listFromWasm(out, true); } finally { out.delete(); }
-      } finally {
-        xs.delete();
-      }
+      return this.#overInputs('getAttention', x, options, (h, xs, o) => h.getAttention(xs, o));
     }
 
     getActivations(x, layerName) {
-      const h = this.#live;
+      this.#live;  // a disposed model says so first
       if (typeof layerName !== 'string') throw new Error('getActivations: the layer name must be a string');
-      const xs = toWasmList(x, h.inputCount(), 'getActivations: x', 'input');
-      try {
-        const out = h.getActivations(xs, layerName);
-        try { return listFromWasm(out, true); } finally { out.delete(); }
-      } finally {
-        xs.delete();
-      }
+      return this.#overInputs('getActivations', x, {}, (h, xs) => h.getActivations(xs, layerName));
     }
 
     summary(print = console.log) {

@@ -1,5 +1,7 @@
 // keras.layers.AdditiveAttention as additiveAttention: forward against a naive double twin,
-// gradients of every input and parameter by finite differences, masks, causal, dropout, errors.
+// gradients of every input and parameter by finite differences, dropout, the scale, options,
+// errors. What it shares with dotAttention (masks, causal, fully masked rows) is in
+// test_dense_attention_base.cpp.
 #include <gtest/gtest.h>
 
 #include "attention/keras_attention_reference.h"
@@ -87,51 +89,8 @@ TEST(AdditiveAttention, GradientsOfEveryInputAndParameter) {
         }
 }
 
-TEST(AdditiveAttention, MaskedKeysGetExactlyZeroWeightAndGradient) {
-  LayerHarness h(makeLayer("additiveAttention", additiveOptions(true, false)), shapes(true), kBatch);
-  h.randomizeParams(0.8f);
-  h.maskTail(1, {1, 2});
-  h.forwardBackward();
-  const Tensor& w = *h.layer().attentionWeights();
-  testing::expectRowsSumToOne(w, kTv);
-  for (int b = 0; b < kBatch; ++b) {
-    const int valid = b == 0 ? kTv - 1 : kTv - 2;
-    for (int j = valid; j < kTv; ++j) {
-      for (int i = 0; i < kTq; ++i) EXPECT_EQ(w[(b * kTq + i) * kTv + j], 0.f);
-      for (int d = 0; d < kValueDim; ++d) EXPECT_EQ(h.inputGrads[1][(b * kTv + j) * kValueDim + d], 0.f);
-      for (int d = 0; d < kDim; ++d) EXPECT_EQ(h.inputGrads[2][(b * kTv + j) * kDim + d], 0.f);
-    }
-    EXPECT_NE(h.inputGrads[2][(b * kTv) * kDim], 0.f);
-  }
-}
 
-TEST(AdditiveAttention, QueryMaskZeroesOutputRowsAndCausalHidesTheFuture) {
-  LayerHarness h(makeLayer("additiveAttention", additiveOptions(true, true)), shapes(false, 4, 4), kBatch);
-  h.maskTail(0, {0, 1});
-  h.forwardBackward();
-  const Tensor& w = *h.layer().attentionWeights();
-  testing::expectRowsSumToOne(w, 4);
-  for (int b = 0; b < kBatch; ++b)
-    for (int i = 0; i < 4; ++i)
-      for (int j = i + 1; j < 4; ++j) EXPECT_EQ(w[(b * 4 + i) * 4 + j], 0.f);
-  // Batch 1's last query is masked: zero output, zero query gradient.
-  for (int d = 0; d < kDim; ++d) {
-    EXPECT_EQ(h.layer().output()[(1 * 4 + 3) * kDim + d], 0.f);
-    EXPECT_EQ(h.inputGrads[0][(1 * 4 + 3) * kDim + d], 0.f);
-    EXPECT_NE(h.layer().output()[(1 * 4 + 2) * kDim + d], 0.f);
-  }
-  std::vector<const Tensor*> in{&h.inputs[0], &h.inputs[1]}, masks{&h.masks[0], nullptr};
-  h.layer().forward(ForwardPass{in, masks});
-  EXPECT_EQ(h.layer().outputMask(0), &h.masks[0]);
-}
 
-TEST(AdditiveAttention, FullyMaskedRowsGiveZerosNotNaN) {
-  LayerHarness h(makeLayer("additiveAttention", additiveOptions(true, false)), shapes(true), kBatch);
-  h.maskTail(1, {0, kTv});
-  EXPECT_TRUE(gradientsMatch(h));
-  testing::expectRowsSumToOne(*h.layer().attentionWeights(), kTv, [](int64_t row) { return row >= kTq; });
-  for (int64_t i = kTq * kValueDim; i < h.layer().output().size(); ++i) EXPECT_EQ(h.layer().output()[i], 0.f);
-}
 
 TEST(AdditiveAttention, DropoutInTrainingOnlyAndDifferentiable) {
   LayerHarness h(makeLayer("additiveAttention", additiveOptions(true, true, 0.4f)), shapes(true, 5, 6), 3);
@@ -180,12 +139,6 @@ TEST(AdditiveAttention, OptionsRoundTripAndDefaults) {
   EXPECT_EQ(makeLayer("AdditiveAttention", custom)->options(), custom);
 }
 
-TEST(AdditiveAttention, NoTensorAllocationAfterTheFirstBatch) {
-  LayerHarness h(makeLayer("additiveAttention", additiveOptions(true, true, 0.3f)), shapes(true), kBatch);
-  h.maskTail(0, {1, 0});
-  h.maskTail(1, {0, 1});
-  EXPECT_EQ(testing::allocationsOnSecondBatch(h.layer(), h.inputs, {&h.masks[0], &h.masks[1], nullptr}, true), 0);
-}
 
 TEST(AdditiveAttention, RejectsMismatchedInputsAndBadOptions) {
   ParamStore store;

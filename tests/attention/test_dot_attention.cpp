@@ -1,5 +1,6 @@
 // keras.layers.Attention as dotAttention: forward against a naive double twin, gradients of
-// every input and parameter by finite differences, masks, causal, dropout, errors.
+// every input and parameter by finite differences, dropout, parameters, options, errors. What it
+// shares with additiveAttention (masks, causal, fully masked rows) is in test_dense_attention_base.cpp.
 #include <gtest/gtest.h>
 
 #include "attention/keras_attention_reference.h"
@@ -93,73 +94,9 @@ TEST(DotAttention, GradientsOfEveryInputAndParameter) {
           }
 }
 
-TEST(DotAttention, MaskedKeysGetExactlyZeroWeightAndGradient) {
-  for (bool concat : {false, true}) {
-    SCOPED_TRACE(concat ? "concat" : "dot");
-    LayerHarness h(makeLayer("dotAttention", dotOptions(true, concat, false)), shapes(true), kBatch);
-    h.maskTail(1, {1, 2});
-    h.forwardBackward();
-    const Tensor& w = *h.layer().attentionWeights();
-    testing::expectRowsSumToOne(w, kTv);
-    for (int b = 0; b < kBatch; ++b) {
-      const int valid = b == 0 ? kTv - 1 : kTv - 2;
-      for (int j = valid; j < kTv; ++j) {
-        for (int i = 0; i < kTq; ++i) EXPECT_EQ(w[(b * kTq + i) * kTv + j], 0.f);
-        for (int d = 0; d < kValueDim; ++d) EXPECT_EQ(h.inputGrads[1][(b * kTv + j) * kValueDim + d], 0.f);
-        for (int d = 0; d < kDim; ++d) EXPECT_EQ(h.inputGrads[2][(b * kTv + j) * kDim + d], 0.f);
-      }
-      // The unmasked keys do get gradient (the test could not pass by zeroing everything).
-      EXPECT_NE(h.inputGrads[2][(b * kTv) * kDim], 0.f);
-    }
-  }
-}
 
-TEST(DotAttention, QueryMaskZeroesOutputRowsAndIsTheOutputMask) {
-  LayerHarness h(makeLayer("dotAttention", dotOptions(false, false, false)), shapes(false), kBatch);
-  h.maskTail(0, {2, 0});
-  h.forwardBackward();
-  const Tensor& y = h.layer().output();
-  for (int i = 0; i < kTq; ++i)
-    for (int d = 0; d < kDim; ++d) {
-      const float v = y[(0 * kTq + i) * kDim + d];
-      if (i >= kTq - 2) EXPECT_EQ(v, 0.f);
-      else EXPECT_NE(v, 0.f);
-    }
-  // Masked queries get no gradient.
-  for (int i = kTq - 2; i < kTq; ++i)
-    for (int d = 0; d < kDim; ++d) EXPECT_EQ(h.inputGrads[0][i * kDim + d], 0.f);
-  std::vector<const Tensor*> in{&h.inputs[0], &h.inputs[1]}, masks{&h.masks[0], nullptr};
-  h.layer().forward(ForwardPass{in, masks});
-  EXPECT_EQ(h.layer().outputMask(0), &h.masks[0]);
-}
 
-TEST(DotAttention, CausalRowsAttendOnlyToEarlierKeys) {
-  LayerHarness h(makeLayer("dotAttention", dotOptions(false, false, true)), shapes(false, 4, 4), kBatch);
-  h.forward();
-  const Tensor& w = *h.layer().attentionWeights();
-  testing::expectRowsSumToOne(w, 4);
-  for (int b = 0; b < kBatch; ++b)
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) {
-        if (j > i) EXPECT_EQ(w[(b * 4 + i) * 4 + j], 0.f);
-        else EXPECT_GT(w[(b * 4 + i) * 4 + j], 0.f);
-      }
-  // The first query sees only the first key: its output is that value row.
-  for (int d = 0; d < kDim; ++d) EXPECT_FLOAT_EQ(h.layer().output()[d], h.inputs[1][d]);
-}
 
-TEST(DotAttention, FullyMaskedRowsGiveZerosNotNaN) {
-  LayerHarness h(makeLayer("dotAttention", dotOptions(true, true, false)), shapes(true), kBatch);
-  h.maskTail(1, {kTv, 1});
-  EXPECT_TRUE(gradientsMatch(h));
-  h.forwardBackward();
-  const Tensor& w = *h.layer().attentionWeights();
-  testing::expectRowsSumToOne(w, kTv, [](int64_t row) { return row < kTq; });
-  for (int64_t i = 0; i < h.layer().output().size(); ++i) ASSERT_TRUE(std::isfinite(h.layer().output()[i]));
-  for (int i = 0; i < kTq * kValueDim; ++i) EXPECT_EQ(h.layer().output()[i], 0.f);
-  for (const Tensor& g : h.inputGrads)
-    for (int64_t i = 0; i < g.size(); ++i) ASSERT_TRUE(std::isfinite(g[i]));
-}
 
 TEST(DotAttention, DropoutInTrainingOnlyAndDifferentiable) {
   for (bool concat : {false, true}) {
@@ -211,14 +148,6 @@ TEST(DotAttention, OptionsRoundTripAndDefaults) {
   EXPECT_EQ(makeLayer("DotAttention", custom)->options(), custom);
 }
 
-TEST(DotAttention, NoTensorAllocationAfterTheFirstBatch) {
-  for (bool concat : {false, true}) {
-    LayerHarness h(makeLayer("dotAttention", dotOptions(true, concat, true, 0.3f)), shapes(true), kBatch);
-    h.maskTail(0, {1, 0});
-    h.maskTail(1, {0, 1});
-    EXPECT_EQ(testing::allocationsOnSecondBatch(h.layer(), h.inputs, {&h.masks[0], &h.masks[1], nullptr}, true), 0);
-  }
-}
 
 TEST(DotAttention, RejectsMismatchedInputsAndBadOptions) {
   ParamStore store;
