@@ -6,7 +6,7 @@
 import { init } from 'attention-wasm';
 
 import { settings, train } from './cli.mjs';
-import { attentionByRow, head, makeTask } from './tasks.mjs';
+import { attentionByRow, head, makeTask } from '../web/tasks.mjs';
 
 const s = settings('add');
 const aw = await init();

@@ -2,7 +2,7 @@
 // override the task's defaults (TASK_INFO), so the examples double as quick experiments.
 import { parseArgs } from 'node:util';
 
-import { TASK_INFO } from './tasks.mjs';
+import { TASK_INFO } from '../web/tasks.mjs';
 
 export function settings(taskName, extra = {}) {
   const defaults = { ...TASK_INFO[taskName].defaults, seed: 1, ...extra };

@@ -5,7 +5,7 @@
 import { init } from 'attention-wasm';
 
 import { settings, train } from './cli.mjs';
-import { attentionRows, bars, makeTask } from './tasks.mjs';
+import { attentionRows, bars, makeTask } from '../web/tasks.mjs';
 
 const s = settings('dense');
 const aw = await init();

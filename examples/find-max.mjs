@@ -5,7 +5,7 @@
 import { init } from 'attention-wasm';
 
 import { settings, train } from './cli.mjs';
-import { attentionByRow, bars, head, makeTask, row } from './tasks.mjs';
+import { attentionByRow, bars, head, makeTask, row } from '../web/tasks.mjs';
 
 const s = settings('max');
 const aw = await init();

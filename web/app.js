@@ -3,7 +3,7 @@
 // drawn with the package's own viz entry (renderHeatmap, highlightTokens).
 // This file wires the worker's replies to the parts of the page (page.js, controls.js, chart.js,
 // attention_view.js, explore.js, files.js).
-import { TASK_NAMES } from '../examples/tasks.mjs';
+import { TASK_NAMES } from './tasks.mjs';
 import { drawAttention } from './attention_view.js';
 import { recordEpoch } from './chart.js';
 import { finishRun, selectTask } from './controls.js';

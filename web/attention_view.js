@@ -1,6 +1,6 @@
 // The attention map of the fixed test batch, drawn with the package's viz entry.
 import { renderHeatmap, highlightTokens } from 'attention-wasm/viz';
-import { attentionRows } from '../examples/tasks.mjs';
+import { attentionRows } from './tasks.mjs';
 import { $, digest, setStatus, state } from './page.js';
 
 // ---- the attention map of the fixed test batch ---------------------------------------------------

@@ -1,5 +1,5 @@
 // The task picker, the settings form, starting and stopping a run, and the sentiment CSV.
-import { TASK_INFO, TASK_NAMES, builtInSentiment, toCsv, parseLabelledCsv } from '../examples/tasks.mjs';
+import { TASK_INFO, TASK_NAMES, builtInSentiment, toCsv, parseLabelledCsv } from './tasks.mjs';
 import { resetChart } from './chart.js';
 import { download } from './files.js';
 import { $, clearError, exploreResult, fmt, form, setStatus, showError, state, status, worker } from './page.js';

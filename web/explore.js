@@ -1,6 +1,6 @@
 // Explore: edit an input (bars or a sentence) and see the prediction and attention at once.
 import { renderHeatmap, highlightTokens } from 'attention-wasm/viz';
-import { attentionRows } from '../examples/tasks.mjs';
+import { attentionRows } from './tasks.mjs';
 import { $, exploreResult, state, worker } from './page.js';
 
 // ---- explore: edit an input, see prediction + attention at once ---------------------------------

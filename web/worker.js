@@ -15,7 +15,7 @@
 //     taskOptions }
 //   every failure:                        { type: 'error', during, id?, message }
 import { init } from '../dist/index.js';
-import { makeTask, head, row } from '../examples/tasks.mjs';
+import { makeTask, head, row } from './tasks.mjs';
 
 const EXAMPLES = 8;  // test rows drawn in the attention map
 let aw = null;

@@ -1,4 +1,4 @@
-// The demo's task module (examples/tasks.mjs) and the Node examples: data is deterministic and
+// The demo's task module (web/tasks.mjs) and the Node examples: data is deterministic and
 // labelled as the task says, the CSV reader reports bad input with its line, and the examples
 // run through the package's self-reference and learn attention where it belongs.
 //   node --test tests/js/        (the examples need dist/ built: bash scripts/build.sh wasm)
@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-import { makeTask, parseLabelledCsv, row, builtInSentiment, toCsv, TASK_NAMES, TASK_INFO } from '../../examples/tasks.mjs';
+import { makeTask, parseLabelledCsv, row, builtInSentiment, toCsv, TASK_NAMES, TASK_INFO } from '../../web/tasks.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);

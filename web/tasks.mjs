@@ -1,6 +1,7 @@
-// The classic Keras attention experiments as data generators + model builders, shared by the
-// Node examples (examples/*.mjs) and the demo page's worker (web/worker.js). Pure functions:
-// the package is passed in as `aw` (this file cannot import it by one specifier that works in
+// The demo's task domain: the classic Keras attention experiments as data generators and
+// model builders. The page and its worker (web/) are its main users; the Node examples
+// (examples/*.mjs) import it from here.
+// Pure functions: the package is passed in as `aw` (this file cannot import it by one specifier that works in
 // both Node and a browser worker), all randomness comes from a seeded PRNG, and nothing here
 // does model maths: the models are built from the package's layers and trained by it.
 //
