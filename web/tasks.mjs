@@ -1,9 +1,9 @@
 // The demo's task domain: the classic Keras attention experiments as data generators and
 // model builders. The page and its worker (web/) are its main users; the Node examples
 // (examples/*.mjs) import it from here.
-// Pure functions: the package is passed in as `aw` (this file cannot import it by one specifier that works in
-// both Node and a browser worker), all randomness comes from a seeded PRNG, and nothing here
-// does model maths: the models are built from the package's layers and trained by it.
+// Pure functions: the package is passed in as `aw` (this file cannot import it by one specifier
+// that works in both Node and a browser worker), all randomness comes from a seeded PRNG, and
+// nothing here does model maths: the models are built from the package's layers and trained by it.
 //
 //   const task = makeTask('find-max', { samples: 2000, seed: 1 }, aw);
 //   const model = task.build(aw, { cell: 'lstm', units: 32, score: 'luong', learningRate: 0.01 });
