@@ -18,9 +18,7 @@ using kernels::Trans;
 
 class AdditiveAttention final : public attention::BaseDenseAttention {
  public:
-  AdditiveAttention(const Json& config, const std::string& name) : BaseDenseAttention(name) {
-    readOptions(config);
-  }
+  using BaseDenseAttention::BaseDenseAttention;
 
   const char* className() const override { return "AdditiveAttention"; }
 

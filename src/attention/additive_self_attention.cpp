@@ -20,9 +20,7 @@ using kernels::Trans;
 
 class AdditiveSelfAttention final : public Layer {
  public:
-  AdditiveSelfAttention(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "AdditiveSelfAttention"; }
 

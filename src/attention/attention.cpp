@@ -26,9 +26,7 @@ using kernels::Trans;
 
 class Attention final : public Layer {
  public:
-  Attention(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "Attention"; }
 

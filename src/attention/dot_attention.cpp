@@ -17,9 +17,7 @@ using kernels::Trans;
 
 class DotAttention final : public attention::BaseDenseAttention {
  public:
-  DotAttention(const Json& config, const std::string& name) : BaseDenseAttention(name) {
-    readOptions(config);
-  }
+  using BaseDenseAttention::BaseDenseAttention;
 
   const char* className() const override { return "DotAttention"; }
 

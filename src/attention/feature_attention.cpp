@@ -16,9 +16,7 @@ using kernels::Trans;
 
 class FeatureAttention final : public Layer {
  public:
-  FeatureAttention(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "FeatureAttention"; }
 

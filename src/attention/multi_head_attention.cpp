@@ -25,9 +25,7 @@ using kernels::Trans;
 
 class MultiHeadAttention final : public Layer {
  public:
-  MultiHeadAttention(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "MultiHeadAttention"; }
 

@@ -22,9 +22,7 @@ using kernels::Trans;
 
 class TimeAttention final : public Layer {
  public:
-  TimeAttention(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "TimeAttention"; }
 

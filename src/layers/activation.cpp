@@ -10,7 +10,7 @@ namespace {
 
 class ActivationLayer final : public Layer {
  public:
-  ActivationLayer(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "Activation"; }
   // Required, as in Keras and TF.js: an Activation layer without one is almost surely a mistake.

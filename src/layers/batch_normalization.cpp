@@ -19,7 +19,7 @@ namespace {
 
 class BatchNormalization final : public Layer {
  public:
-  BatchNormalization(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "BatchNormalization"; }
   void visitOptions(OptionList& o) override {

@@ -17,19 +17,7 @@ enum class Merge { Concat, Sum, Mul, Ave };
 
 class Bidirectional final : public Layer {
  public:
-  Bidirectional(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-    const std::string inner = forward_->className();
-    ATTN_CHECK(inner == "LSTM" || inner == "GRU" || inner == "SimpleRNN", name,
-               ": option 'layer' must be an LSTM, GRU or SimpleRNN, got ", inner);
-    innerName_ = forward_->name();
-    const Json innerOptions = forward_->options();
-    returnSequences_ = innerOptions.at("returnSequences").get<bool>();
-    returnState_ = innerOptions.at("returnState").get<bool>();
-    Json backwardSpec = layerSpec(*forward_);
-    backwardSpec["config"]["goBackwards"] = !innerOptions.at("goBackwards").get<bool>();
-    backward_ = createLayer(backwardSpec);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "Bidirectional"; }
 
@@ -41,6 +29,16 @@ class Bidirectional final : public Layer {
         [&](const Json& spec) {
           o.require(spec.is_object(), "option 'layer' must be a layer spec {className, config}, got ", spec.dump());
           forward_ = createLayer(spec);
+          const std::string inner = forward_->className();
+          o.require(inner == "LSTM" || inner == "GRU" || inner == "SimpleRNN",
+                    "option 'layer' must be an LSTM, GRU or SimpleRNN, got ", inner);
+          innerName_ = forward_->name();
+          const Json innerOptions = forward_->options();
+          returnSequences_ = innerOptions.at("returnSequences").get<bool>();
+          returnState_ = innerOptions.at("returnState").get<bool>();
+          Json backwardSpec = layerSpec(*forward_);
+          backwardSpec["config"]["goBackwards"] = !innerOptions.at("goBackwards").get<bool>();
+          backward_ = createLayer(backwardSpec);
         },
         [&] {
           Json spec = layerSpec(*forward_);

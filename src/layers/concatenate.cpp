@@ -14,7 +14,7 @@ namespace {
 
 class Concatenate final : public Layer {
  public:
-  Concatenate(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "Concatenate"; }
   void visitOptions(OptionList& o) override { o.integer("axis", axis_, -1); }

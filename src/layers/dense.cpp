@@ -12,9 +12,7 @@ using kernels::Trans;
 
 class Dense final : public Layer {
  public:
-  Dense(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "Dense"; }
 

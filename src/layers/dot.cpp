@@ -31,9 +31,7 @@ struct Operand {
 
 class Dot final : public Layer {
  public:
-  Dot(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "Dot"; }
   // Keras' axes: one axis for both inputs, or a pair.

@@ -11,7 +11,7 @@ namespace {
 
 class Dropout final : public Layer {
  public:
-  Dropout(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "Dropout"; }
   void visitOptions(OptionList& o) override {

@@ -9,7 +9,7 @@ namespace attn {
 
 class ElementwiseMerge : public Layer {
  public:
-  ElementwiseMerge(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     for (size_t i = 1; i < in.size(); ++i)

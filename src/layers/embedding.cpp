@@ -13,9 +13,7 @@ namespace {
 
 class Embedding final : public Layer {
  public:
-  Embedding(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "Embedding"; }
   void visitOptions(OptionList& o) override {

@@ -11,7 +11,7 @@ namespace {
 
 class Flatten final : public Layer {
  public:
-  Flatten(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "Flatten"; }
   // Keras' channels_first has no use in the seeds' models: only channelsLast is accepted.

@@ -12,7 +12,7 @@ namespace {
 
 class GlobalAveragePooling1D final : public Layer {
  public:
-  GlobalAveragePooling1D(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "GlobalAveragePooling1D"; }
   // Keras' channels_first has no use in the seeds' models: only channelsLast is accepted.

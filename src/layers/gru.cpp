@@ -20,7 +20,7 @@ using kernels::Trans;
 
 class Gru final : public RecurrentLayer {
  public:
-  Gru(const Json& config, const std::string& name) : RecurrentLayer(name, 3, 1, true) { readOptions(config); }
+  explicit Gru(const std::string& name) : RecurrentLayer(name, 3, 1, true) {}
   const char* className() const override { return "GRU"; }
 
  protected:

@@ -16,7 +16,7 @@ namespace {
 
 class LambdaSum final : public Layer {
  public:
-  LambdaSum(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "LambdaSum"; }
   void visitOptions(OptionList& o) override { o.integer("axis", axis_, -2); }

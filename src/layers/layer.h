@@ -73,6 +73,10 @@ class Layer {
   const std::string& name() const { return name_; }
   void setName(std::string name) { name_ = std::move(name); }
 
+  // Reads the options the factory was given; the registry calls it once, right after
+  // construction (so a layer's constructor takes only its name).
+  void readOptions(const Json& config);
+
   // Keras' class name ("Dense", "LSTM").
   virtual const char* className() const = 0;
   // The options that recreate this layer through its factory (camelCase, defaults included):
@@ -113,10 +117,9 @@ class Layer {
   int64_t countParams(bool trainableOnly = false) const;
 
  protected:
-  // The layer's option list, declared once: it reads the options (readOptions, at the end of
-  // every layer's constructor) and writes them (options()). See layers/option_list.h.
+  // The layer's option list, declared once: it reads the options (readOptions) and writes them
+  // (options()). See layers/option_list.h.
   virtual void visitOptions(OptionList& options) = 0;
-  void readOptions(const Json& config);
 
   virtual InputSpec inputSpec() const { return {}; }
   // build(), forward() and backward() once the base has checked the inputs and masks: every

@@ -17,9 +17,7 @@ namespace {
 
 class LayerNormalization final : public Layer {
  public:
-  LayerNormalization(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-  }
+  using Layer::Layer;
 
   const char* className() const override { return "LayerNormalization"; }
   void visitOptions(OptionList& o) override {

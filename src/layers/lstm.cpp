@@ -17,7 +17,7 @@ using kernels::Trans;
 
 class Lstm final : public RecurrentLayer {
  public:
-  Lstm(const Json& config, const std::string& name) : RecurrentLayer(name, 4, 2, true) { readOptions(config); }
+  explicit Lstm(const std::string& name) : RecurrentLayer(name, 4, 2, true) {}
   const char* className() const override { return "LSTM"; }
 
  protected:

@@ -10,21 +10,22 @@ namespace {
 
 class Permute final : public Layer {
  public:
-  Permute(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
+  using Layer::Layer;
+  const char* className() const override { return "Permute"; }
+
+  void visitOptions(OptionList& o) override {
+    o.intList("dims", dims_);
+    if (!o.reading()) return;
     const int k = static_cast<int>(dims_.size());
-    ATTN_CHECK(k >= 1 && k < kMaxRank, name, ": option 'dims' must have between 1 and ", kMaxRank - 1,
+    ATTN_CHECK(k >= 1 && k < kMaxRank, name_, ": option 'dims' must have between 1 and ", kMaxRank - 1,
                " entries, got ", k);
     std::vector<bool> seen(k, false);
     for (int d : dims_) {
-      ATTN_CHECK(d >= 1 && d <= k && !seen[d - 1], name, ": option 'dims' must be a permutation of 1..", k,
+      ATTN_CHECK(d >= 1 && d <= k && !seen[d - 1], name_, ": option 'dims' must be a permutation of 1..", k,
                  " (1-based, the batch axis excluded), got ", Json(dims_).dump());
       seen[d - 1] = true;
     }
   }
-
-  const char* className() const override { return "Permute"; }
-  void visitOptions(OptionList& o) override { o.intList("dims", dims_); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     const int k = static_cast<int>(dims_.size());

@@ -50,7 +50,6 @@ class RecurrentLayer : public Layer {
  protected:
   // gateBlocks: z has G = gateBlocks * units columns; stateCount: the states returnState adds.
   // gated: LSTM and GRU (activation 'tanh' only, recurrentActivation sigmoid or hardSigmoid).
-  // The cell's constructor calls readOptions(config).
   RecurrentLayer(const std::string& name, int gateBlocks, int stateCount, bool gated)
       : Layer(name), gateBlocks_(gateBlocks), stateCount_(stateCount), gated_(gated) {}
   // The options of every Keras RNN (units, returnSequences, returnState, goBackwards,

@@ -40,6 +40,8 @@ std::string snakeCase(const std::string& className);
   namespace {                                                                                            \
   const bool registered_##Class = ::attn::registerLayerType(                                             \
       {factoryName, className, [](const ::attn::Json& options, const std::string& name) -> std::unique_ptr<::attn::Layer> { \
-         return std::make_unique<Class>(options, name);                                                  \
+         auto layer = std::make_unique<Class>(name);                                                     \
+         layer->readOptions(options);                                                                    \
+         return layer;                                                                                   \
        }});                                                                                              \
   }

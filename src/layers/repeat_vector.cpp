@@ -10,7 +10,7 @@ namespace {
 
 class RepeatVector final : public Layer {
  public:
-  RepeatVector(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "RepeatVector"; }
   void visitOptions(OptionList& o) override { o.positiveInt("n", n_); }

@@ -11,20 +11,21 @@ namespace {
 
 class Reshape final : public Layer {
  public:
-  Reshape(const Json& config, const std::string& name) : Layer(name) {
-    readOptions(config);
-    ATTN_CHECK(!target_.empty() && static_cast<int>(target_.size()) < kMaxRank, name,
+  using Layer::Layer;
+  const char* className() const override { return "Reshape"; }
+
+  void visitOptions(OptionList& o) override {
+    o.intList("targetShape", target_);
+    if (!o.reading()) return;
+    ATTN_CHECK(!target_.empty() && static_cast<int>(target_.size()) < kMaxRank, name_,
                ": option 'targetShape' must have between 1 and ", kMaxRank - 1, " entries, got ", target_.size());
     int unknown = 0;
     for (int d : target_) {
-      ATTN_CHECK(d >= 1 || d == -1, name, ": option 'targetShape' entries must be positive or -1, got ", d);
+      ATTN_CHECK(d >= 1 || d == -1, name_, ": option 'targetShape' entries must be positive or -1, got ", d);
       unknown += d == -1;
     }
-    ATTN_CHECK(unknown <= 1, name, ": option 'targetShape' may contain -1 only once");
+    ATTN_CHECK(unknown <= 1, name_, ": option 'targetShape' may contain -1 only once");
   }
-
-  const char* className() const override { return "Reshape"; }
-  void visitOptions(OptionList& o) override { o.intList("targetShape", target_); }
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     const int64_t total = in[0].numel();

@@ -14,9 +14,7 @@ using kernels::Trans;
 
 class SimpleRnn final : public RecurrentLayer {
  public:
-  SimpleRnn(const Json& config, const std::string& name) : RecurrentLayer(name, 1, 1, false) {
-    readOptions(config);
-  }
+  explicit SimpleRnn(const std::string& name) : RecurrentLayer(name, 1, 1, false) {}
   const char* className() const override { return "SimpleRNN"; }
 
  protected:

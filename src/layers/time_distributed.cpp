@@ -13,7 +13,7 @@ namespace {
 
 class TimeDistributed final : public Layer {
  public:
-  TimeDistributed(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
 
   const char* className() const override { return "TimeDistributed"; }
   // The wrapped layer, as its spec {className, config}.

@@ -11,7 +11,7 @@ namespace attn::testing {
 
 class TestAdd final : public Layer {
  public:
-  TestAdd(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
   const char* className() const override { return "TestAdd"; }
   void visitOptions(OptionList&) override {}
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
@@ -35,7 +35,7 @@ class TestAdd final : public Layer {
 
 class TestDropout final : public Layer {
  public:
-  TestDropout(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
   const char* className() const override { return "TestDropout"; }
   void visitOptions(OptionList& o) override { o.numberInRange("rate", rate_, 0.5f, 0.f, 0.99f); }
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
@@ -63,7 +63,7 @@ class TestDropout final : public Layer {
 
 class TestMaskZero final : public Layer {
  public:
-  TestMaskZero(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
   const char* className() const override { return "TestMaskZero"; }
   void visitOptions(OptionList&) override {}
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
@@ -94,7 +94,7 @@ namespace attn::testing {
 // attention weights (B, T). Forward only: it exists to test getAttention.
 class TestAttention final : public Layer {
  public:
-  TestAttention(const Json& config, const std::string& name) : Layer(name) { readOptions(config); }
+  using Layer::Layer;
   const char* className() const override { return "TestAttention"; }
   void visitOptions(OptionList&) override {}
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
