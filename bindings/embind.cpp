@@ -326,6 +326,10 @@ std::string layerFactoryNames() {
   return attn::Json(names).dump();
 }
 
+std::string inputShape(const std::string& optionsJson) {
+  return guarded([&] { return attn::Json(attn::inputOptions(parseJson(optionsJson, "input")).toVector()).dump(); });
+}
+
 std::string functionalConfig(const std::string& graphJson) {
   return guarded([&] { return attn::functionalConfig(parseJson(graphJson, "model")).dump(); });
 }
@@ -342,6 +346,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("inferLayer", &inferLayer);
   function("checkLayerOptions", &checkLayerOptions);
   function("functionalConfig", &functionalConfig);
+  function("inputShape", &inputShape);
   function("layerFactoryNames", &layerFactoryNames);
 
   class_<TensorList>("TensorList")

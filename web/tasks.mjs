@@ -103,6 +103,13 @@ function optimizer(options) {
   return { type: 'adam', learningRate: options.learningRate ?? 0.01 };
 }
 
+// Every task's model: input -> output, seeded, compiled with Adam, the task's loss and metric.
+function compiledModel(aw, input, output, o, loss, metric) {
+  const model = aw.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
+  model.compile({ optimizer: optimizer(o), loss, ...(metric ? { metrics: [metric] } : {}) });
+  return model;
+}
+
 function recurrent(aw, options, extra) {
   const cell = options.cell ?? 'lstm';
   if (cell !== 'lstm' && cell !== 'gru') throw new Error(`recurrent cell must be 'lstm' or 'gru', got '${cell}'`);
@@ -148,9 +155,7 @@ function denseHelloWorld(options) {
       const attended = aw.layers.featureAttention({ name: 'attention' }).apply(input);
       const hidden = aw.layers.dense({ units: o.units ?? 64, activation: 'relu' }).apply(attended);
       const output = aw.layers.dense({ units: 1, activation: 'sigmoid' }).apply(hidden);
-      const model = aw.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
-      model.compile({ optimizer: optimizer(o), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-      return model;
+      return compiledModel(aw, input, output, o, 'binaryCrossentropy', 'accuracy');
     },
   };
 }
@@ -198,9 +203,7 @@ function recurrentHelloWorld(options) {
         h = aw.layers.flatten().apply(attention.apply(states));
       }
       const output = aw.layers.dense({ units: 1, activation: 'sigmoid' }).apply(h);
-      const model = aw.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
-      model.compile({ optimizer: optimizer(o), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-      return model;
+      return compiledModel(aw, input, output, o, 'binaryCrossentropy', 'accuracy');
     },
   };
 }
@@ -300,9 +303,7 @@ function manyToOne(aw, shape, o, loss) {
   const states = recurrent(aw, o, { returnSequences: true }).apply(input);
   const context = sequenceAttention(aw, o, 32).apply(states);
   const output = aw.layers.dense({ units: 1 }).apply(context);
-  const model = aw.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
-  model.compile({ optimizer: optimizer(o), loss });
-  return model;
+  return compiledModel(aw, input, output, o, loss);
 }
 
 // ---- 5. sentiment of short sentences: attention shown on the words -------------------------
@@ -445,9 +446,7 @@ function sentiment(options, aw) {
       const states = recurrent(awApi, o, { returnSequences: true }).apply(embedded);
       const context = sequenceAttention(awApi, o, 16).apply(states);
       const output = awApi.layers.dense({ units: 1, activation: 'sigmoid' }).apply(context);
-      const model = awApi.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
-      model.compile({ optimizer: optimizer(o), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
-      return model;
+      return compiledModel(awApi, input, output, o, 'binaryCrossentropy', 'accuracy');
     },
   };
 }

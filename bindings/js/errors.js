@@ -21,5 +21,6 @@ export function throwParkedErrors(M) {
   M.inferLayer = check(M.inferLayer);
   M.checkLayerOptions = check(M.checkLayerOptions);
   M.functionalConfig = check(M.functionalConfig);
+  M.inputShape = check(M.inputShape);
   M.attnErrorsChecked = true;
 }

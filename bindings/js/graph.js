@@ -55,17 +55,10 @@ export function createGraph(M) {
 
   function input(options) {
     const o = plainOptions(options, 'input');
-    for (const key of Object.keys(o)) {
-      if (!['shape', 'name', 'dtype'].includes(key)) throw new Error(`input: unknown option '${key}' (known: shape, name, dtype)`);
-    }
-    if (!Array.isArray(o.shape) || o.shape.length === 0 || o.shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new Error(`input: option 'shape' must be a non-empty array of positive integers (per sample, no batch), got ${JSON.stringify(o.shape)}`);
-    }
-    if (o.dtype !== undefined && o.dtype !== 'float32' && o.dtype !== 'int32') {
-      throw new Error(`input: option 'dtype' must be 'float32' or 'int32', got ${JSON.stringify(o.dtype)}`);
-    }
-    const node = { input: true, shape: [...o.shape], name: o.name ?? null };
-    return new SymbolicTensor(node, 0, o.shape);
+    // The core checks the options and the shape (the rule model configs use).
+    const shape = JSON.parse(M.inputShape(toJson(o)));
+    const node = { input: true, shape, name: o.name ?? null };
+    return new SymbolicTensor(node, 0, shape);
   }
 
   // The graph as recorded: every node the outputs reach (and the inputs), each with its spec and

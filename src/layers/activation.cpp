@@ -18,7 +18,6 @@ class ActivationLayer final : public Layer {
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
-    sampleShape_ = in[0];
     setOutputCount(1);
     return {in[0]};
   }
@@ -31,7 +30,7 @@ class ActivationLayer final : public Layer {
     Tensor& y = outputs_[0];
     y.resize(x.shape());
     // y = f(x)
-    kernels::activationForward(activation_, x.data(), y.data(), x.size(), sampleShape_.back());
+    kernels::activationForward(activation_, x.data(), y.data(), x.size(), inputShapes()[0].back());
   }
 
   void onBackward(const BackwardPass& pass) override {
@@ -47,7 +46,7 @@ class ActivationLayer final : public Layer {
     scratch_.resize(dy.shape());
     // dx += dy * f'(x)
     kernels::activationBackward(activation_, x.data(), outputs_[0].data(), dy.data(), scratch_.data(), dy.size(),
-                                sampleShape_.back());
+                                inputShapes()[0].back());
     kernels::addInPlace(scratch_.data(), dx->data(), dy.size());
   }
 
@@ -56,7 +55,6 @@ class ActivationLayer final : public Layer {
 
  private:
   Activation activation_ = Activation::Linear;
-  Shape sampleShape_;
   const Tensor* lastInput_ = nullptr;
   Tensor scratch_;
 };

@@ -22,7 +22,6 @@ class Flatten final : public Layer {
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
     ATTN_CHECK(in[0].rank >= 1, name_, ": expected input of rank >= 1 (per sample), got shape ", in[0].str(true));
-    sampleShape_ = in[0];
     setOutputCount(1);
     return {Shape{static_cast<int>(in[0].numel())}};
   }
@@ -30,7 +29,7 @@ class Flatten final : public Layer {
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     Tensor& y = outputs_[0];
-    y.resize(Shape{x.dim(0), static_cast<int>(sampleShape_.numel())});
+    y.resize(Shape{x.dim(0), static_cast<int>(inputShapes()[0].numel())});
     // y = x (same bytes, new shape)
     kernels::copy(x.data(), y.data(), x.size());
   }
@@ -43,7 +42,6 @@ class Flatten final : public Layer {
   const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
-  Shape sampleShape_;
 };
 
 }  // namespace

@@ -77,7 +77,10 @@ void Layer::forward(const ForwardPass& pass) {
 }
 
 void Layer::backward(const BackwardPass& pass) {
-  checkInputs(pass.inputs);
+  // The inputs are those of the last forward pass (the contract), whose shapes it checked: only
+  // the counts and the output gradients are new here.
+  ATTN_CHECK(pass.inputs.size() == inputShapes_.size(), name_, ": backward got ", pass.inputs.size(),
+             " inputs, the layer has ", inputShapes_.size());
   ATTN_CHECK(pass.outputGrads.size() == outputs_.size() && pass.inputGrads.size() == pass.inputs.size(), name_,
              ": backward needs one gradient per output (", outputs_.size(), ") and one slot per input (",
              pass.inputs.size(), "), got ", pass.outputGrads.size(), " and ", pass.inputGrads.size());

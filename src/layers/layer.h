@@ -90,8 +90,6 @@ class Layer {
   // does not fit its input ("dense_1: expected input of shape (None, 32), got (4, 31)").
   void forward(const ForwardPass& pass);
   void backward(const BackwardPass& pass);
-  // The per-sample input shapes the layer was built for.
-  const std::vector<Shape>& inputShapes() const { return inputShapes_; }
 
   // The mask of output `index` after forward(), or nullptr. Default: the first input's mask
   // passes through unchanged (Dense, Dropout, LSTM with returnSequences...). Layers that
@@ -129,8 +127,8 @@ class Layer {
   virtual void onForward(const ForwardPass& pass) = 0;
   virtual void onBackward(const BackwardPass& pass) = 0;
 
-  // The checked mask of input `index` in the last forward pass, or nullptr.
-  const Tensor* inputMask(int index) const { return masks_[index]; }
+  // The per-sample input shapes the layer was built for.
+  const std::vector<Shape>& inputShapes() const { return inputShapes_; }
   // Keras' merge mask: the AND of the input masks present in the last forward pass (nullptr when
   // none is). A single mask is returned as is; several are combined into `combined`.
   const Tensor* andOfInputMasks(Tensor& combined) const;

@@ -36,7 +36,6 @@ class TimeDistributed final : public Layer {
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     ATTN_CHECK(in[0].rank >= 2, name_, ": expected input of rank >= 3 (None, steps, ...), got shape ",
                in[0].str(true));
-    sampleShape_ = in[0];
     // Declared while the inner layer carries our name, so its parameters live under it; later
     // messages from the inner layer name both.
     inner_->setName(name_);
@@ -58,9 +57,9 @@ class TimeDistributed final : public Layer {
 
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
-    const int batch = x.dim(0), steps = sampleShape_[0];
+    const int batch = x.dim(0), steps = inputShapes()[0][0];
     // x (B, T, ...) -> (B*T, ...), the same bytes
-    folded_.resize(sampleShape_.dropFirst().withBatch(batch * steps));
+    folded_.resize(inputShapes()[0].dropFirst().withBatch(batch * steps));
     kernels::copy(x.data(), folded_.data(), x.size());
     const Tensor* innerInputs[] = {&folded_};
     ForwardPass innerPass{innerInputs, {}, pass.training, pass.rng};
@@ -79,7 +78,7 @@ class TimeDistributed final : public Layer {
   void onBackward(const BackwardPass& pass) override {
     const Tensor& dy = *pass.outputGrads[0];
     Tensor* dx = pass.inputGrads[0];
-    const int batch = dy.dim(0), steps = sampleShape_[0];
+    const int batch = dy.dim(0), steps = inputShapes()[0][0];
     foldedGrad_.resize(innerOutShape_.withBatch(batch * steps));
     kernels::copy(dy.data(), foldedGrad_.data(), dy.size());
     if (dx) {
@@ -107,7 +106,7 @@ class TimeDistributed final : public Layer {
  private:
   std::unique_ptr<Layer> inner_;
   std::string innerName_;
-  Shape sampleShape_, innerOutShape_, outShape_;
+  Shape innerOutShape_, outShape_;
   Tensor folded_, foldedGrad_, foldedInputGrad_, logits_;
 };
 

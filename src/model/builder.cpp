@@ -6,6 +6,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "layers/registry.h"
+#include "model/config_fields.h"
 #include "model/model.h"
 
 namespace attn {
@@ -19,13 +20,17 @@ struct SymbolicNode {
   std::vector<Shape> outputShapes;
 };
 
+Shape inputOptions(const Json& options) {
+  ConfigReader reader(options, "input");
+  const Shape shape(config_fields::shapeList(reader.raw("shape"), "input", "shape", false));
+  reader.string("name", "");
+  reader.oneOf("dtype", "float32", {"float32", "int32"});
+  reader.finish();
+  return shape;
+}
+
 SymbolicTensor input(const Shape& shape, const std::string& name) {
-  ATTN_CHECK(shape.rank >= 1 && shape.rank < kMaxRank, "input: shape must have 1 to ", kMaxRank - 1,
-             " dimensions, got ", shape.str());
-  for (int i = 0; i < shape.rank; ++i)
-    ATTN_CHECK(shape[i] >= 1, "input: dimensions must be positive, got ", shape.str());
-  ATTN_CHECK(shape.numel() <= kMaxSampleValues, "input: shape ", shape.str(true), " holds more than the limit of ",
-             kMaxSampleValues, " values per sample");
+  config_fields::shapeList(Json(shape.toVector()), "input", "shape", false);
   auto node = std::make_shared<SymbolicNode>();
   node->className = "InputLayer";
   node->name = name;

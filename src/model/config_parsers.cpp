@@ -39,15 +39,15 @@ void Model::buildSequential(const Json& config) {
     ATTN_CHECK(opts.is_object(), name_, ": layer ", i, " config must be an object");
     if (cls == "InputLayer") {
       ATTN_CHECK(i == 0, name_, ": an InputLayer may only come first");
-      inputShape = Shape(shapeList(objectField(opts, "shape", name_ + ": InputLayer"), name_, false));
+      inputShape = Shape(shapeList(objectField(opts, "shape", name_ + ": InputLayer"), name_, "shape", false));
       inputName = givenName(opts);
       haveInput = true;
       continue;
     }
     if (!haveInput && classNames.empty()) {
       // Keras: the first layer carries the input shape.
-      if (opts.contains("inputShape")) inputShape = Shape(shapeList(opts["inputShape"], name_, false));
-      else if (opts.contains("batchInputShape")) inputShape = Shape(shapeList(opts["batchInputShape"], name_, true));
+      if (opts.contains("inputShape")) inputShape = Shape(shapeList(opts["inputShape"], name_, "inputShape", false));
+      else if (opts.contains("batchInputShape")) inputShape = Shape(shapeList(opts["batchInputShape"], name_, "batchInputShape", true));
       else fail(name_, ": the first layer needs an 'inputShape' option");
       haveInput = true;
     }
@@ -126,7 +126,7 @@ void Model::buildFunctional(const Json& config) {
       node->className = "InputLayer";
       const Json* shape = opts.contains("shape") ? &opts["shape"] : opts.contains("batchInputShape") ? &opts["batchInputShape"] : nullptr;
       ATTN_CHECK(shape, names[i], ": an InputLayer needs a 'shape'");
-      node->inputShape = Shape(shapeList(*shape, names[i], !opts.contains("shape")));
+      node->inputShape = Shape(shapeList(*shape, names[i], opts.contains("shape") ? "shape" : "batchInputShape", !opts.contains("shape")));
     } else {
       opts["name"] = names[i];
       node->layer = createLayer(classNames[i], opts);

@@ -249,6 +249,9 @@ struct SymbolicTensor {
   Shape shape;  // per sample
 };
 SymbolicTensor input(const Shape& shape, const std::string& name = "");
+// aw.input()'s options {shape, name, dtype ('float32' | 'int32')}: unknown keys refused, the shape
+// checked by the rule model configs use. Returns the per-sample shape.
+Shape inputOptions(const Json& options);
 namespace layers {
 // Creates and builds the layer on the inputs' shapes now, so shape errors surface at apply time.
 std::vector<SymbolicTensor> applyMulti(const std::string& type, const Json& options,
