@@ -10,8 +10,6 @@
 #include <emscripten/val.h>
 #include <malloc.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -307,16 +305,32 @@ int liveHandles() { return g_liveHandles; }
 double heapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 std::string simdArchitecture() { return attn::kernels::simdArchitecture(); }
 
-std::string inferLayer(const std::string& type, const std::string& optionsJson, const std::string& inputShapesJson) {
-  return guarded([&] {
-    return attn::inferLayer(type, parseJson(optionsJson, type.c_str()), parseJson(inputShapesJson, type.c_str()))
-        .dump();
-  });
-}
+// A layer made by a JS factory: created (and its options checked) once, where the factory is
+// called; apply() builds this same object on the symbolic input shapes. Freed by apply or by
+// the JS garbage collector (graph.js).
+class LayerHandle {
+ public:
+  static LayerHandle* create(const std::string& type, const std::string& optionsJson) {
+    return guarded([&]() -> LayerHandle* {
+      return new LayerHandle(attn::createLayer(type, parseJson(optionsJson, type.c_str())));
+    });
+  }
+  // [[sizes...], ...] per input -> [[sizes...], ...] per output.
+  val outputShapes(val inputShapes) {
+    return guarded([&] {
+      std::vector<std::vector<double>> shapes;
+      for (val shape : emscripten::vecFromJSArray<val>(inputShapes))
+        shapes.push_back(emscripten::vecFromJSArray<double>(shape));
+      val out = val::array();
+      for (const attn::Shape& s : attn::symbolicBuild(*layer_, shapes)) out.call<void>("push", shapeToJs(s));
+      return out;
+    });
+  }
 
-void checkLayerOptions(const std::string& type, const std::string& optionsJson) {
-  guarded([&] { attn::checkLayerOptions(type, parseJson(optionsJson, type.c_str())); });
-}
+ private:
+  explicit LayerHandle(std::unique_ptr<attn::Layer> layer) : layer_(std::move(layer)) {}
+  std::unique_ptr<attn::Layer> layer_;
+};
 
 // The factory names of every registered layer type, sorted: the package's aw.layers.
 std::string layerFactoryNames() {
@@ -343,8 +357,6 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("takeError", &takeError);
   function("heapBytesInUse", &heapBytesInUse);
   function("simdArchitecture", &simdArchitecture);
-  function("inferLayer", &inferLayer);
-  function("checkLayerOptions", &checkLayerOptions);
   function("functionalConfig", &functionalConfig);
   function("inputShape", &inputShape);
   function("layerFactoryNames", &layerFactoryNames);
@@ -355,6 +367,9 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("size", &TensorList::size)
       .function("view", &TensorList::view)
       .function("shape", &TensorList::shape);
+  class_<LayerHandle>("LayerHandle")
+      .class_function("create", &LayerHandle::create, allow_raw_pointers())
+      .function("outputShapes", &LayerHandle::outputShapes);
   class_<Bytes>("Bytes").constructor<int>().function("view", &Bytes::view);
 
   class_<FitSession>("FitSession")

@@ -10,7 +10,7 @@ export function throwParkedErrors(M) {
     if (message) throw new Error(message);
     return out;
   };
-  for (const cls of [M.Model, M.FitSession, M.TensorList, M.Bytes]) {
+  for (const cls of [M.Model, M.FitSession, M.TensorList, M.Bytes, M.LayerHandle]) {
     for (const name of Object.getOwnPropertyNames(cls.prototype)) {
       const descriptor = Object.getOwnPropertyDescriptor(cls.prototype, name);
       if (!EMBIND_OWN.has(name) && typeof descriptor.value === 'function') cls.prototype[name] = check(descriptor.value);
@@ -18,8 +18,7 @@ export function throwParkedErrors(M) {
   }
   M.Model.fromConfig = check(M.Model.fromConfig);
   M.Model.load = check(M.Model.load);
-  M.inferLayer = check(M.inferLayer);
-  M.checkLayerOptions = check(M.checkLayerOptions);
+  M.LayerHandle.create = check(M.LayerHandle.create);
   M.functionalConfig = check(M.functionalConfig);
   M.inputShape = check(M.inputShape);
   M.attnErrorsChecked = true;

@@ -1,6 +1,7 @@
 // The functional API's symbolic graph: layers record where they are applied; the core checks
-// each layer's options and infers its shapes at once, and writes the model config from the
-// recorded graph (functionalConfig).
+// each layer's options when the factory is called, builds that same layer on the symbolic
+// shapes at apply(), and writes the model config from the recorded graph (functionalConfig).
+import { ownHandle, releaseHandle } from './handles.js';
 import { plainOptions, toJson } from './marshal.js';
 
 // Model-level keys a layer's options may carry (Keras' inputShape on a Sequential's first layer).
@@ -17,13 +18,28 @@ export function createGraph(M) {
   }
 
   class Layer {
+    #core = null;  // the core's layer, from the factory call until a model or apply() takes it
     constructor(type, options) {
       this.type = type;
       this.options = { ...plainOptions(options, type) };
       this.node = null;
-      // The core checks the options now, where the mistake is made (as Keras' constructors do).
-      const spec = this.toJSON();
-      M.checkLayerOptions(spec.className, toJson(spec.config));
+      // The core creates the layer now, so bad options fail where the mistake is made (as Keras'
+      // constructors do); apply() builds this same layer.
+      this.#coreLayer();
+      // A wrapped layer (bidirectional, timeDistributed) lives on as a part of this one's spec.
+      for (const value of Object.values(this.options)) if (value instanceof Layer) value.taken();
+    }
+    #coreLayer() {
+      if (!this.#core) {
+        const spec = this.toJSON();
+        this.#core = ownHandle(this, M.LayerHandle.create(spec.className, toJson(spec.config)));
+      }
+      return this.#core;
+    }
+    // Its spec is now in a model or a wrapper: free the core's layer (apply() would make it anew).
+    taken() {
+      releaseHandle(this, this.#core);
+      this.#core = null;
     }
     get name() { return this.node?.name ?? this.options.name; }
     // The layer as a spec for the core: nested layers (bidirectional, timeDistributed) too.
@@ -44,11 +60,10 @@ export function createGraph(M) {
       if (this.node) {
         throw new Error(`${this.name}: this layer is already applied; using one layer at several places is not supported`);
       }
-      const spec = this.toJSON();
-      const info = JSON.parse(M.inferLayer(spec.className, toJson(spec.config),
-        JSON.stringify(list.map((t) => t.shape.slice(1)))));
-      this.node = { layer: this, spec, inputs: list, name: this.options.name ?? null };
-      const outputs = info.outputShapes.map((shape, i) => new SymbolicTensor(this.node, i, shape));
+      const outputShapes = this.#coreLayer().outputShapes(list.map((t) => t.shape.slice(1)));
+      this.taken();
+      this.node = { layer: this, spec: this.toJSON(), inputs: list, name: this.options.name ?? null };
+      const outputs = outputShapes.map((shape, i) => new SymbolicTensor(this.node, i, shape));
       return outputs.length === 1 ? outputs[0] : outputs;
     }
   }

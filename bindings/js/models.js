@@ -1,6 +1,7 @@
 // The Model wrapper: owns a wasm model handle, marshals data in and out, and runs fit as an
 // async loop over the core's FitSession (one batch a step) that yields to the event loop.
 import { MODEL_LEVEL_KEYS } from './graph.js';
+import { ownHandle, releaseHandle } from './handles.js';
 import { plainOptions, toJson } from './marshal.js';
 import { tensor } from './tensor.js';
 
@@ -21,17 +22,12 @@ function yieldToEventLoop() {
 }
 
 export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer, functionalConfig }) {
-  // A safety net only: the wrapper deletes what it creates; models are freed by dispose().
-  const finalizer = typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry((handle) => { if (!handle.isDeleted()) handle.delete(); }) : null;
-
   // ---- models ----------------------------------------------------------------------------
   class Model {
     #handle;
     constructor(handle) {
-      this.#handle = handle;
+      this.#handle = ownHandle(this, handle);  // freed by dispose()
       this.stopTraining = false;
-      finalizer?.register(this, handle, this);
     }
     get #live() {
       if (!this.#handle) throw new Error('model: this model has been disposed');
@@ -194,8 +190,7 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
 
     dispose() {
       if (!this.#handle) throw new Error('model: this model has already been disposed');
-      finalizer?.unregister(this);
-      this.#handle.delete();
+      releaseHandle(this, this.#handle);
       this.#handle = null;
     }
     get isDisposed() { return this.#handle === null; }
@@ -226,7 +221,9 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
       for (const key of MODEL_LEVEL_KEYS) if (layer.options[key] !== undefined) spec.config[key] = layer.options[key];
       return spec;
     });
-    return modelFromConfig({ className: 'Sequential', config: { name: o.name ?? 'sequential', layers } }, o.seed);
+    const model = modelFromConfig({ className: 'Sequential', config: { name: o.name ?? 'sequential', layers } }, o.seed);
+    for (const layer of o.layers) layer.taken();
+    return model;
   }
 
   function loadModel(bytes) {

@@ -44,36 +44,27 @@ std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, 
   return out;
 }
 
-void checkLayerOptions(const std::string& type, const Json& options) { createLayer(type, options); }
-
-Json inferLayer(const std::string& type, const Json& options, const Json& inputShapes) {
-  ATTN_CHECK(inputShapes.is_array(), type, ": input shapes must be a list");
-  auto layer = createLayer(type, options);
+std::vector<Shape> symbolicBuild(Layer& layer, const std::vector<std::vector<double>>& inputShapes) {
   std::vector<Shape> shapes;
-  for (const Json& s : inputShapes) {
-    ATTN_CHECK(s.is_array() && s.size() <= kMaxRank, layer->name(), ": each input shape must be a list of at most ",
-               kMaxRank, " sizes");
+  for (const std::vector<double>& sizes : inputShapes) {
+    ATTN_CHECK(sizes.size() <= static_cast<size_t>(kMaxRank), layer.name(),
+               ": each input shape must be a list of at most ", kMaxRank, " sizes");
     std::vector<int> dims;
-    for (const Json& d : s) {
-      ATTN_CHECK(d.is_number_integer() && d.get<int64_t>() >= 1 && d.get<int64_t>() < (1 << 30), layer->name(),
-                 ": input sizes must be positive integers, got ", s.dump());
-      dims.push_back(d.get<int>());
+    for (double d : sizes) {
+      ATTN_CHECK(d >= 1 && d < (1 << 30) && d == static_cast<double>(static_cast<int64_t>(d)), layer.name(),
+                 ": input sizes must be positive integers, got ", d);
+      dims.push_back(static_cast<int>(d));
     }
     shapes.emplace_back(dims);
-    ATTN_CHECK(shapes.back().numel() <= kMaxSampleValues, layer->name(), ": input shape ", shapes.back().str(true),
+    ATTN_CHECK(shapes.back().numel() <= kMaxSampleValues, layer.name(), ": input shape ", shapes.back().str(true),
                " holds more than the limit of ", kMaxSampleValues, " values per sample");
   }
   ParamStore scratch;  // declared, never allocated
-  std::vector<Shape> out = layer->build(shapes, scratch);
+  std::vector<Shape> out = layer.build(shapes, scratch);
   for (const Shape& s : out)
-    ATTN_CHECK(s.numel() <= kMaxSampleValues, layer->name(), ": output shape ", s.str(true), " holds ", s.numel(),
+    ATTN_CHECK(s.numel() <= kMaxSampleValues, layer.name(), ": output shape ", s.str(true), " holds ", s.numel(),
                " values per sample, more than the limit of ", kMaxSampleValues);
-  Json result = layerSpec(*layer);
-  Json outShapes = Json::array();
-  for (const Shape& s : out) outShapes.push_back(s.toVector());
-  result["outputShapes"] = outShapes;
-  result["params"] = layer->countParams();
-  return result;
+  return out;
 }
 
 }  // namespace attn

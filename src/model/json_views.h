@@ -16,13 +16,9 @@ Json logsToJson(const Logs& logs);
 Json layersToJson(const Model& model);
 // Every output of the named layer (one for most layers; LSTM with returnState has three).
 std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName);
-// Builds the layer on per-sample input shapes without allocating parameters, so a symbolic
-// `layer.apply(x)` fails at once, as in Keras:
-// {"className", "config" (full options and name), "outputShapes": [[...]], "params"}.
-Json inferLayer(const std::string& type, const Json& options, const Json& inputShapes);
-// Checks a layer's options as its constructor does (unknown keys, ranges, enum values, nested
-// layers), so a factory call such as `layers.dense({units: 0})` fails where it is made, as in
-// Keras and TF.js, instead of at apply(). Throws attn::Error naming the layer and the option.
-void checkLayerOptions(const std::string& type, const Json& options);
+// Builds a layer created by createLayer (its options were checked there, where the mistake is
+// made, as Keras' constructors do) on per-sample input shapes without allocating parameters, so
+// a symbolic `layer.apply(x)` fails at once, as in Keras. Returns the per-sample output shapes.
+std::vector<Shape> symbolicBuild(Layer& layer, const std::vector<std::vector<double>>& inputShapes);
 
 }  // namespace attn

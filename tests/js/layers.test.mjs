@@ -151,3 +151,26 @@ test('layer objects: type, name, JSON spec with nested layers', () => {
   const td = L.timeDistributed({ layer: L.dense({ units: 2 }) }).toJSON();
   assert.deepEqual(td.config.layer, { className: 'dense', config: { units: 2 } });
 });
+
+test('a factory makes the core layer once: apply builds it, and frees it; nothing piles up', () => {
+  // A failed apply leaves the layer as it was, so the right input can follow.
+  const lstm = L.lstm({ units: 3 });
+  assert.throws(() => lstm.apply(aw.input({ shape: [4] })), /lstm.*expected input of shape \(None, steps, features\), got \(None, 4\)/);
+  assert.deepEqual(lstm.apply(aw.input({ shape: [5, 2] })).shape, [null, 3]);
+  // Layers handed to a sequential model or a wrapper are freed with it, so building many
+  // models does not keep one core layer per factory call alive until garbage collection.
+  const build = () => {
+    const m = aw.sequential({ layers: [L.bidirectional({ layer: L.lstm({ units: 2 }), inputShape: [4, 3] }), L.dense({ units: 1 })] });
+    m.dispose();
+    const x = aw.input({ shape: [3] });
+    aw.model({ inputs: x, outputs: L.dense({ units: 1 }).apply(L.dense({ units: 2 }).apply(x)) }).dispose();
+  };
+  build();
+  const before = aw.heapBytesInUse();
+  for (let i = 0; i < 20; i++) build();
+  assert.equal(aw.heapBytesInUse(), before);
+  // A layer used in a sequential model may still be applied in a graph (a fresh core layer).
+  const dense = L.dense({ units: 2, inputShape: [3] });
+  aw.sequential({ layers: [dense] }).dispose();
+  assert.deepEqual(dense.apply(aw.input({ shape: [3] })).shape, [null, 2]);
+});

@@ -11,6 +11,7 @@
 
 #include "core/check.h"
 #include "core/random.h"
+#include "layers/registry.h"
 #include "model/fit_options.h"
 #include "model/json_views.h"
 #include "model/model.h"
@@ -135,7 +136,7 @@ TEST(BadInput, EveryEntryPointRejectsWithAClearMessageAndTheModelStillTrains) {
        }, {"cannot reshape"}},
       {"lstm on a 1-D input", [] { sequentialModel({layer("LSTM", {{"units", 2}, {"inputShape", {3}}})}); },
        {"lstm_1: expected input of shape (None, steps, features), got (None, 3)"}},
-      {"inferLayer with a negative size", [] { inferLayer("dense", {{"units", 2}}, Json::array({Json::array({-3})})); },
+      {"symbolicBuild with a negative size", [] { symbolicBuild(*createLayer("dense", {{"units", 2}}), {{-3}}); },
        {"input sizes must be positive integers"}},
       {"apply with an unknown option", [] { layers::apply("dense", {{"units", 2}, {"bias", true}}, input({3})); },
        {"unknown option 'bias'"}},
