@@ -19,7 +19,7 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   cmake -S . -B build/sse -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=sse -DATTN_TESTS=OFF >/dev/null
   cmake --build build/sse -j"$jobs" --target attn_bench
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
-  cmake --build build/wasm -j"$jobs" --target attention_wasm attn_wasm_gemm_bench
+  cmake --build build/wasm -j"$jobs" --target attention_wasm attn_wasm_gemm_bench attn_wasm_layer_bench
 fi
 
 reps=3
@@ -35,7 +35,7 @@ echo "== peak FLOP/s of one core"
 build/native/attn_peak_flops | tee "$raw/peak.txt"
 
 echo "== native benchmarks ($reps repetitions)"
-build/native/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/|BM_(LSTM|GRU|AttentionLuong|AttentionBahdanau|AdditiveSelfAttention|MultiHeadAttention)/|BM_Model' \
+build/native/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/|BM_[A-Za-z0-9]+/T:|BM_Model' \
   --benchmark_min_time=0.1 --benchmark_repetitions="$reps" \
   --benchmark_out="$raw/native.json" --benchmark_out_format=json --benchmark_display_aggregates_only=true
 echo "== native benchmarks, SSE width"
@@ -46,6 +46,8 @@ build/sse/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/256|BM_Model' \
 echo "== wasm GEMM (node, then node --no-liftoff)"
 node build/wasm/attn_wasm_gemm_bench.cjs 0.3 | tee "$raw/wasm-gemm.txt"
 node --no-liftoff build/wasm/attn_wasm_gemm_bench.cjs 0.3 | tee "$raw/wasm-gemm-noliftoff.txt"
+echo "== wasm layers (the perf rows of tests/layer_cases.json)"
+node build/wasm/attn_wasm_layer_bench.cjs 0.3 | tee "$raw/wasm-layers.txt"
 
 echo "== models in Node: attention-wasm, TF.js wasm, TF.js cpu"
 node bench/js/node.mjs ours "$raw/node-ours.json"

@@ -7,7 +7,7 @@
 //   outputs: [{shape, data}], attention?: {shape, data} (attention layers: the expected weights) }.
 // Only TF.js computes the expected outputs here; nothing is ever copied back from our code.
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -81,65 +81,29 @@ const sequence = (seed = 7, steps = T, features = D) =>
   tf.tensor3d(values(B * steps * features, seed, 1.0), [B, steps, features]);
 const gates = { activation: 'tanh', recurrentActivation: 'sigmoid' };  // TF.js defaults to hardSigmoid
 
-layerCase('dense', {
-  layer: tf.layers.dense({ units: 4, activation: 'tanh' }),
-  spec: { className: 'Dense', config: { units: 4, activation: 'tanh' } },
-  input: sequence(3),
-});
-
-{
-  const ids = tf.tensor2d([1, 0, 6, 3, 2, 5, 5, 4], [2, 4]);
-  layerCase('embedding', {
-    layer: tf.layers.embedding({ inputDim: 7, outputDim: 3 }),
-    spec: { className: 'Embedding', config: { inputDim: 7, outputDim: 3 } },
-    input: ids,
+// ---- the layer-case table's TF.js cases -----------------------------------------------------
+// Every row of tests/layer_cases.json with a `golden` entry: TF.js' own layer, built from the
+// row's `golden.tfjs` (a nested {layer, options} is a nested TF.js layer), on batch B of the row's
+// per-sample shapes.
+const table = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'layer_cases.json'), 'utf8'));
+function tfjsLayer({ layer, options }) {
+  const built = {};
+  for (const [key, value] of Object.entries(options)) {
+    built[key] = value && typeof value === 'object' && 'layer' in value && 'options' in value ? tfjsLayer(value) : value;
+  }
+  return tf.layers[layer](built);
+}
+for (const row of table.cases.filter((r) => r.golden)) {
+  const { golden } = row;
+  const [steps, features] = row.shapes[0];
+  const input = golden.ids ? tf.tensor2d(golden.ids.flat(), [B, steps]) : sequence(golden.seed, steps, features);
+  layerCase(golden.name ?? row.name, {
+    layer: tfjsLayer(golden.tfjs),
+    spec: { className: row.type, config: row.options },
+    input,
+    mask: golden.padding ? tailMask(B, steps, golden.padding) : null,
   });
 }
-
-const lstmCases = {
-  lstm_last: {},
-  lstm_sequences: { returnSequences: true },
-  lstm_backwards: { returnSequences: true, goBackwards: true },
-  lstm_state: { returnState: true },
-};
-for (const [name, options] of Object.entries(lstmCases))
-  layerCase(name, {
-    layer: tf.layers.lstm({ units: U, ...gates, ...options }),
-    spec: { className: 'LSTM', config: { units: U, ...options } },
-    input: sequence(),
-  });
-
-// Masks: the tail of row 1 is padding. Masked steps carry the state and repeat the output.
-layerCase('lstm_masked_sequences', {
-  layer: tf.layers.lstm({ units: U, ...gates, returnSequences: true }),
-  spec: { className: 'LSTM', config: { units: U, returnSequences: true } },
-  input: sequence(11, 5),
-  mask: tailMask(B, 5, [0, 2]),
-});
-layerCase('lstm_masked_backwards', {
-  layer: tf.layers.lstm({ units: U, ...gates, goBackwards: true, returnState: true }),
-  spec: { className: 'LSTM', config: { units: U, goBackwards: true, returnState: true } },
-  input: sequence(13, 5),
-  mask: tailMask(B, 5, [1, 3]),
-});
-
-// TF.js' default gate activation, the hard sigmoid.
-layerCase('lstm_hard_sigmoid', {
-  layer: tf.layers.lstm({ units: U, returnSequences: true }),
-  spec: { className: 'LSTM', config: { units: U, returnSequences: true, recurrentActivation: 'hardSigmoid' } },
-  input: sequence(37),
-});
-layerCase('gru_hard_sigmoid', {
-  layer: tf.layers.gru({ units: U }),
-  spec: { className: 'GRU', config: { units: U, resetAfter: false, recurrentActivation: 'hardSigmoid' } },
-  input: sequence(41),
-});
-
-layerCase('gru_reset_before', {
-  layer: tf.layers.gru({ units: U, ...gates, returnSequences: true }),
-  spec: { className: 'GRU', config: { units: U, resetAfter: false, returnSequences: true } },
-  input: sequence(17),
-});
 
 // TF.js' GRU has no reset_after (it throws), so the Keras default is computed here from TF.js
 // ops, straight from Keras' GRUCell with reset_after=True:
@@ -175,45 +139,6 @@ layerCase('gru_reset_before', {
     outputs: [tf.stack(steps, 1)],
   });
 }
-
-layerCase('simple_rnn', {
-  layer: tf.layers.simpleRNN({ units: U, returnSequences: true }),
-  spec: { className: 'SimpleRNN', config: { units: U, returnSequences: true } },
-  input: sequence(23),
-});
-
-layerCase('gru_masked', {
-  layer: tf.layers.gru({ units: U, ...gates, returnSequences: true, returnState: true }),
-  spec: { className: 'GRU', config: { units: U, resetAfter: false, returnSequences: true, returnState: true } },
-  input: sequence(43, 5),
-  mask: tailMask(B, 5, [2, 0]),
-});
-layerCase('simple_rnn_masked_backwards', {
-  layer: tf.layers.simpleRNN({ units: U, goBackwards: true, returnSequences: true }),
-  spec: { className: 'SimpleRNN', config: { units: U, goBackwards: true, returnSequences: true } },
-  input: sequence(47, 5),
-  mask: tailMask(B, 5, [1, 3]),
-});
-
-layerCase('bidirectional_concat', {
-  layer: tf.layers.bidirectional({
-    layer: tf.layers.lstm({ units: U, ...gates, returnSequences: true }),
-    mergeMode: 'concat',
-  }),
-  spec: {
-    className: 'Bidirectional',
-    config: { layer: { className: 'LSTM', config: { units: U, returnSequences: true } }, mergeMode: 'concat' },
-  },
-  input: sequence(29),
-});
-layerCase('bidirectional_ave', {
-  layer: tf.layers.bidirectional({ layer: tf.layers.lstm({ units: U, ...gates }), mergeMode: 'ave' }),
-  spec: {
-    className: 'Bidirectional',
-    config: { layer: { className: 'LSTM', config: { units: U } }, mergeMode: 'ave' },
-  },
-  input: sequence(31),
-});
 
 // ---- attention layers ------------------------------------------------------------------------
 // TF.js has no attention layer, so each reference below is the layer's original definition written

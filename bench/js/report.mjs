@@ -173,12 +173,26 @@ function fx(v, digits) {
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
 }
 
+// ---- layers: the `perf` rows of tests/layer_cases.json, native (Google Benchmark) and wasm (the
+// wasm layer harness' JSON lines), keyed "BM_<name>/T:<steps>/backward:<0|1>"
+function layerFigures() {
+  const out = {};
+  const isLayer = (k) => /^BM_\w+\/T:\d+\/backward:\d$/.test(k);
+  for (const [k, v] of Object.entries(native?.results ?? {})) {
+    if (isLayer(k)) out[k] = { bestMs: v.bestMs, meanMs: v.meanMs, label: v.label };
+  }
+  for (const line of (readText('wasm-layers.txt') ?? '').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const { name, ms } = JSON.parse(line);
+    if (isLayer(name)) (out[name] ??= {}).wasmMs = ms;
+  }
+  return out;
+}
+
 // ---- write ---------------------------------------------------------------------------------------
 const result = { date: machine.date, machine, nativeSimd: nativeArch, nativeSseSimd: nativeSse?.context?.simd_architecture,
                  peaks, models: rows, gemm: gemmRows, targets,
-                 layers: native ? Object.fromEntries(Object.entries(native.results)
-                   .filter(([k]) => /^BM_(LSTM|GRU|Attention|AdditiveSelf|MultiHead)/.test(k))
-                   .map(([k, v]) => [k, { bestMs: v.bestMs, meanMs: v.meanMs, label: v.label }])) : {},
+                 layers: layerFigures(),
                  runs: Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, v && { impl: v.impl, flags: v.flags, backend: v.backend, threads: v.threads, node: v.node, browser: v.browserVersion, tfjs: v.tfjsVersion, unsortedSegmentSumRegistered: v.unsortedSegmentSumRegistered }])) };
 writeFileSync(join(outDir, 'latest.json'), JSON.stringify(result, null, 1) + '\n');
 
@@ -219,17 +233,19 @@ for (const g of gemmRows) {
   md.push(`| ${g.variant} | ${g.n} | ${fx(g.native)} (${fx(g.nativeMean)}) | ${pct(g.native, widestPeak)} | ${fx(g.nativeSse)} (${fx(g.nativeSseMean)}) | ${pct(g.nativeSse, peaks.sseMulAdd)} | ${fx(g.wasm)} (${fx(g.wasmMean)}) | ${fx(g.wasmNoLiftoff)} (${fx(g.wasmNoLiftoffMean)}) | ${pct(g.wasm, peaks.sseMulAdd)} |`);
 }
 if (Object.keys(result.layers).length) {
-  md.push('', `## Layers, native (${nativeArch}), batch 64, ms per batch (best of repetitions)`, '');
-  md.push('| layer | T | forward | forward + backward | params |');
-  md.push('|---|---:|---:|---:|---:|');
+  md.push('', `## Layers, batch 64, ms per batch: native (${nativeArch}, best of repetitions) and wasm in Node (fastest round)`, '');
+  md.push('| layer | T | forward | forward + backward | wasm forward | wasm forward + backward | params |');
+  md.push('|---|---:|---:|---:|---:|---:|---:|');
   const byLayer = {};
   for (const [k, v] of Object.entries(result.layers)) {
     const m = k.match(/^BM_(\w+)\/T:(\d+)\/backward:(\d)/);
     if (!m) continue;
     const e = (byLayer[`${m[1]}/${m[2]}`] ??= { layer: m[1], t: m[2], label: v.label });
     e[m[3] === '1' ? 'fb' : 'f'] = v.bestMs;
+    e[m[3] === '1' ? 'wfb' : 'wf'] = v.wasmMs;
+    e.label ??= v.label;
   }
-  for (const e of Object.values(byLayer)) md.push(`| ${e.layer} | ${e.t} | ${fx(e.f)} | ${fx(e.fb)} | ${e.label ?? ''} |`);
+  for (const e of Object.values(byLayer)) md.push(`| ${e.layer} | ${e.t} | ${fx(e.f)} | ${fx(e.fb)} | ${fx(e.wf)} | ${fx(e.wfb)} | ${e.label ?? ''} |`);
 }
 md.push('', '## Targets', '');
 md.push('| target | met | figures |', '|---|---|---|');

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -31,7 +32,9 @@ TEST(ApiReference, NamesEveryLayerFactoryAndOption) {
       EXPECT_NE(doc.find("`" + key + "`"), std::string::npos) << c.type << " option " << key;
   }
   // The table covers every registered layer (LayerBoundary.TheTableNamesEveryRegisteredLayer).
-  EXPECT_EQ(testing::layerCases().size(), layerTypes().size());
+  std::set<std::string> types;
+  for (const testing::LayerCase& c : testing::layerCases()) types.insert(findLayerType(c.type)->className);
+  EXPECT_EQ(types.size(), layerTypes().size());
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ using testing::throwsWith;
 using testing::LayerCase;
 using testing::layerCases;
 
-std::string named(const LayerCase& c) { return std::string("b_") + c.type; }
+std::string named(const LayerCase& c) { return "b_" + c.name; }
 
 TEST(LayerBoundary, TheTableNamesEveryRegisteredLayer) {
   std::set<std::string> inTable;
@@ -40,7 +40,7 @@ class LayerBoundary : public ::testing::TestWithParam<LayerCase> {
     Json options = c.options;
     options["name"] = named(c);
     auto h = std::make_unique<LayerHarness>(makeLayer(c.type, options), c.shapes, 2);
-    if (c.ids) h->fillIds(0, 0, 9);
+    if (c.ids > 0) h->fillIds(0, 0, c.ids);
     return h;
   }
   // "input", or the name the layer gives input `index` when it has several.
@@ -126,7 +126,7 @@ TEST_P(LayerBoundary, GradientsAccumulationAndNoAllocationOverTheTable) {
     LayerHarness& h = *owned;
     if (masked)
       for (size_t i = 0; i < c.shapes.size(); ++i)
-        if (h.inputs[i].rank() >= 3 || (c.ids && h.inputs[i].rank() == 2)) h.maskTail(static_cast<int>(i), {1, 0});
+        if (h.inputs[i].rank() >= 3 || (c.ids > 0 && h.inputs[i].rank() == 2)) h.maskTail(static_cast<int>(i), {1, 0});
     EXPECT_TRUE(testing::gradientsMatch(h));
     EXPECT_TRUE(testing::backwardAccumulates(h));
     EXPECT_EQ(testing::allocationsAfterFirstBatch(h), 0);
@@ -135,7 +135,7 @@ TEST_P(LayerBoundary, GradientsAccumulationAndNoAllocationOverTheTable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerBoundary, ::testing::ValuesIn(layerCases()),
-                         [](const ::testing::TestParamInfo<LayerCase>& info) { return std::string(info.param.type); });
+                         [](const ::testing::TestParamInfo<LayerCase>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace attn::layer_boundary_test

@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "layers/param.h"
 #include "layers/registry.h"
+#include "testing/layer_cases.h"
 #include "testing/layer_harness.h"
 
 namespace attn::tfjs_parity_test {
@@ -124,6 +125,21 @@ TEST(TfjsParityFiles, EveryCaseIsPresent) {
         "additive_attention_unscaled_causal_masked", "multi_head_attention", "multi_head_attention_masked",
         "multi_head_attention_causal_no_bias"})
     EXPECT_NE(std::find(cases.begin(), cases.end(), name), cases.end()) << name;
+}
+
+// The table's TF.js rows are these goldens: each has its file, written for the row's spec.
+TEST(TfjsParityFiles, EveryGoldenRowOfTheLayerTableHasItsFile) {
+  int rows = 0;
+  for (const testing::LayerCase& c : testing::layerCases()) {
+    if (c.golden.is_null()) continue;
+    ++rows;
+    const std::string name = c.golden.value("name", c.name);
+    ASSERT_TRUE(fs::exists(kGoldenDir / (name + ".json"))) << name << ": run npm run goldens";
+    const Json spec = readGolden(name).at("layer");
+    EXPECT_EQ(spec.at("className"), c.type) << name;
+    EXPECT_EQ(spec.at("config"), c.options) << name << ": the golden was written for other options; run npm run goldens";
+  }
+  EXPECT_GE(rows, 16);
 }
 
 // Keras 2 names weights "<layer>/<cell>/<name>:0" and Keras 3 paths carry the cell too; both name

@@ -1,8 +1,12 @@
-// The layer-case table: one small, valid case per registered layer type (type, options, per-sample
-// input shapes). The boundary tests and the API reference test run over it; a test fails when a
-// registered layer is missing from it.
+// The layer-case table (tests/layer_cases.json, whose "about" says what each column drives): one
+// row per case, every registered layer type at least once. The boundary, gradient, accumulation
+// and no-allocation tests and the API reference test run over it here; scripts/make-goldens.mjs
+// writes the TF.js parity goldens of its `golden` rows and bench/bench_layers.cpp times its
+// `perf` rows. A test fails when a registered layer is missing from it.
 #pragma once
+#include <fstream>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "core/json.h"
@@ -11,48 +15,38 @@
 namespace attn::testing {
 
 struct LayerCase {
-  const char* type;
+  std::string name;           // unique: the row's "name", or its type
+  std::string type;           // a registered factory or class name
   Json options;
   std::vector<Shape> shapes;  // per sample; at least one input has a time axis
-  bool ids = false;           // Embedding: integer inputs
+  int ids = 0;                // Embedding: integer inputs in [0, ids); 0: real inputs
+  Json golden;                // null, or the TF.js parity case
+  Json perf;                  // null, or the benchmark
 };
 
-// gtest prints a case by its type.
-inline void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.type; }
+// gtest prints a case by its name.
+inline void PrintTo(const LayerCase& c, std::ostream* os) { *os << c.name; }
 
-inline Json lstmSpec() { return Json{{"className", "LSTM"}, {"config", {{"units", 3}, {"returnSequences", true}}}}; }
-
-inline std::vector<LayerCase> layerCases() {
-  return {
-      {"activation", {{"activation", "tanh"}}, {Shape{4, 3}}},
-      {"add", Json::object(), {Shape{4, 3}, Shape{4, 3}}},
-      {"attention", {{"units", 5}}, {Shape{4, 3}}},
-      {"additiveAttention", Json::object(), {Shape{2, 3}, Shape{4, 3}}},
-      {"additiveSelfAttention", Json::object(), {Shape{4, 3}}},
-      {"batchNormalization", Json::object(), {Shape{4, 3}}},
-      {"bidirectional", {{"layer", lstmSpec()}}, {Shape{4, 3}}},
-      {"concatenate", Json::object(), {Shape{4, 3}, Shape{4, 2}}},
-      {"dense", {{"units", 2}}, {Shape{4, 3}}},
-      {"dot", {{"axes", 2}}, {Shape{4, 3}, Shape{4, 3}}},
-      {"dotAttention", Json::object(), {Shape{2, 3}, Shape{4, 3}}},
-      {"dropout", {{"rate", 0.5}}, {Shape{4, 3}}},
-      {"embedding", {{"inputDim", 9}, {"outputDim", 3}}, {Shape{4}}, true},
-      {"featureAttention", Json::object(), {Shape{3}}},
-      {"flatten", Json::object(), {Shape{4, 3}}},
-      {"globalAveragePooling1D", Json::object(), {Shape{4, 3}}},
-      {"gru", {{"units", 3}}, {Shape{4, 3}}},
-      {"lambdaSum", {{"axis", 1}}, {Shape{4, 3}}},
-      {"layerNormalization", Json::object(), {Shape{4, 3}}},
-      {"lstm", {{"units", 3}}, {Shape{4, 3}}},
-      {"multiHeadAttention", {{"numHeads", 2}, {"keyDim", 2}}, {Shape{2, 3}, Shape{4, 3}}},
-      {"multiply", Json::object(), {Shape{4, 3}, Shape{4, 3}}},
-      {"permute", {{"dims", {2, 1}}}, {Shape{4, 3}}},
-      {"repeatVector", {{"n", 2}}, {Shape{3}}},
-      {"reshape", {{"targetShape", {12}}}, {Shape{4, 3}}},
-      {"simpleRNN", {{"units", 3}}, {Shape{4, 3}}},
-      {"timeAttention", Json::object(), {Shape{4, 3}}},
-      {"timeDistributed", {{"layer", {{"className", "Dense"}, {"config", {{"units", 2}}}}}}, {Shape{4, 3}}},
-  };
+// Every row (ATTN_SOURCE_DIR/tests/layer_cases.json), read once.
+inline const std::vector<LayerCase>& layerCases() {
+  static const std::vector<LayerCase> cases = [] {
+    std::ifstream file(std::string(ATTN_SOURCE_DIR) + "/tests/layer_cases.json");
+    const Json table = Json::parse(file);
+    std::vector<LayerCase> out;
+    for (const Json& row : table.at("cases")) {
+      LayerCase c;
+      c.type = row.at("type").get<std::string>();
+      c.name = row.value("name", c.type);
+      c.options = row.at("options");
+      for (const Json& shape : row.at("shapes")) c.shapes.emplace_back(shape.get<std::vector<int>>());
+      c.ids = row.value("ids", 0);
+      c.golden = row.value("golden", Json());
+      c.perf = row.value("perf", Json());
+      out.push_back(std::move(c));
+    }
+    return out;
+  }();
+  return cases;
 }
 
 }  // namespace attn::testing
