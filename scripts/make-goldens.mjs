@@ -4,7 +4,8 @@
 //   npm run goldens
 // Each file: { case, source, layer: our layer spec {className, config}, inputs: [{shape, data}],
 //   masks: [{shape, data} | null] (one per input), weights: [{name, shape, data}] in Keras order,
-//   outputs: [{shape, data}], attention?: {shape, data} (attention layers: the expected weights) }.
+//   outputs: [{shape, data}], attention?: {shape, data} (attention layers: the expected weights),
+//   outputMask?: {shape, data} (layers that make a mask from their data: Masking) }.
 // Only TF.js computes the expected outputs here; nothing is ever copied back from our code.
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ const tensorJson = (t) => ({ shape: t.shape, data: compact(t.dataSync()) });
 
 // TF.js scopes weight names with a per-process counter ("gru_GRU2/kernel"); dropping it gives
 // Keras' names ("gru/kernel") and keeps the files stable when cases are added.
-const kerasName = (name) => name.replace(/_[A-Z][A-Za-z]*\d+(?=\/)/g, '');
+const kerasName = (name) => name.replace(/_[A-Z][A-Za-z0-9]*?\d+(?=\/)/g, '');
 
 function tailMask(batch, steps, padded) {
   const data = [];
@@ -47,13 +48,18 @@ function tailMask(batch, steps, padded) {
 
 // Builds `layer` on `input`, gives every weight seeded values (in getWeights() order, which is
 // Keras order), runs it, and writes the golden.
-function layerCase(name, { layer, spec, input, mask = null, source }) {
-  layer.apply(input);  // builds
+// `leftPad`: steps of zeros put before the input TF.js sees (the golden keeps the input as is).
+function layerCase(name, { layer, spec, input, mask = null, source, leftPad = 0 }) {
+  const seen = leftPad ? tf.pad(input, [[0, 0], [leftPad, 0], [0, 0]]) : input;
+  layer.apply(seen);  // builds
   const weights = layer.getWeights().map((w, k) => weightTensor(w.shape, k));
   layer.setWeights(weights);
-  let outputs = layer.apply(input, mask ? { mask } : {});
+  let outputs = layer.apply(seen, mask ? { mask } : {});
   if (!Array.isArray(outputs)) outputs = [outputs];
+  // A layer that makes a mask from its data (Masking): the mask it gives the next layer.
+  const outputMask = layer.getClassName() === 'Masking' ? layer.computeMask(input, mask) : null;
   write(name, {
+    outputMask,
     source: source ?? `TF.js ${tf.version.tfjs}, ${tf.getBackend()} backend, ${layer.getClassName()} layer`,
     spec,
     inputs: [input],
@@ -64,13 +70,14 @@ function layerCase(name, { layer, spec, input, mask = null, source }) {
 }
 
 // weights: [{name, tensor}] in Keras order; masks: one per input (null or absent: no mask).
-function write(name, { source, spec, inputs, masks = [], weights, outputs, attention = null }) {
+function write(name, { source, spec, inputs, masks = [], weights, outputs, attention = null, outputMask = null }) {
   const golden = { case: name, source, layer: spec };
   golden.inputs = inputs.map(tensorJson);
   golden.masks = inputs.map((_, i) => (masks[i] ? tensorJson(masks[i]) : null));
   golden.weights = weights.map((w) => ({ name: w.name, shape: w.tensor.shape, data: compact(w.tensor.dataSync()) }));
   golden.outputs = outputs.map(tensorJson);
   if (attention) golden.attention = tensorJson(attention);
+  if (outputMask) golden.outputMask = tensorJson(tf.cast(outputMask, 'float32'));
   const text = JSON.stringify(golden);
   writeFileSync(join(outDir, `${name}.json`), text + '\n');
   console.log(`${name}.json: ${text.length} bytes`);
@@ -96,12 +103,29 @@ function tfjsLayer({ layer, options }) {
 for (const row of table.cases.filter((r) => r.golden)) {
   const { golden } = row;
   const [steps, features] = row.shapes[0];
-  const input = golden.ids ? tf.tensor2d(golden.ids.flat(), [B, steps]) : sequence(golden.seed, steps, features);
-  layerCase(golden.name ?? row.name, {
-    layer: tfjsLayer(golden.tfjs),
+  let input = golden.ids ? tf.tensor2d(golden.ids.flat(), [B, steps]) : sequence(golden.seed, steps, features);
+  if (golden.maskedSteps) {
+    const data = input.arraySync();
+    for (const [b, t] of golden.maskedSteps) data[b][t] = data[b][t].map(() => row.options.maskValue ?? 0);
+    input = tf.tensor3d(data);
+  }
+  // TF.js' Conv1D has no 'causal' padding (NotImplementedError): Keras defines it as
+  // dilation (kernelSize - 1) steps of zeros on the left, then a 'valid' convolution, so that is
+  // what TF.js' layer is given.
+  const tfjs = structuredClone(golden.tfjs);
+  let leftPad = 0, source;
+  if (tfjs.layer === 'conv1d' && tfjs.options.padding === 'causal') {
+    leftPad = (tfjs.options.dilationRate ?? 1) * (tfjs.options.kernelSize - 1);
+    tfjs.options.padding = 'valid';
+    source = `TF.js ${tf.version.tfjs}, ${tf.getBackend()} backend, Conv1D layer with padding 'valid' after ${leftPad} steps of zeros on the left (Keras' definition of 'causal')`;
+  }
+  layerCase(golden.name ?? row.name ?? row.type, {
+    layer: tfjsLayer(tfjs),
     spec: { className: row.type, config: row.options },
     input,
     mask: golden.padding ? tailMask(B, steps, golden.padding) : null,
+    leftPad,
+    source,
   });
 }
 

@@ -48,6 +48,17 @@ export interface RecurrentOptions extends LayerOptions {
   kernelRegularizer?: Regularizer;
 }
 export interface LstmOptions extends RecurrentOptions { unitForgetBias?: boolean }
+/** A 1-D window size: n or [n] (Keras' tuple spelling). */
+export type WindowSize = number | [number];
+export interface Conv1DOptions extends LayerOptions {
+  filters: number; kernelSize: WindowSize; strides?: WindowSize; padding?: 'valid' | 'same' | 'causal';
+  dilationRate?: WindowSize; dataFormat?: 'channelsLast'; activation?: ActivationName; useBias?: boolean;
+  kernelInitializer?: Initializer; biasInitializer?: Initializer;
+  kernelRegularizer?: Regularizer; biasRegularizer?: Regularizer;
+}
+export interface Pooling1DOptions extends LayerOptions {
+  poolSize?: WindowSize; strides?: WindowSize; padding?: 'valid' | 'same'; dataFormat?: 'channelsLast';
+}
 export interface GruOptions extends RecurrentOptions { resetAfter?: boolean }
 
 export interface Layers {
@@ -66,6 +77,13 @@ export interface Layers {
   layerNormalization(options?: LayerOptions & { axis?: number; epsilon?: number; center?: boolean; scale?: boolean }): Layer;
   timeDistributed(options: LayerOptions & { layer: Layer }): Layer;
   globalAveragePooling1D(options?: LayerOptions): Layer;
+  conv1D(options: Conv1DOptions): Layer;
+  maxPooling1D(options?: Pooling1DOptions): Layer;
+  averagePooling1D(options?: Pooling1DOptions): Layer;
+  globalMaxPooling1D(options?: LayerOptions): Layer;
+  /** Masks the steps whose features all equal maskValue (default 0), as keras.layers.Masking. */
+  masking(options?: LayerOptions & { maskValue?: number }): Layer;
+  spatialDropout1D(options: LayerOptions & { rate: number }): Layer;
   lambdaSum(options: LayerOptions & { axis: number }): Layer;
   multiply(options?: LayerOptions): Layer;
   add(options?: LayerOptions): Layer;

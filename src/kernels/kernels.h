@@ -57,6 +57,18 @@ void softmaxBackward(const float* y, const float* dy, float* dx, int outer, int 
 // ---- reductions over one axis of a tensor viewed as (outer, axis, inner) ----
 void reduceSum(const float* x, float* out, int outer, int axis, int inner);    // out (outer, inner), written
 void reduceMean(const float* x, float* out, int outer, int axis, int inner);
+// ---- 1-D windows over time (convolution and pooling as dense work) ----
+// Window t of a (steps, channels) sequence covers steps t*stride - padLeft + j*dilation for
+// j < taps; steps outside [0, steps) are padding.
+struct Windows1D {
+  int steps, channels, taps, stride, dilation, padLeft, outSteps;
+};
+// cols (batch*outSteps, taps*channels), written: row (b, t) holds the taps of window t of
+// sequence b side by side, zeros for padding (im2col).
+void gatherWindows(const Windows1D& w, const float* x, float* cols, int batch);
+// dx (batch, steps, channels) += the sum over windows of dcols (col2im: gatherWindows' transpose).
+void scatterWindows(const Windows1D& w, const float* dcols, float* dx, int batch);
+
 // Which instruction set the kernels were compiled for ("avx512bw", "fma3+avx2", "sse4.1", ...).
 const char* simdArchitecture();
 

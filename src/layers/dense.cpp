@@ -3,6 +3,7 @@
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
+#include "layers/activation_stage.h"
 #include "layers/registry.h"
 
 namespace attn {
@@ -44,30 +45,21 @@ class Dense final : public Layer {
     outShape[-1] = units_;
     Tensor& y = outputs_[0];
     y.resize(outShape);
-    // With an activation, z = x W + b is kept for the backward pass (and as the loss's logits).
-    Tensor& z = activation_ == Activation::Linear ? y : preActivation_;
-    z.resize(outShape);
+    Tensor& z = activationStage_.preActivation(activation_, y);
     // z = x W (+ b)
     kernels::gemm(Trans::No, Trans::No, rows, units_, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, units_,
                   0.f, z.data(), units_);
     if (useBias_) kernels::addRowVector(bias_->value, z.data(), rows, units_);
     // y = f(z)
-    if (activation_ != Activation::Linear)
-      kernels::activationForward(activation_, z.data(), y.data(), z.size(), units_);
+    activationStage_.apply(activation_, y);
   }
 
   void onBackward(const BackwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor& dy = *pass.outputGrads[0];
     const int rows = static_cast<int>(x.size() / inputDim_);
-    const float* dz = dy.data();
     // dz = dy * f'(z), unless the loss already handed us dLoss/dz.
-    if (activation_ != Activation::Linear && !logitGradients_) {
-      dz_.resize(dy.shape());
-      kernels::activationBackward(activation_, preActivation_.data(), outputs_[0].data(), dy.data(), dz_.data(),
-                                  dy.size(), units_);
-      dz = dz_.data();
-    }
+    const float* dz = activationStage_.gradient(activation_, outputs_[0], dy, logitGradients_);
     // dW += x^T dz
     kernels::gemm(Trans::Yes, Trans::No, inputDim_, units_, rows, 1.f, x.data(), inputDim_, dz, units_, 1.f,
                   kernel_->grad, units_);
@@ -80,9 +72,7 @@ class Dense final : public Layer {
   }
 
   Activation outputActivation() const override { return activation_; }
-  const Tensor* outputLogits() const override {
-    return activation_ == Activation::Linear ? &outputs_[0] : &preActivation_;
-  }
+  const Tensor* outputLogits() const override { return &activationStage_.logits(activation_, outputs_[0]); }
 
  private:
   int units_ = 0, inputDim_ = 0;
@@ -92,7 +82,7 @@ class Dense final : public Layer {
   Regularizer kernelReg_, biasReg_;
   Param* kernel_ = nullptr;
   Param* bias_ = nullptr;
-  Tensor preActivation_, dz_;
+  ActivationStage activationStage_;
 };
 
 }  // namespace

@@ -61,6 +61,18 @@ class OptionList {
   void intList(const char* key, std::vector<int>& value, const std::vector<int>& fallback) {
     read(value, [&] { return reader_->intList(key, fallback); }, key);
   }
+  // A 1-D window size (Keras' kernel_size, strides, pool_size...): n or [n], n >= 1, written back
+  // as a number. Without a fallback the option is required.
+  void windowSize(const char* key, int& value, std::optional<int> fallback = std::nullopt) {
+    if (!reading()) {
+      written_[key] = value;
+      return;
+    }
+    const std::vector<int> list = fallback ? reader_->intList(key, {*fallback}) : reader_->intList(key);
+    if (list.size() != 1 || list[0] < 1)
+      fail(owner(), ": option '", key, "' must be a positive integer (or a list of one), got ", Json(list).dump());
+    value = list[0];
+  }
   // A list written back as a single number when it holds one (Keras' axis=-1 or axis=[1, 2]).
   void intOrIntList(const char* key, std::vector<int>& value, const std::vector<int>& fallback) {
     if (reading())

@@ -102,6 +102,11 @@ TEST_P(TfjsParity, ForwardMatchesTfjs) {
     ASSERT_NE(attention, nullptr) << type << " exposes no attention weights";
     worst = std::max(worst, compareWithin(*attention, tensorFrom(golden.at("attention")), "attention weights"));
   }
+  if (golden.contains("outputMask")) {
+    const Tensor* mask = h.layer().outputMask(0);
+    ASSERT_NE(mask, nullptr) << type << " gives no output mask";
+    worst = std::max(worst, compareWithin(*mask, tensorFrom(golden.at("outputMask")), "output mask"));
+  }
   std::cout << "[ parity   ] " << GetParam() << ": max |ours - reference| = " << worst << "  (" << golden.at("source").get<std::string>() << ")\n";
 }
 

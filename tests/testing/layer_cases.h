@@ -20,6 +20,7 @@ struct LayerCase {
   Json options;
   std::vector<Shape> shapes;  // per sample; at least one input has a time axis
   int ids = 0;                // Embedding: integer inputs in [0, ids); 0: real inputs
+  float epsilon = 1e-2f;      // the gradient check's finite-difference step
   Json golden;                // null, or the TF.js parity case
   Json perf;                  // null, or the benchmark
 };
@@ -40,6 +41,7 @@ inline const std::vector<LayerCase>& layerCases() {
       c.options = row.at("options");
       for (const Json& shape : row.at("shapes")) c.shapes.emplace_back(shape.get<std::vector<int>>());
       c.ids = row.value("ids", 0);
+      c.epsilon = row.value("epsilon", 1e-2f);
       c.golden = row.value("golden", Json());
       c.perf = row.value("perf", Json());
       out.push_back(std::move(c));
