@@ -7,7 +7,7 @@ import { $, clearError, exploreResult, fmt, form, setStatus, showError, state, s
 // ---- tasks and controls ----------------------------------------------------------------------
 export const FIELDS_BY_TASK = {
   dense: ['units', 'samples'],
-  recurrent: ['cell', 'units', 'placement', 'singleVector', 'samples'],
+  recurrent: ['cell', 'units', 'placement', 'singleVector', 'conv', 'samples'],
   add: ['cell', 'units', 'attentionType', 'score', 'samples'],
   max: ['cell', 'units', 'attentionType', 'score', 'samples'],
   text: ['cell', 'units', 'attentionType', 'score'],
@@ -94,6 +94,7 @@ export function readSettings() {
   const modelOptions = { cell: form.elements.cell.value, units: readInt('units', 1, 256), learningRate: lr, seed };
   if (shown.includes('placement')) modelOptions.placement = form.elements.placement.value;
   if (shown.includes('singleVector')) modelOptions.singleVector = form.elements.singleVector.checked;
+  if (shown.includes('conv')) modelOptions.conv = form.elements.conv.checked;
   if (shown.includes('attentionType')) modelOptions.attentionType = form.elements.attentionType.value;
   if (shown.includes('score')) modelOptions.score = form.elements.score.value;
   const taskOptions = { seed };

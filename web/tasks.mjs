@@ -22,7 +22,7 @@ export const TASK_INFO = {
     title: 'Recurrent hello world',
     teaches: 'Attention over time, and where to put it: before the RNN the weights live in the input space ' +
       'you understand; after it they weigh the RNN states. Single vector shares one weight per step across features.',
-    defaults: { cell: 'lstm', units: 16, placement: 'before', singleVector: false, epochs: 10, batchSize: 32,
+    defaults: { cell: 'lstm', units: 16, placement: 'before', singleVector: false, conv: false, epochs: 10, batchSize: 32,
                 learningRate: 0.01, samples: 2000 },
   },
   add: {
@@ -160,10 +160,14 @@ function denseHelloWorld(options) {
   };
 }
 
+const CONV_KERNEL = 3;
+
 // ---- 2. recurrent hello world (attention_3d_block before or after the LSTM) ----------------
 // (T, D) standard-normal steps; step `column` is overwritten with the binary target in every
 // feature. placement 'before': attention on the inputs, then the RNN; 'after': RNN with
 // return_sequences, attention on its outputs, flatten. singleVector shares one weight per step.
+// conv puts a causal Conv1D in front (the CNN-LSTM-attention hybrid of forecasting models): its
+// steps are the input's, so the map still reads step by step.
 function recurrentHelloWorld(options) {
   const steps = positiveInt(options.steps, 'steps', 20);
   const dims = positiveInt(options.dims, 'dims', 2);
@@ -180,14 +184,17 @@ function recurrentHelloWorld(options) {
   return {
     ...TASK_INFO.recurrent,
     describe: `${steps} time steps of ${dims} random values; step #${column} holds the binary target in every feature. ` +
-      'timeAttention (the classic attention_3d_block) goes before the recurrent layer or after it.',
+      'timeAttention (the classic attention_3d_block) goes before the recurrent layer or after it; ' +
+      'optionally behind a causal Conv1D front end (CNN-LSTM-attention).',
     inputKind: 'sequence',
     inputShape: [steps, dims],
     valueRange: [-3, 3],
     loss: 'binaryCrossentropy',
     metric: 'accuracy',
     data: split({ data: x, shape: [n, steps, dims] }, { data: y, shape: [n, 1] }, 0.2),
-    truth: () => [column],
+    // With the conv front end the attention weighs conv steps, and the CONV_KERNEL steps from
+    // the label's on have seen it.
+    truth: (v, model = {}) => (model.conv ? Array.from({ length: CONV_KERNEL }, (_, k) => column + k) : [column]),
     target: (v) => v[column * dims],
     colLabels: Array.from({ length: steps }, (_, i) => i),
     build(aw, o = {}) {
@@ -195,11 +202,14 @@ function recurrentHelloWorld(options) {
       if (placement !== 'before' && placement !== 'after') throw new Error(`placement must be 'before' or 'after', got '${placement}'`);
       const attention = aw.layers.timeAttention({ singleVector: !!o.singleVector, name: 'attention' });
       const input = aw.input({ shape: [steps, dims] });
+      const features = o.conv
+        ? aw.layers.conv1D({ filters: 16, kernelSize: CONV_KERNEL, padding: 'causal', activation: 'relu', name: 'conv1d' }).apply(input)
+        : input;
       let h;
       if (placement === 'before') {
-        h = recurrent(aw, o, { returnSequences: false }).apply(attention.apply(input));
+        h = recurrent(aw, o, { returnSequences: false }).apply(attention.apply(features));
       } else {
-        const states = recurrent(aw, o, { returnSequences: true }).apply(input);
+        const states = recurrent(aw, o, { returnSequences: true }).apply(features);
         h = aw.layers.flatten().apply(attention.apply(states));
       }
       const output = aw.layers.dense({ units: 1, activation: 'sigmoid' }).apply(h);
@@ -455,7 +465,8 @@ export const TASK_NAMES = ['dense', 'recurrent', 'add', 'max', 'text'];
 const FACTORIES = { dense: denseHelloWorld, recurrent: recurrentHelloWorld, add: addTwoNumbers, max: findMax, text: sentiment };
 
 // makeTask(name, options, aw) -> { title, describe, teaches, inputKind, inputShape, valueRange,
-//   loss, metric, data: { xTrain, yTrain, xTest, yTest }, truth(row) -> expected attention
+//   loss, metric, data: { xTrain, yTrain, xTest, yTest }, truth(row, { conv }) -> expected attention
+//   (conv: the model has a Conv1D front end, whose steps see a window of the input's)
 //   positions, target(row) -> expected output, build(aw, modelOptions) -> compiled model }.
 // `aw` is needed only by 'text' (its tokenizer). Same name + options = same data, always.
 export function makeTask(name, options = {}, aw = null) {

@@ -27,6 +27,9 @@ let training = false;
 let stopRequested = false;  // a Stop that arrives while the model is still being built
 
 const post = (message, transfer = []) => self.postMessage(message, transfer);
+// What the truth of an attention map depends on besides the data: a Conv1D front end.
+const modelTraits = () => ({ conv: model.layers.some((layer) => layer.type === 'Conv1D') });
+
 // Errors are always shown by the page, with what was being done: never swallowed here.
 const fail = (during, error, id) => post({ type: 'error', during, id, message: error?.message ?? String(error) });
 
@@ -42,7 +45,7 @@ function describeTask(t) {
 // The attention of the fixed example batch, with per-row truth (and words for text).
 function attentionSnapshot() {
   const attention = model.getAttention(examples.x, { layer: 'attention' });
-  const truth = Array.from({ length: examples.x.shape[0] }, (_, i) => task.truth(row(examples.x, i)));
+  const truth = Array.from({ length: examples.x.shape[0] }, (_, i) => task.truth(row(examples.x, i), modelTraits()));
   const words = task.inputKind === 'text'
     ? Array.from({ length: examples.x.shape[0] }, (_, i) => task.wordsOf(row(examples.x, i))) : null;
   // Predictions next to the labels, so the page can mark each example right or wrong.
@@ -121,7 +124,7 @@ function explore({ id, values, text }) {
   const attention = model.getAttention(x, { layer: 'attention' });
   const flat = row(x, 0);
   post({ type: 'explored', id, prediction: Array.from(prediction.data), attention, words, offset,
-         expected: task.target(flat), truthPositions: task.truth(flat) });
+         expected: task.target(flat), truthPositions: task.truth(flat, modelTraits()) });
 }
 
 // Imports a saved model for the selected task. The task's data is made from the same options

@@ -227,6 +227,14 @@ test('recurrent hello world: attention before and after the LSTM peaks on step 1
   h = await train();
   assertLearned(h, { lossRatio: 0.5, minHits: 6 });
   await page.screenshot({ path: `${out}recurrent-after-single.png`, fullPage: true });
+
+  // CNN-LSTM-attention: a causal Conv1D in front keeps the steps, so the peak stays readable.
+  await configure('recurrent', { cell: 'lstm', units: 16, placement: 'after', singleVector: true, conv: true,
+                                 epochs: 6, batchSize: 32, learningRate: 0.01, samples: 2000, seed: 1 });
+  h = await train();
+  assertLearned(h, { lossRatio: 0.5, minHits: 6 });
+  await page.screenshot({ path: `${out}recurrent-conv.png`, fullPage: true });
+  await configure('recurrent', { conv: false });
 });
 
 test('sentiment: attention lands on the deciding word, shown on the words; typing moves it', async () => {

@@ -93,3 +93,26 @@ test('Node examples: import the package by name and learn the attention', async 
   assert.ok(await example('add-two-numbers.mjs', ['--epochs', '10'], /in (\d+) of (\d+) test sequences/) > 0.8);
   assert.ok(await example('find-max.mjs', ['--epochs', '20'], /peak on the maximum in (\d+) of (\d+)/) > 0.7);
 });
+
+test('recurrent task, CNN-LSTM-attention: a causal conv1D front end trains and the attention finds the step', async () => {
+  const { aw } = await import('./support.mjs');
+  const task = makeTask('recurrent', { samples: 1000, seed: 1 });
+  const model = task.build(aw, { ...TASK_INFO.recurrent.defaults, conv: true, placement: 'after', seed: 1 });
+  try {
+    assert.deepEqual(model.layers.map((l) => l.type).slice(0, 3), ['InputLayer', 'Conv1D', 'LSTM']);
+    const { xTrain, yTrain, xTest, yTest } = task.data;
+    await model.fit(xTrain, yTrain, { epochs: 8, batchSize: 32, seed: 1 });
+    const { accuracy } = model.evaluate(xTest, yTest);
+    assert.ok(accuracy > 0.9, `accuracy ${accuracy}`);
+    // The label sits at step 10; a causal kernel of 3 carries it to steps 10-12 of the conv output.
+    const attention = model.getAttention(xTest);
+    const [batch, steps] = attention.shape;
+    const perStep = new Float64Array(steps);
+    const perRow = attention.data.length / (batch * steps);
+    for (let i = 0; i < attention.data.length; i++) perStep[Math.floor(i / perRow) % steps] += attention.data[i];
+    const peak = perStep.indexOf(Math.max(...perStep));
+    assert.ok(peak >= 10 && peak <= 12, `attention peaks at step ${peak}: ${Array.from(perStep, (v) => v.toFixed(1))}`);
+  } finally {
+    model.dispose();
+  }
+});
