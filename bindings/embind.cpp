@@ -19,6 +19,7 @@
 
 #include "core/check.h"
 #include "core/json.h"
+#include "io/keras_import.h"
 #include "io/model_file.h"
 #include "kernels/kernels.h"
 #include "layers/registry.h"
@@ -199,6 +200,28 @@ class Model {
   static Model* load(const Bytes& bytes) {
     return guarded([&] { return new Model(attn::loadModel(bytes.bytes())); });
   }
+  // A Keras model whose containers JS has read: its model and training configs, its weights (in
+  // the file's order, named as the file names them) and the user's customLayers.
+  static Model* importKeras(const std::string& modelConfigJson, const std::string& trainingConfigJson,
+                            TensorList& weights, const std::string& weightNamesJson, const std::string& customJson) {
+    return guarded([&] {
+      const attn::Json names = parseJson(weightNamesJson, "loadKerasModel: weight names");
+      std::vector<attn::Tensor> values = weights.take();
+      ATTN_CHECK(names.is_array() && names.size() == values.size(), "loadKerasModel: ", values.size(),
+                 " weights but ", names.size(), " names");
+      std::vector<attn::NamedTensor> named;
+      for (size_t i = 0; i < values.size(); ++i)
+        named.push_back({names[i].is_string() ? names[i].get<std::string>() : "", std::move(values[i])});
+      std::vector<std::string> warnings;
+      auto model = attn::importKerasModel(parseJson(modelConfigJson, "loadKerasModel: model config"),
+                                          parseJson(trainingConfigJson, "loadKerasModel: training config"), named,
+                                          parseJson(customJson, "loadKerasModel: customLayers"), &warnings);
+      auto* out = new Model(std::move(model));
+      out->warnings_ = attn::Json(warnings).dump();
+      return out;
+    });
+  }
+  std::string importWarnings() const { return warnings_; }
 
   int inputCount() const { return model_->inputCount(); }
   int outputCount() const { return model_->outputCount(); }
@@ -294,6 +317,7 @@ class Model {
   std::shared_ptr<attn::Model> model_;
   std::vector<attn::NamedTensor> weights_;
   std::vector<uint8_t> saved_;
+  std::string warnings_ = "[]";
   LiveHandle live_;
 };
 
@@ -389,6 +413,8 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   class_<Model>("Model")
       .class_function("fromConfig", &Model::fromConfig, allow_raw_pointers())
       .class_function("load", &Model::load, allow_raw_pointers())
+      .class_function("importKeras", &Model::importKeras, allow_raw_pointers())
+      .function("importWarnings", &Model::importWarnings)
       .function("inputCount", &Model::inputCount)
       .function("outputCount", &Model::outputCount)
       .function("compile", &Model::compile)

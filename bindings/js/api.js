@@ -5,6 +5,7 @@
 // which throws; its messages reach users unchanged as JS Errors.
 import { throwParkedErrors } from './errors.js';
 import { createGraph } from './graph.js';
+import { createKerasImport } from './keras.js';
 import { createMarshal } from './marshal.js';
 import { createModels } from './models.js';
 import { tensor } from './tensor.js';
@@ -14,7 +15,8 @@ export function createApi(M) {
   throwParkedErrors(M);
   const marshal = createMarshal(M);
   const graph = createGraph(M);
-  const { model, sequential, loadModel } = createModels(M, marshal, graph);
+  const { Model, model, sequential, loadModel } = createModels(M, marshal, graph);
+  const { loadKerasModel } = createKerasImport(M, Model);
   const { input, layers } = graph;
 
   const simd = M.simdArchitecture();
@@ -28,6 +30,7 @@ export function createApi(M) {
     sequential,
     layers: Object.freeze(layers),
     loadModel,
+    loadKerasModel,
     text,
     padSequences,
     // Size of the wasm memory (it only grows) and the bytes of it allocated right now: lets apps

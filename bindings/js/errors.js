@@ -18,6 +18,7 @@ export function throwParkedErrors(M) {
   }
   M.Model.fromConfig = check(M.Model.fromConfig);
   M.Model.load = check(M.Model.load);
+  M.Model.importKeras = check(M.Model.importKeras);
   M.LayerHandle.create = check(M.LayerHandle.create);
   M.functionalConfig = check(M.functionalConfig);
   M.inputShape = check(M.inputShape);

@@ -61,6 +61,10 @@ export interface Pooling1DOptions extends LayerOptions {
 }
 export interface GruOptions extends RecurrentOptions { resetAfter?: boolean }
 
+export type KerasSource =
+  | { modelJson: string | Record<string, unknown>; weights?: (Uint8Array | ArrayBuffer)[] | Record<string, Uint8Array | ArrayBuffer> }
+  | File[] | FileList | Uint8Array | ArrayBuffer | Blob;
+
 export interface Layers {
   dense(options: DenseOptions): Layer;
   activation(options: LayerOptions & { activation: ActivationName }): Layer;
@@ -143,6 +147,8 @@ export interface Model {
   readonly inputCount: number;
   readonly outputCount: number;
   readonly layers: LayerInfo[];
+  /** Options loadKerasModel left out because they act only in training (recurrent dropouts). */
+  readonly importWarnings: string[];
   readonly isDisposed: boolean;
   /** Set to true (e.g. in a callback) to end fit() after the current batch. */
   stopTraining: boolean;
@@ -195,6 +201,8 @@ export interface AttentionWasm {
   sequential(options: { layers: Layer<any>[]; name?: string; seed?: number }): Model;
   readonly layers: Layers;
   loadModel(bytes: Uint8Array | ArrayBuffer): Model;
+  /** A Keras model saved as a TF.js Layers model: model.json and its weight shards. */
+  loadKerasModel(source: KerasSource, options?: { customLayers?: Record<string, { className: string; config?: Record<string, unknown> }> }): Promise<Model>;
   readonly text: typeof text;
   padSequences: typeof padSequences;
   /** Size of the wasm memory in bytes (it grows, never shrinks). */

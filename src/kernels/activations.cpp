@@ -46,12 +46,7 @@ void binary(const float* x, const float* dy, float* dx, int64_t n, G g) {
   }
 }
 
-// sigmoid(x) = 1 / (1 + e^-x), from e = e^-|x| so the exponential never overflows.
-ATTN_INLINE Batch sigmoid(Batch x) {
-  const Batch e = xsimd::exp(-xsimd::abs(x));
-  const Batch r = Batch(1.f) / (Batch(1.f) + e);
-  return xsimd::select(x >= Batch(0.f), r, e * r);
-}
+using simd::sigmoid;
 
 }  // namespace
 

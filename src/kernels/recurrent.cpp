@@ -15,8 +15,7 @@ using simd::Batch;
 using simd::load;
 using simd::store;
 
-inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
-inline Batch sigmoid(const Batch& x) { return Batch(1.f) / (Batch(1.f) + xsimd::exp(-x)); }
+using simd::sigmoid;
 inline float clip01(float x) { return std::min(std::max(x, 0.f), 1.f); }
 inline Batch clip01(const Batch& x) { return xsimd::min(xsimd::max(x, Batch(0.f)), Batch(1.f)); }
 inline float insideUnit(float y, float slope) { return y > 0.f && y < 1.f ? slope : 0.f; }

@@ -19,6 +19,8 @@ static inline __m128i attnWasmCvtpsEpi32(__m128 a) {
 #define _mm_cvtps_epi32 attnWasmCvtpsEpi32
 #endif
 
+#include <cmath>
+
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
@@ -102,5 +104,20 @@ inline constexpr int kGemmCols = kGemmVectors * kWidth;
 inline constexpr int kGemmDepth = kGemmCols >= 32 ? 192 : 256;
 inline constexpr int kGemmBlockRows = kGemmRows * (kGemmRows >= 8 ? 16 : 32);
 inline constexpr int kGemmBlockCols = kGemmCols * 128;
+
+// sigmoid(x) = 1 / (1 + e^-x), from e = e^-|x| so the exponential never overflows; one rule for
+// the activation kernels and the recurrent gates.
+ATTN_INLINE float sigmoid(float x) {
+  const float e = std::exp(-std::fabs(x));
+  const float r = 1.f / (1.f + e);
+  return x >= 0.f ? r : e * r;
+}
+template <class A>
+ATTN_INLINE xsimd::batch<float, A> sigmoid(const xsimd::batch<float, A>& x) {
+  using V = xsimd::batch<float, A>;
+  const V e = xsimd::exp(-xsimd::abs(x));
+  const V r = V(1.f) / (V(1.f) + e);
+  return xsimd::select(x >= V(0.f), r, e * r);
+}
 
 }  // namespace attn::kernels::simd

@@ -1,0 +1,81 @@
+// Writes tests/fixtures/keras/<case>/: Keras models saved by TF.js in its Layers format
+// (model.json + weights.bin, the files tensorflowjs_converter also writes from Keras .h5 files),
+// with an input and TF.js' own prediction for it (expected.json), which tests/js/keras.test.mjs
+// compares loadKerasModel against. Weights are seeded, so the files regenerate exactly:
+//   node scripts/make-keras-fixtures.mjs
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+await tf.setBackend('cpu');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'fixtures', 'keras');
+
+function seeded(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+const values = (count, seed, scale) => {
+  const next = seeded(seed);
+  return Float32Array.from({ length: count }, () => (next() * 2 - 1) * scale);
+};
+const numel = (shape) => shape.reduce((a, b) => a * b, 1);
+
+async function save(name, model, input, compile) {
+  model.setWeights(model.getWeights().map((w, k) => tf.tensor(values(numel(w.shape), 500 + 31 * k, 0.4), w.shape)));
+  if (compile) model.compile(compile);
+  const prediction = model.predict(input);
+  let artifacts;
+  await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  const modelJson = {
+    format: 'layers-model', generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`, convertedBy: null,
+    modelTopology: artifacts.modelTopology,
+    ...(compile ? { trainingConfig: model.getTrainingConfig() } : {}),
+    weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+  };
+  writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson, null, 1) + '\n');
+  writeFileSync(join(dir, 'weights.bin'), Buffer.from(artifacts.weightData));
+  const tensorJson = (t) => ({ shape: t.shape, data: Array.from(t.dataSync(), (v) => Number(v.toPrecision(9))) });
+  writeFileSync(join(dir, 'expected.json'), JSON.stringify({
+    source: `TF.js ${tf.version.tfjs}, ${tf.getBackend()} backend: model.predict`,
+    inputs: (Array.isArray(input) ? input : [input]).map(tensorJson), prediction: tensorJson(prediction),
+    layers: model.layers.map((l) => l.name),
+  }) + '\n');
+  console.log(`${name}: ${artifacts.weightData.byteLength} bytes of weights`);
+}
+
+const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * steps * features, seed, 1), [batch, steps, features]);
+
+// CNN-LSTM: conv1D (causal padding is a TF.js NotImplementedError, so 'same') -> pooling -> LSTM.
+{
+  const m = tf.sequential({ name: 'cnn_lstm' });
+  m.add(tf.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [12, 2], name: 'conv' }));
+  m.add(tf.layers.maxPooling1d({ poolSize: 2, name: 'pool' }));
+  m.add(tf.layers.lstm({ units: 5, returnSequences: true, name: 'lstm' }));
+  m.add(tf.layers.globalAveragePooling1d({ name: 'gap' }));
+  m.add(tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'out' }));
+  await save('cnn_lstm', m, series(3, 12, 2, 11), { optimizer: tf.train.adam(0.002), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+}
+
+// Functional, two inputs, text + series: embedding(maskZero) -> bidirectional GRU; masking ->
+// simpleRNN; concatenated; dropout; dense softmax.
+{
+  const words = tf.input({ shape: [6], name: 'words' });
+  const sensor = tf.input({ shape: [5, 3], name: 'sensor' });
+  const e = tf.layers.embedding({ inputDim: 20, outputDim: 4, maskZero: true, name: 'embed' }).apply(words);
+  const g = tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, resetAfter: false }), mergeMode: 'concat', name: 'bigru' }).apply(e);
+  const masked = tf.layers.masking({ maskValue: 0, name: 'mask' }).apply(sensor);
+  const r = tf.layers.simpleRNN({ units: 4, name: 'rnn' }).apply(masked);
+  const c = tf.layers.concatenate({ name: 'joined' }).apply([g, r]);
+  const d = tf.layers.dropout({ rate: 0.3, name: 'drop' }).apply(c);
+  const out = tf.layers.dense({ units: 3, activation: 'softmax', name: 'probs' }).apply(d);
+  const m = tf.model({ inputs: [words, sensor], outputs: out, name: 'two_inputs' });
+  const ids = tf.tensor2d([[3, 7, 1, 0, 0, 0], [5, 5, 2, 9, 14, 0], [1, 2, 3, 4, 5, 6]], [3, 6]);
+  const x = series(3, 5, 3, 23).mul(tf.tensor3d([1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [3, 5, 1]));
+  await save('two_inputs', m, [ids, x]);
+}

@@ -1,0 +1,370 @@
+// Keras' configs, read as Keras writes them (Keras 2.x, tf.keras 2.x and Keras 3; .h5 files,
+// .keras files and TF.js model.json carry the same JSON):
+//   {"class_name": "Sequential" | "Functional" | "Model", "config": {...}}
+//   layer  {"class_name", "config": {"name", snake_case options...}, "module"?, "inbound_nodes"?}
+//   Keras 2 inbound nodes [[["dense", 0, 0, {}], ...]]; Keras 3 [{"args": [keras tensors], "kwargs"}]
+//   whose tensors carry "keras_history": ["dense", 0, 0].
+// Options become the library's camelCase options; what only matters to Keras' own machinery
+// (dtype, trainable, initializers of weights that the file supplies) is dropped; what the library
+// does not have is refused, every culprit at once.
+#include "io/keras_import.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "core/check.h"
+#include "layers/registry.h"
+#include "layers/param.h"
+
+namespace attn {
+namespace {
+
+std::string camelCase(const std::string& snake) {
+  std::string out;
+  bool upper = false;
+  for (char c : snake) {
+    if (c == '_') {
+      upper = !out.empty();
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    upper = false;
+  }
+  return out;
+}
+
+// Keras keys with no bearing on what a layer computes from the weights it is given.
+const std::set<std::string> kDroppedKeys = {
+    "trainable", "dtype", "seed", "implementation", "unroll", "zero_output_for_mask", "build_config",
+    "sparse", "ragged", "input_dtype", "synchronized", "autocast", "backward_layer", "compile_config",
+    "input_length" /* Keras 2 Embedding: only a shape hint */};
+// Keys that must hold their default value (anything else changes the computation).
+const std::map<std::string, Json> kDefaultOnly = {
+    {"stateful", false}, {"time_major", false}, {"renorm", false}, {"groups", 1},
+    {"activity_regularizer", nullptr}, {"attention_axes", nullptr}, {"return_attention_scores", false},
+    {"use_causal_mask", false}, {"lora_rank", nullptr}, {"noise_shape", nullptr}};
+// Recurrent layers' dropouts act only in training: dropped with a warning.
+const std::set<std::string> kTrainingOnlyKeys = {"dropout", "recurrent_dropout"};
+const std::set<std::string> kRecurrentClasses = {"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU"};
+
+struct Culprits {
+  std::vector<std::string> lines;
+  void add(const std::string& layer, const std::string& cls, const std::string& why) {
+    lines.push_back(layer + " (" + cls + "): " + why);
+  }
+};
+
+Json regularizer(const Json& keras) {
+  if (keras.is_null()) return nullptr;
+  const Json& cfg = keras.is_object() && keras.contains("config") ? keras["config"] : keras;
+  Json out = Json::object();
+  for (const char* key : {"l1", "l2"})
+    if (cfg.is_object() && cfg.contains(key) && cfg[key].is_number() && cfg[key].get<double>() != 0) out[key] = cfg[key];
+  return out.empty() ? Json(nullptr) : out;
+}
+
+std::string layerName(const Json& spec) {
+  const Json& cfg = spec.value("config", Json::object());
+  if (cfg.is_object() && cfg.contains("name") && cfg["name"].is_string()) return cfg["name"].get<std::string>();
+  if (spec.contains("name") && spec["name"].is_string()) return spec["name"].get<std::string>();
+  return "";
+}
+
+// The `attention` PyPI package's Attention(units, score) and Keras' Attention share a class name:
+// Keras 3 says which by `module`; older files by the package's own config keys.
+bool isAttentionPackage(const Json& spec) {
+  const std::string module = spec.value("module", std::string());
+  if (!module.empty()) return module.rfind("keras", 0) != 0;
+  const Json& cfg = spec.value("config", Json::object());
+  return cfg.contains("units") || cfg.contains("score");
+}
+
+class Translator {
+ public:
+  Translator(const Json& custom, KerasImport& out) : custom_(custom), out_(out) {}
+
+  // {"className", "config"} in the library's terms, or null (a culprit was recorded).
+  Json layer(const Json& spec) {
+    const std::string cls = spec.value("class_name", std::string());
+    const std::string name = layerName(spec);
+    const Json& cfg = spec.value("config", Json::object());
+    if (custom_.contains(cls)) {
+      Json mapped = custom_[cls];
+      if (!mapped.is_object() || !mapped.contains("className")) {
+        culprits_.add(name, cls, "options.customLayers['" + cls + "'] must be {className, config}");
+        return nullptr;
+      }
+      mapped["config"] = mapped.value("config", Json::object());
+      mapped["config"]["name"] = name;
+      out_.mapped.push_back(name);
+      return checked(name, cls, mapped);
+    }
+    if (cls == "Lambda") {
+      culprits_.add(name, cls,
+                    "holds Python code, which cannot be imported; rebuild it from library layers (lambdaSum for "
+                    "K.sum over an axis) or map it with options.customLayers");
+      return nullptr;
+    }
+    std::string ours = cls;
+    if (cls == "Attention") ours = isAttentionPackage(spec) ? "Attention" : "DotAttention";
+    else if (cls == "CuDNNLSTM") ours = "LSTM";  // Keras converts them so: tanh, sigmoid, no masks
+    else if (cls == "CuDNNGRU") ours = "GRU";
+    if (!findLayerType(ours)) {
+      culprits_.add(name, cls, "no such layer in the library; map it onto one with options.customLayers");
+      return nullptr;
+    }
+    Json config = Json::object();
+    bool ok = true;
+    for (auto it = cfg.begin(); it != cfg.end(); ++it) {
+      const std::string& key = it.key();
+      const Json& value = it.value();
+      if (key == "name") {
+        config["name"] = value;
+      } else if (kDroppedKeys.count(key) || key.size() > 12 && key.rfind("_initializer") == key.size() - 12) {
+        continue;
+      } else if (key.size() > 11 && key.rfind("_constraint") == key.size() - 11) {
+        if (!value.is_null()) ok = refuse(name, cls, "option '" + key + "' (weight constraints) is not supported");
+      } else if (kDefaultOnly.count(key)) {
+        if (value != kDefaultOnly.at(key) && !value.is_null())
+          ok = refuse(name, cls, "option '" + key + "' = " + value.dump() + " is not supported");
+      } else if (kTrainingOnlyKeys.count(key) && kRecurrentClasses.count(cls)) {
+        if (value.is_number() && value.get<double>() != 0)
+          out_.warnings.push_back(name + " (" + cls + "): " + key + " " + value.dump() +
+                                  " acts only in training and is not applied");
+      } else if (key == "batch_input_shape" || key == "batch_shape") {
+        config["batchInputShape"] = value;
+      } else if (key.size() > 12 && key.rfind("_regularizer") == key.size() - 12) {
+        config[camelCase(key)] = regularizer(value);
+      } else if (key == "layer" && value.is_object()) {
+        Json inner = layer(value);
+        if (inner.is_null()) return nullptr;
+        config["layer"] = inner;
+      } else if (value.is_string() && (key == "activation" || key == "recurrent_activation" || key == "data_format" ||
+                                       key == "score_mode" || key == "merge_mode")) {
+        config[camelCase(key)] = camelCase(value.get<std::string>());
+      } else {
+        config[camelCase(key)] = value;
+      }
+    }
+    if (cls == "CuDNNLSTM" || cls == "CuDNNGRU") {
+      config["recurrentActivation"] = "sigmoid";
+      if (cls == "CuDNNGRU") config["resetAfter"] = true;
+    }
+    if (!ok) return nullptr;
+    return checked(name, cls, Json{{"className", ours}, {"config", config}});
+  }
+
+  const Culprits& culprits() const { return culprits_; }
+
+ private:
+  bool refuse(const std::string& name, const std::string& cls, const std::string& why) {
+    culprits_.add(name, cls, why);
+    return false;
+  }
+  // The library's own option checks, run now so that every culprit is listed at once.
+  Json checked(const std::string& name, const std::string& cls, Json spec) {
+    Json options = spec["config"];
+    options.erase("batchInputShape");
+    try {
+      createLayer(spec["className"].get<std::string>(), options);
+    } catch (const Error& e) {
+      culprits_.add(name, cls, e.what());
+      return nullptr;
+    }
+    return spec;
+  }
+
+  const Json custom_;
+  KerasImport& out_;
+  Culprits culprits_;
+};
+
+// Keras 2 [[["dense", 0, 0, {}], ...]] or Keras 3 [{"args": [...], "kwargs": {...}}] ->
+// [["dense", 0], ...] (models here call each layer once).
+Json inboundRefs(const Json& nodes, const std::string& owner) {
+  Json refs = Json::array();
+  if (!nodes.is_array() || nodes.empty()) return refs;
+  ATTN_CHECK(nodes.size() == 1, owner, ": the layer is called ", nodes.size(),
+             " times in the file; a layer used at several places is not supported");
+  const Json& node = nodes[0];
+  if (node.is_array()) {
+    for (const Json& ref : node)
+      if (ref.is_array() && ref.size() >= 3 && ref[0].is_string()) refs.push_back({ref[0], ref[2]});
+    return refs;
+  }
+  // Keras 3: the tensors are anywhere in args (one tensor, or a list of them).
+  auto collect = [&](auto&& self, const Json& value) -> void {
+    if (value.is_object() && value.value("class_name", std::string()) == "__keras_tensor__") {
+      const Json& history = value["config"]["keras_history"];
+      if (history.is_array() && history.size() >= 3 && history[0].is_string()) refs.push_back({history[0], history[2]});
+    } else if (value.is_array()) {
+      for (const Json& item : value) self(self, item);
+    }
+  };
+  collect(collect, node.value("args", Json::array()));
+  return refs;
+}
+
+Json refList(const Json& list) {
+  if (list.is_array() && !list.empty() && list[0].is_string()) return Json::array({list});  // one [name, 0, 0]
+  return list;
+}
+
+Json compileOptions(const Json& training, std::vector<std::string>& warnings) {
+  if (!training.is_object()) return nullptr;
+  Json out = Json::object();
+  const Json& loss = training.value("loss", Json());
+  if (loss.is_string()) out["loss"] = loss;
+  else if (loss.is_object() && loss.contains("class_name")) out["loss"] = loss["class_name"];
+  else {
+    warnings.push_back("the training config's loss " + loss.dump() + " is not read; compile the model yourself");
+    return nullptr;
+  }
+  const Json& optimizer = training.contains("optimizer_config") ? training["optimizer_config"] : training.value("optimizer", Json());
+  if (optimizer.is_object() && optimizer.contains("class_name")) {
+    std::string type = optimizer["class_name"].get<std::string>();
+    for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    Json o = {{"type", type}};
+    const Json& cfg = optimizer.value("config", Json::object());
+    // Keras writes learning_rate / beta_1 (lr in Keras < 2.3), TF.js learningRate / beta1.
+    const std::set<std::string> known = {"learningRate", "beta1", "beta2", "epsilon", "rho", "momentum", "nesterov"};
+    for (auto it = cfg.begin(); it != cfg.end(); ++it) {
+      const std::string key = it.key() == "lr" ? "learningRate" : camelCase(it.key());
+      if (known.count(key) && (it.value().is_number() || it.value().is_boolean())) o[key] = it.value();
+    }
+    out["optimizer"] = o;
+  } else if (optimizer.is_string()) {
+    out["optimizer"] = optimizer;
+  }
+  Json metrics = Json::array();
+  for (const Json& m : training.value("metrics", Json::array())) {
+    const Json& one = m.is_array() && !m.empty() ? m[0] : m;  // Keras 2: one list per output
+    if (one.is_string()) metrics.push_back(one == "acc" ? Json("accuracy") : one);
+    else if (one.is_object() && one.contains("config") && one["config"].contains("name")) metrics.push_back(one["config"]["name"]);
+  }
+  if (!metrics.empty()) out["metrics"] = metrics;
+  return out;
+}
+
+}  // namespace
+
+KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingConfig, const Json& customLayers) {
+  ATTN_CHECK(modelConfig.is_object() && modelConfig.contains("class_name"),
+             "loadKerasModel: the model config must be {class_name, config}");
+  const std::string kind = modelConfig["class_name"].get<std::string>();
+  const Json& config = modelConfig.value("config", Json::object());
+  KerasImport out;
+  Translator translate(customLayers.is_object() ? customLayers : Json::object(), out);
+  const std::string modelName = config.is_object() ? config.value("name", std::string("model")) : "model";
+  // Keras < 2.2.3 wrote a Sequential's config as the bare list of its layers.
+  const Json& layers = config.is_array() ? config : config.value("layers", Json::array());
+  ATTN_CHECK(layers.is_array() && !layers.empty(), "loadKerasModel: the model config lists no layers");
+  Json ours = Json::array();
+  if (kind == "Sequential") {
+    for (const Json& spec : layers) {
+      if (spec.value("class_name", std::string()) == "InputLayer") {
+        const Json& cfg = spec["config"];
+        Json shape = cfg.contains("batch_shape") ? cfg["batch_shape"] : cfg.value("batch_input_shape", Json());
+        ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", layerName(spec), "' has no batch shape");
+        shape.erase(0);
+        ours.push_back({{"className", "InputLayer"}, {"config", {{"name", layerName(spec)}, {"shape", shape}}}});
+        continue;
+      }
+      Json layer = translate.layer(spec);
+      if (!layer.is_null()) ours.push_back(layer);
+    }
+  } else if (kind == "Functional" || kind == "Model") {
+    for (const Json& spec : layers) {
+      const std::string name = layerName(spec);
+      if (spec.value("class_name", std::string()) == "InputLayer") {
+        const Json& cfg = spec["config"];
+        Json shape = cfg.contains("batch_shape") ? cfg["batch_shape"] : cfg.value("batch_input_shape", Json());
+        ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", name, "' has no batch shape");
+        shape.erase(0);
+        ours.push_back({{"className", "InputLayer"}, {"config", {{"name", name}, {"shape", shape}}}});
+        continue;
+      }
+      Json layer = translate.layer(spec);
+      if (layer.is_null()) continue;
+      layer["config"].erase("batchInputShape");
+      layer["inboundNodes"] = inboundRefs(spec.value("inbound_nodes", Json::array()), name);
+      ours.push_back(layer);
+    }
+  } else {
+    fail("loadKerasModel: a model of class '", kind, "' cannot be imported (expected Sequential or a functional Model)");
+  }
+  if (!translate.culprits().lines.empty()) {
+    std::string message = "loadKerasModel: " + std::to_string(translate.culprits().lines.size()) +
+                          " layer(s) cannot be imported:";
+    for (const std::string& line : translate.culprits().lines) message += "\n  " + line;
+    fail(message);
+  }
+  if (kind == "Sequential") {
+    out.config = {{"className", "Sequential"}, {"config", {{"name", modelName}, {"layers", ours}}}};
+  } else {
+    out.config = {{"className", "Model"},
+                  {"config", {{"name", modelName}, {"layers", ours}, {"inputLayers", refList(config["input_layers"])},
+                              {"outputLayers", refList(config["output_layers"])}}}};
+  }
+  out.compile = compileOptions(trainingConfig, out.warnings);
+  return out;
+}
+
+std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& trainingConfig,
+                                        const std::vector<NamedTensor>& weights, const Json& customLayers,
+                                        std::vector<std::string>* warnings) {
+  KerasImport translated = translateKerasModel(modelConfig, trainingConfig, customLayers);
+  auto model = std::make_unique<Model>(translated.config);
+  // Each layer takes, in file order, the weights under its name.
+  std::map<std::string, std::vector<const NamedTensor*>> byLayer;
+  std::set<std::string> claimed;
+  for (const NamedTensor& w : weights) byLayer[w.name.substr(0, w.name.find('/'))].push_back(&w);
+  std::vector<NamedTensor> ordered;
+  std::vector<std::string> problems;
+  for (const LayerInfo& info : model->layers()) {
+    const Layer* layer = model->layer(info.name);
+    const size_t want = layer ? layer->params().size() : 0;
+    const auto found = byLayer.find(info.name);
+    const size_t have = found == byLayer.end() ? 0 : found->second.size();
+    if (have != want) {
+      problems.push_back(info.name + " (" + info.type + ") needs " + std::to_string(want) + " weight(s), the file has " +
+                         std::to_string(have));
+      continue;
+    }
+    if (want == 0) continue;
+    claimed.insert(info.name);
+    for (size_t k = 0; k < want; ++k) {
+      const Param& param = *layer->params()[k];
+      const NamedTensor& w = *found->second[k];
+      if (w.value.shape() != param.shape)
+        problems.push_back(info.name + ": weight " + w.name + " has shape " + w.value.shape().str() + ", the layer's " +
+                           param.name + " needs " + param.shape.str() + " (the config and the weights disagree)");
+      ordered.push_back(w);
+      // A custom class names its weights its own way: they go by order and shape.
+      if (std::count(translated.mapped.begin(), translated.mapped.end(), info.name)) ordered.back().name.clear();
+    }
+  }
+  for (const auto& [name, list] : byLayer)
+    if (!claimed.count(name) && !list.empty())
+      problems.push_back("the weights under '" + name + "' belong to no layer of the model");
+  if (!problems.empty()) {
+    std::string message = "loadKerasModel: the weights do not fit the model:";
+    for (const std::string& p : problems) message += "\n  " + p;
+    fail(message);
+  }
+  model->setWeights(ordered);
+  if (!translated.compile.is_null()) {
+    try {
+      model->compile(translated.compile);
+    } catch (const Error& e) {
+      translated.warnings.push_back(std::string("the training config is not applied (") + e.what() +
+                                    "); compile the model yourself");
+    }
+  }
+  if (warnings) *warnings = translated.warnings;
+  return model;
+}
+
+}  // namespace attn

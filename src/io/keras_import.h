@@ -1,0 +1,36 @@
+// Keras models into the library: a Keras model config (Keras 2, tf.keras 2 or Keras 3 spelling,
+// as .h5 files, .keras files and TF.js model.json carry it), its training config and its weights
+// become a Model with the user's layer names and Keras' weights. The file containers (zip, HDF5,
+// TF.js shards) are read by the caller; everything about what the config means is here.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "model/model.h"
+
+namespace attn {
+
+struct KerasImport {
+  Json config;                        // our model config (Sequential or functional)
+  Json compile;                       // our compile options from the training config, or null
+  std::vector<std::string> warnings;  // options dropped because they act only in training
+  std::vector<std::string> mapped;    // layers mapped by customLayers: their weights go by order
+};
+
+// Translates every layer; what cannot be imported (a Lambda, an unknown class, an option value
+// the library does not have) is refused with one attn::Error listing every culprit by layer name
+// and class. customLayers maps a custom class name onto a library layer:
+// {"MyAttention": {"className": "attention", "config": {...}}} (its config replaces the file's).
+KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingConfig = Json(),
+                                const Json& customLayers = Json::object());
+
+// The model built from the translation, compiled when the file has a training config, with the
+// weights set: each layer takes, in order, the weights whose names start with its Keras name
+// ("lstm/lstm_cell/kernel:0", "lstm/kernel"); counts, shapes and names are checked.
+std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& trainingConfig,
+                                        const std::vector<NamedTensor>& weights, const Json& customLayers,
+                                        std::vector<std::string>* warnings = nullptr);
+
+}  // namespace attn

@@ -1,0 +1,130 @@
+// The Keras config translator (src/io/keras_import.cpp) on configs in Keras 3's and Keras 2's
+// own spellings: functional graphs with either form of inbound nodes, the two classes named
+// Attention, the CuDNN layers, customLayers, and every culprit listed at once.
+#include <gtest/gtest.h>
+
+#include "core/check.h"
+#include "io/keras_import.h"
+#include "layers/layer_test_util.h"
+
+namespace attn::keras_import_test {
+namespace {
+
+using testing::throwsWith;
+
+Json kerasTensor(const char* layer) {
+  return {{"class_name", "__keras_tensor__"}, {"config", {{"shape", {nullptr, 5, 4}}, {"keras_history", {layer, 0, 0}}}}};
+}
+
+// Keras 3: Input -> LSTM(return_sequences) -> keras Attention([h, h]) -> GlobalMaxPooling1D -> Dense.
+Json keras3Functional() {
+  return {{"module", "keras.src.models.functional"},
+          {"class_name", "Functional"},
+          {"config",
+           {{"name", "functional"},
+            {"layers",
+             {{{"module", "keras.layers"}, {"class_name", "InputLayer"},
+               {"config", {{"batch_shape", {nullptr, 5, 3}}, {"dtype", "float32"}, {"name", "series"}}},
+               {"inbound_nodes", Json::array()}},
+              {{"module", "keras.layers"}, {"class_name", "LSTM"},
+               {"config", {{"name", "encoder"}, {"trainable", true}, {"units", 4}, {"return_sequences", true},
+                           {"recurrent_activation", "sigmoid"}, {"recurrent_dropout", 0.25}, {"stateful", false},
+                           {"kernel_initializer", {{"class_name", "GlorotUniform"}, {"config", {{"seed", nullptr}}}}},
+                           {"kernel_regularizer", {{"class_name", "L2"}, {"config", {{"l2", 0.01}}}}}}},
+               {"inbound_nodes", {{{"args", {kerasTensor("series")}}, {"kwargs", {{"training", false}}}}}}},
+              {{"module", "keras.layers"}, {"class_name", "Attention"},
+               {"config", {{"name", "attention"}, {"use_scale", true}, {"score_mode", "dot"}, {"dropout", 0.0}}},
+               {"inbound_nodes", {{{"args", {{kerasTensor("encoder"), kerasTensor("encoder")}}}, {"kwargs", Json::object()}}}}},
+              {{"module", "keras.layers"}, {"class_name", "GlobalMaxPooling1D"},
+               {"config", {{"name", "pool"}, {"data_format", "channels_last"}, {"keepdims", false}}},
+               {"inbound_nodes", {{{"args", {kerasTensor("attention")}}, {"kwargs", Json::object()}}}}},
+              {{"module", "keras.layers"}, {"class_name", "Dense"},
+               {"config", {{"name", "out"}, {"units", 1}, {"activation", "sigmoid"}}},
+               {"inbound_nodes", {{{"args", {kerasTensor("pool")}}, {"kwargs", Json::object()}}}}}}},
+            {"input_layers", {"series", 0, 0}},
+            {"output_layers", {"out", 0, 0}}}}};
+}
+
+TEST(KerasImport, Keras3FunctionalGraphBuildsWithTheUsersNames) {
+  Json config = keras3Functional();
+  config["config"]["layers"][3]["config"].erase("keepdims");  // a Keras 3 option the library lacks
+  const KerasImport in = translateKerasModel(config, {{"loss", "binary_crossentropy"},
+                                                      {"optimizer", {{"class_name", "Adam"}, {"config", {{"learning_rate", 0.003}, {"beta_1", 0.8}}}}},
+                                                      {"metrics", {"accuracy"}}});
+  Model model(in.config);
+  std::vector<std::string> names;
+  for (const LayerInfo& info : model.layers()) names.push_back(info.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"series", "encoder", "attention", "pool", "out"}));
+  EXPECT_STREQ(model.layer("attention")->className(), "DotAttention");
+  EXPECT_FLOAT_EQ(model.layer("encoder")->options()["kernelRegularizer"]["l2"].get<float>(), 0.01f);
+  ASSERT_EQ(in.warnings.size(), 1u);
+  EXPECT_NE(in.warnings[0].find("encoder (LSTM): recurrent_dropout 0.25 acts only in training"), std::string::npos);
+  EXPECT_EQ(in.compile["optimizer"], (Json{{"type", "adam"}, {"learningRate", 0.003}, {"beta1", 0.8}}));
+  model.compile(in.compile);
+}
+
+TEST(KerasImport, EveryCulpritIsListedInOneError) {
+  Json config = keras3Functional();  // keepdims stays: a Keras option the library lacks
+  config["config"]["layers"][1]["config"]["stateful"] = true;
+  config["config"]["layers"][4]["class_name"] = "Lambda";
+  EXPECT_TRUE(throwsWith([&] { translateKerasModel(config); },
+                         {"loadKerasModel: 3 layer(s) cannot be imported:", "\n  encoder (LSTM): option 'stateful' = true",
+                          "\n  pool (GlobalMaxPooling1D): pool: unknown option 'keepdims'", "\n  out (Lambda): holds Python code"}));
+}
+
+TEST(KerasImport, TheAttentionPackageIsToldFromKerasAttention) {
+  auto sequential = [](Json attention) {
+    return Json{{"class_name", "Sequential"},
+                {"config", {{"name", "s"}, {"layers", {{{"class_name", "InputLayer"}, {"config", {{"name", "x"}, {"batch_input_shape", {nullptr, 6, 3}}}}},
+                                                        {{"class_name", "LSTM"}, {"config", {{"name", "rnn"}, {"units", 4}, {"return_sequences", true}}}},
+                                                        attention}}}}};
+  };
+  // Keras 2 file of the `attention` package v5: no module, its own keys.
+  Model v5(translateKerasModel(sequential({{"class_name", "Attention"}, {"config", {{"name", "attention"}, {"units", 8}, {"score", "bahdanau"}}}})).config);
+  EXPECT_STREQ(v5.layer("attention")->className(), "Attention");
+  // Keras 3 file: the module says which.
+  Model ours(translateKerasModel(sequential({{"module", "attention.attention"}, {"class_name", "Attention"}, {"config", {{"name", "attention"}, {"units", 8}}}})).config);
+  EXPECT_STREQ(ours.layer("attention")->className(), "Attention");
+  EXPECT_TRUE(throwsWith([&] { translateKerasModel(sequential({{"module", "keras.layers"}, {"class_name", "Attention"}, {"config", {{"name", "attention"}, {"units", 8}}}})); },
+                         {"attention (Attention): attention: unknown option 'units'"}));
+}
+
+TEST(KerasImport, CuDnnLayersBecomePlainLayersWithSigmoidGates) {
+  const Json config = {{"class_name", "Sequential"},
+                       {"config", {{"layers", {{{"class_name", "CuDNNGRU"}, {"config", {{"name", "gru"}, {"units", 3}, {"batch_input_shape", {nullptr, 4, 2}}}}}}}}}};
+  Model model(translateKerasModel(config).config);
+  const Json options = model.layer("gru")->options();
+  EXPECT_EQ(options["recurrentActivation"], "sigmoid");
+  EXPECT_EQ(options["resetAfter"], true);
+}
+
+TEST(KerasImport, Keras2InboundNodesAndCustomLayersByOrder) {
+  const Json config = {
+      {"class_name", "Model"},
+      {"config",
+       {{"name", "m"},
+        {"layers",
+         {{{"name", "in"}, {"class_name", "InputLayer"}, {"config", {{"name", "in"}, {"batch_input_shape", {nullptr, 3}}}}, {"inbound_nodes", Json::array()}},
+          {{"name", "mine"}, {"class_name", "MyDense"}, {"config", {{"name", "mine"}, {"size", 2}}},
+           {"inbound_nodes", {{{"in", 0, 0, Json::object()}}}}}}},
+        {"input_layers", {{"in", 0, 0}}},
+        {"output_layers", {{"mine", 0, 0}}}}}};
+  const Json custom = {{"MyDense", {{"className", "dense"}, {"config", {{"units", 2}}}}}};
+  Tensor kernel(Shape{3, 2}), bias(Shape{2});
+  for (int i = 0; i < 6; ++i) kernel[i] = float(i);
+  bias[0] = 10.f;
+  bias[1] = 20.f;
+  auto model = importKerasModel(config, Json(), {{"mine/W", kernel}, {"mine/b", bias}}, custom);
+  Tensor x(Shape{1, 3});
+  x[0] = 1.f;
+  const Tensor y = model->predict({x})[0];
+  EXPECT_EQ(y[0], 10.f);  // kernel row 0 = (0, 1), plus the bias
+  EXPECT_EQ(y[1], 21.f);
+  EXPECT_TRUE(throwsWith([&] { importKerasModel(config, Json(), {{"mine/W", kernel}}, custom); },
+                         {"the weights do not fit the model:\n  mine (Dense) needs 2 weight(s), the file has 1"}));
+  EXPECT_TRUE(throwsWith([&] { importKerasModel(config, Json(), {{"mine/W", kernel}, {"mine/b", bias}}, Json::object()); },
+                         {"mine (MyDense): no such layer in the library; map it onto one with options.customLayers"}));
+}
+
+}  // namespace
+}  // namespace attn::keras_import_test
