@@ -34,7 +34,7 @@ stage "wasm C++ tests (node)" ctest --test-dir build/wasm --output-on-failure -j
 
 # The C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer, built with clang in
 # the fuzzing tree (one sanitized compile of src/ serves the tests and the fuzzer; -O1 keeps the
-# gradient checks fast), then a short fuzz run of loadModel.
+# gradient checks fast), then a short fuzz run of loadModel and the Keras importer.
 sanitized_build() {
   CXX=clang++ cmake -S . -B build/fuzz -DATTN_FUZZ=ON -DATTN_TESTS=ON -DATTN_BENCH=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
@@ -47,7 +47,7 @@ sanitized_tests() {
 }
 stage "sanitized build (clang, ASan + UBSan)" sanitized_build
 stage "native C++ tests under ASan + UBSan" sanitized_tests
-stage "fuzzing loadModel, libFuzzer 45 s" bash scripts/fuzz.sh 45
+stage "fuzzing loadModel and the Keras importer, libFuzzer 45 s" bash scripts/fuzz.sh 45
 
 if compgen -G "tests/js/*.test.mjs" >/dev/null; then
   stage "JS package tests" node --test tests/js/

@@ -56,29 +56,39 @@ struct Culprits {
   }
 };
 
+// Safe reads of hostile JSON: a missing key or a value of another type reads as null / "".
+const Json& at(const Json& j, const char* key) {
+  static const Json null;
+  if (!j.is_object()) return null;
+  const auto it = j.find(key);
+  return it == j.end() ? null : *it;
+}
+std::string text(const Json& j, const char* key) {
+  const Json& v = at(j, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
 Json regularizer(const Json& keras) {
   if (keras.is_null()) return nullptr;
-  const Json& cfg = keras.is_object() && keras.contains("config") ? keras["config"] : keras;
+  const Json& cfg = at(keras, "config").is_object() ? at(keras, "config") : keras;
   Json out = Json::object();
   for (const char* key : {"l1", "l2"})
-    if (cfg.is_object() && cfg.contains(key) && cfg[key].is_number() && cfg[key].get<double>() != 0) out[key] = cfg[key];
+    if (at(cfg, key).is_number() && at(cfg, key).get<double>() != 0) out[key] = at(cfg, key);
   return out.empty() ? Json(nullptr) : out;
 }
 
 std::string layerName(const Json& spec) {
-  const Json& cfg = spec.value("config", Json::object());
-  if (cfg.is_object() && cfg.contains("name") && cfg["name"].is_string()) return cfg["name"].get<std::string>();
-  if (spec.contains("name") && spec["name"].is_string()) return spec["name"].get<std::string>();
-  return "";
+  const std::string name = text(at(spec, "config"), "name");
+  return name.empty() ? text(spec, "name") : name;
 }
 
 // The `attention` PyPI package's Attention(units, score) and Keras' Attention share a class name:
 // Keras 3 says which by `module`; older files by the package's own config keys.
 bool isAttentionPackage(const Json& spec) {
-  const std::string module = spec.value("module", std::string());
+  const std::string module = text(spec, "module");
   if (!module.empty()) return module.rfind("keras", 0) != 0;
-  const Json& cfg = spec.value("config", Json::object());
-  return cfg.contains("units") || cfg.contains("score");
+  const Json& cfg = at(spec, "config");
+  return !at(cfg, "units").is_null() || !at(cfg, "score").is_null();
 }
 
 class Translator {
@@ -87,16 +97,16 @@ class Translator {
 
   // {"className", "config"} in the library's terms, or null (a culprit was recorded).
   Json layer(const Json& spec) {
-    const std::string cls = spec.value("class_name", std::string());
+    const std::string cls = text(spec, "class_name");
     const std::string name = layerName(spec);
-    const Json& cfg = spec.value("config", Json::object());
+    const Json& cfg = at(spec, "config").is_object() ? at(spec, "config") : Json::object();
     if (custom_.contains(cls)) {
       Json mapped = custom_[cls];
       if (!mapped.is_object() || !mapped.contains("className")) {
         culprits_.add(name, cls, "options.customLayers['" + cls + "'] must be {className, config}");
         return nullptr;
       }
-      mapped["config"] = mapped.value("config", Json::object());
+      if (!mapped["config"].is_object()) mapped["config"] = Json::object();
       mapped["config"]["name"] = name;
       out_.mapped.push_back(name);
       return checked(name, cls, mapped);
@@ -165,10 +175,10 @@ class Translator {
   }
   // The library's own option checks, run now so that every culprit is listed at once.
   Json checked(const std::string& name, const std::string& cls, Json spec) {
-    Json options = spec["config"];
-    options.erase("batchInputShape");
+    Json options = at(spec, "config");
+    if (options.is_object()) options.erase("batchInputShape");
     try {
-      createLayer(spec["className"].get<std::string>(), options);
+      createLayer(text(spec, "className"), options);
     } catch (const Error& e) {
       culprits_.add(name, cls, e.what());
       return nullptr;
@@ -196,14 +206,14 @@ Json inboundRefs(const Json& nodes, const std::string& owner) {
   }
   // Keras 3: the tensors are anywhere in args (one tensor, or a list of them).
   auto collect = [&](auto&& self, const Json& value) -> void {
-    if (value.is_object() && value.value("class_name", std::string()) == "__keras_tensor__") {
-      const Json& history = value["config"]["keras_history"];
+    if (text(value, "class_name") == "__keras_tensor__") {
+      const Json& history = at(at(value, "config"), "keras_history");
       if (history.is_array() && history.size() >= 3 && history[0].is_string()) refs.push_back({history[0], history[2]});
     } else if (value.is_array()) {
       for (const Json& item : value) self(self, item);
     }
   };
-  collect(collect, node.value("args", Json::array()));
+  collect(collect, at(node, "args"));
   return refs;
 }
 
@@ -215,19 +225,19 @@ Json refList(const Json& list) {
 Json compileOptions(const Json& training, std::vector<std::string>& warnings) {
   if (!training.is_object()) return nullptr;
   Json out = Json::object();
-  const Json& loss = training.value("loss", Json());
+  const Json& loss = at(training, "loss");
   if (loss.is_string()) out["loss"] = loss;
-  else if (loss.is_object() && loss.contains("class_name")) out["loss"] = loss["class_name"];
+  else if (at(loss, "class_name").is_string()) out["loss"] = at(loss, "class_name");
   else {
     warnings.push_back("the training config's loss " + loss.dump() + " is not read; compile the model yourself");
     return nullptr;
   }
-  const Json& optimizer = training.contains("optimizer_config") ? training["optimizer_config"] : training.value("optimizer", Json());
-  if (optimizer.is_object() && optimizer.contains("class_name")) {
-    std::string type = optimizer["class_name"].get<std::string>();
+  const Json& optimizer = at(training, "optimizer_config").is_null() ? at(training, "optimizer") : at(training, "optimizer_config");
+  if (at(optimizer, "class_name").is_string()) {
+    std::string type = text(optimizer, "class_name");
     for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     Json o = {{"type", type}};
-    const Json& cfg = optimizer.value("config", Json::object());
+    const Json& cfg = at(optimizer, "config").is_object() ? at(optimizer, "config") : Json::object();
     // Keras writes learning_rate / beta_1 (lr in Keras < 2.3), TF.js learningRate / beta1.
     const std::set<std::string> known = {"learningRate", "beta1", "beta2", "epsilon", "rho", "momentum", "nesterov"};
     for (auto it = cfg.begin(); it != cfg.end(); ++it) {
@@ -239,10 +249,11 @@ Json compileOptions(const Json& training, std::vector<std::string>& warnings) {
     out["optimizer"] = optimizer;
   }
   Json metrics = Json::array();
-  for (const Json& m : training.value("metrics", Json::array())) {
+  const Json& listed = at(training, "metrics");
+  for (const Json& m : listed.is_array() ? listed : Json::array()) {
     const Json& one = m.is_array() && !m.empty() ? m[0] : m;  // Keras 2: one list per output
     if (one.is_string()) metrics.push_back(one == "acc" ? Json("accuracy") : one);
-    else if (one.is_object() && one.contains("config") && one["config"].contains("name")) metrics.push_back(one["config"]["name"]);
+    else if (at(at(one, "config"), "name").is_string()) metrics.push_back(at(at(one, "config"), "name"));
   }
   if (!metrics.empty()) out["metrics"] = metrics;
   return out;
@@ -251,22 +262,21 @@ Json compileOptions(const Json& training, std::vector<std::string>& warnings) {
 }  // namespace
 
 KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingConfig, const Json& customLayers) {
-  ATTN_CHECK(modelConfig.is_object() && modelConfig.contains("class_name"),
-             "loadKerasModel: the model config must be {class_name, config}");
-  const std::string kind = modelConfig["class_name"].get<std::string>();
-  const Json& config = modelConfig.value("config", Json::object());
+  ATTN_CHECK(at(modelConfig, "class_name").is_string(), "loadKerasModel: the model config must be {class_name, config}");
+  const std::string kind = text(modelConfig, "class_name");
+  const Json& config = at(modelConfig, "config");
   KerasImport out;
   Translator translate(customLayers.is_object() ? customLayers : Json::object(), out);
-  const std::string modelName = config.is_object() ? config.value("name", std::string("model")) : "model";
+  const std::string modelName = text(config, "name").empty() ? "model" : text(config, "name");
   // Keras < 2.2.3 wrote a Sequential's config as the bare list of its layers.
-  const Json& layers = config.is_array() ? config : config.value("layers", Json::array());
+  const Json& layers = config.is_array() ? config : at(config, "layers");
   ATTN_CHECK(layers.is_array() && !layers.empty(), "loadKerasModel: the model config lists no layers");
   Json ours = Json::array();
   if (kind == "Sequential") {
     for (const Json& spec : layers) {
-      if (spec.value("class_name", std::string()) == "InputLayer") {
-        const Json& cfg = spec["config"];
-        Json shape = cfg.contains("batch_shape") ? cfg["batch_shape"] : cfg.value("batch_input_shape", Json());
+      if (text(spec, "class_name") == "InputLayer") {
+        const Json& cfg = at(spec, "config");
+        Json shape = at(cfg, "batch_shape").is_null() ? at(cfg, "batch_input_shape") : at(cfg, "batch_shape");
         ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", layerName(spec), "' has no batch shape");
         shape.erase(0);
         ours.push_back({{"className", "InputLayer"}, {"config", {{"name", layerName(spec)}, {"shape", shape}}}});
@@ -278,9 +288,9 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
   } else if (kind == "Functional" || kind == "Model") {
     for (const Json& spec : layers) {
       const std::string name = layerName(spec);
-      if (spec.value("class_name", std::string()) == "InputLayer") {
-        const Json& cfg = spec["config"];
-        Json shape = cfg.contains("batch_shape") ? cfg["batch_shape"] : cfg.value("batch_input_shape", Json());
+      if (text(spec, "class_name") == "InputLayer") {
+        const Json& cfg = at(spec, "config");
+        Json shape = at(cfg, "batch_shape").is_null() ? at(cfg, "batch_input_shape") : at(cfg, "batch_shape");
         ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", name, "' has no batch shape");
         shape.erase(0);
         ours.push_back({{"className", "InputLayer"}, {"config", {{"name", name}, {"shape", shape}}}});
@@ -289,7 +299,7 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
       Json layer = translate.layer(spec);
       if (layer.is_null()) continue;
       layer["config"].erase("batchInputShape");
-      layer["inboundNodes"] = inboundRefs(spec.value("inbound_nodes", Json::array()), name);
+      layer["inboundNodes"] = inboundRefs(at(spec, "inbound_nodes"), name);
       ours.push_back(layer);
     }
   } else {
@@ -305,8 +315,8 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
     out.config = {{"className", "Sequential"}, {"config", {{"name", modelName}, {"layers", ours}}}};
   } else {
     out.config = {{"className", "Model"},
-                  {"config", {{"name", modelName}, {"layers", ours}, {"inputLayers", refList(config["input_layers"])},
-                              {"outputLayers", refList(config["output_layers"])}}}};
+                  {"config", {{"name", modelName}, {"layers", ours}, {"inputLayers", refList(at(config, "input_layers"))},
+                              {"outputLayers", refList(at(config, "output_layers"))}}}};
   }
   out.compile = compileOptions(trainingConfig, out.warnings);
   return out;
