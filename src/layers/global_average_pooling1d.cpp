@@ -1,41 +1,28 @@
 // GlobalAveragePooling1D: the mean over time, as keras.layers.GlobalAveragePooling1D.
 //   x (B, T, D) -> y (B, D).  Without a mask y[b] = sum_t x[b, t] / T; with a (B, T) mask
 //   y[b] = sum_t m[b, t] x[b, t] / sum_t m[b, t] (Keras' masked mean). The mask is consumed.
-// A row whose steps are all masked gives 0 (Keras divides 0 by 0 and yields NaN).
+// A row whose steps are all masked gives 0 (Keras divides 0 by 0 and yields NaN). Options,
+// shapes and masks: GlobalPooling1D (layers/pooling1d.h).
 #include "core/check.h"
 #include "core/config.h"
 #include "kernels/kernels.h"
-#include "layers/registry.h"
+#include "layers/pooling1d.h"
 
 namespace attn {
 namespace {
 
-class GlobalAveragePooling1D final : public Layer {
+class GlobalAveragePooling1D final : public GlobalPooling1D {
  public:
-  using Layer::Layer;
+  using GlobalPooling1D::GlobalPooling1D;
 
   const char* className() const override { return "GlobalAveragePooling1D"; }
-  // Keras' channels_first has no use in the seeds' models: only channelsLast is accepted.
-  void visitOptions(OptionList& o) override {
-    bool channelsLast = true;
-    o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
-  }
-
-  InputSpec inputSpec() const override { return {.sequences = true}; }
-
-  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
-    steps_ = in[0][0];
-    features_ = in[0][1];
-    setOutputCount(1);
-    return {Shape{features_}};
-  }
 
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const Tensor* mask = pass.mask(0);
     const int batch = x.dim(0);
     Tensor& y = outputs_[0];
-    y.resize(Shape{batch, features_});
+    y.resize(Shape{batch, channels_});
     // Per-row weights 1/count for every kept step, kept for the backward pass.
     weights_.resize(Shape{batch, steps_});
     for (int b = 0; b < batch; ++b) {
@@ -50,9 +37,9 @@ class GlobalAveragePooling1D final : public Layer {
     }
     // y[b, :] = sum_t w[b, t] x[b, t, :]  with w = m / sum(m)
     for (int b = 0; b < batch; ++b)
-      kernels::gemm(kernels::Trans::No, kernels::Trans::No, 1, features_, steps_, 1.f,
-                    weights_.data() + int64_t(b) * steps_, steps_, x.data() + int64_t(b) * steps_ * features_,
-                    features_, 0.f, y.data() + int64_t(b) * features_, features_);
+      kernels::gemm(kernels::Trans::No, kernels::Trans::No, 1, channels_, steps_, 1.f,
+                    weights_.data() + int64_t(b) * steps_, steps_, x.data() + int64_t(b) * steps_ * channels_,
+                    channels_, 0.f, y.data() + int64_t(b) * channels_, channels_);
   }
 
   void onBackward(const BackwardPass& pass) override {
@@ -61,15 +48,14 @@ class GlobalAveragePooling1D final : public Layer {
     const Tensor& dy = *pass.outputGrads[0];
     // dx[b, t, :] += w[b, t] dy[b, :]
     for (int b = 0; b < dy.dim(0); ++b)
-      kernels::gemm(kernels::Trans::Yes, kernels::Trans::No, steps_, features_, 1, 1.f,
-                    weights_.data() + int64_t(b) * steps_, steps_, dy.data() + int64_t(b) * features_, features_, 1.f,
-                    dx->data() + int64_t(b) * steps_ * features_, features_);
+      kernels::gemm(kernels::Trans::Yes, kernels::Trans::No, steps_, channels_, 1, 1.f,
+                    weights_.data() + int64_t(b) * steps_, steps_, dy.data() + int64_t(b) * channels_, channels_, 1.f,
+                    dx->data() + int64_t(b) * steps_ * channels_, channels_);
   }
 
-  const Tensor* outputMask(int) const override { return nullptr; }
+
 
  private:
-  int steps_ = 0, features_ = 0;
   Tensor weights_;
 };
 

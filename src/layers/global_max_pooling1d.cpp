@@ -1,34 +1,20 @@
 // GlobalMaxPooling1D: the max over time, as keras.layers.GlobalMaxPooling1D.
 //   x (B, T, C) -> y (B, C);  y[b, c] = max_t x[b, t, c] over the kept steps of the (B, T) mask
 // (all steps without one). Like GlobalAveragePooling1D it is mask-aware and consumes the mask; a
-// row whose steps are all masked gives 0. The gradient goes to the first maximum.
+// row whose steps are all masked gives 0. The gradient goes to the first maximum. Options, shapes
+// and masks: GlobalPooling1D (layers/pooling1d.h).
 #include <algorithm>
 
-#include "core/check.h"
-#include "core/config.h"
-#include "layers/registry.h"
+#include "layers/pooling1d.h"
 
 namespace attn {
 namespace {
 
-class GlobalMaxPooling1D final : public Layer {
+class GlobalMaxPooling1D final : public GlobalPooling1D {
  public:
-  using Layer::Layer;
+  using GlobalPooling1D::GlobalPooling1D;
 
   const char* className() const override { return "GlobalMaxPooling1D"; }
-  void visitOptions(OptionList& o) override {
-    bool channelsLast = true;
-    o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
-  }
-
-  InputSpec inputSpec() const override { return {.sequences = true}; }
-
-  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
-    steps_ = in[0][0];
-    channels_ = in[0][1];
-    setOutputCount(1);
-    return {Shape{channels_}};
-  }
 
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
@@ -66,10 +52,8 @@ class GlobalMaxPooling1D final : public Layer {
       }
   }
 
-  const Tensor* outputMask(int) const override { return nullptr; }
 
  private:
-  int steps_ = 0, channels_ = 0;
   std::vector<int32_t> winner_;  // per (b, c): the step that won, -1 for none
 };
 

@@ -42,4 +42,31 @@ class Pooling1D : public Layer {
   kernels::Windows1D windows_{};
 };
 
+// What GlobalAveragePooling1D and GlobalMaxPooling1D share: channels last, x (B, T, C) -> y (B, C),
+// mask-aware (the subclass leaves masked steps out) and consuming the mask.
+class GlobalPooling1D : public Layer {
+ public:
+  using Layer::Layer;
+
+  // Keras' channels_first has no use in the seeds' models: only channelsLast is accepted.
+  void visitOptions(OptionList& o) override {
+    bool channelsLast = true;
+    o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
+  }
+
+  InputSpec inputSpec() const override { return {.sequences = true}; }
+
+  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
+    steps_ = in[0][0];
+    channels_ = in[0][1];
+    setOutputCount(1);
+    return {Shape{channels_}};
+  }
+
+  const Tensor* outputMask(int) const override { return nullptr; }
+
+ protected:
+  int steps_ = 0, channels_ = 0;
+};
+
 }  // namespace attn

@@ -1,53 +1,28 @@
 // SpatialDropout1D: dropout of whole channels, as keras.layers.SpatialDropout1D. In training
-// y[b, t, c] = x[b, t, c] m[b, c] with m = 1/(1-rate) kept, 0 dropped (each channel of each
-// sample dropped with probability `rate` at every step at once, drawn from pass.rng); at
-// inference y = x. x (B, T, C) -> y (B, T, C); no parameters; the input mask passes through.
-#include "core/check.h"
-#include "core/config.h"
-#include "kernels/kernels.h"
-#include "layers/registry.h"
+// y[b, t, c] = x[b, t, c] m[b, c]: each channel of each sample is dropped at every step at once
+// (the rule: layers/dropout.h); at inference y = x. x (B, T, C) -> y (B, T, C); no parameters;
+// the input mask passes through.
+#include "layers/dropout.h"
 
 namespace attn {
 namespace {
 
-class SpatialDropout1D final : public Layer {
+class SpatialDropout1D final : public DropoutBase {
  public:
-  using Layer::Layer;
+  using DropoutBase::DropoutBase;
 
   const char* className() const override { return "SpatialDropout1D"; }
-  void visitOptions(OptionList& o) override {
-    o.number("rate", rate_);
-    o.require(rate_ >= 0.f && rate_ < 1.f, "option 'rate' must be in [0, 1), got ", rate_);
-  }
-
   InputSpec inputSpec() const override { return {.sequences = true}; }
-
-  std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore&) override {
-    setOutputCount(1);
-    return {in[0]};
-  }
 
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const int batch = x.dim(0), T = x.dim(1), C = x.dim(2);
-    Tensor& y = outputs_[0];
-    y.resize(x.shape());
-    dropped_ = pass.training && rate_ > 0.f;
-    if (!dropped_) {
-      // y = x
-      kernels::copy(x.data(), y.data(), x.size());
-      return;
-    }
-    ATTN_CHECK(pass.rng, name_, ": training needs a random generator");
-    keep_.resize(Shape{batch, C});
-    const float kept = 1.f / (1.f - rate_);
-    // m[b, c] = 1/(1-rate) with probability 1-rate, else 0 (kept for backward)
-    for (int64_t i = 0; i < keep_.size(); ++i) keep_[i] = pass.rng->uniform() >= rate_ ? kept : 0.f;
+    if (!drawKeep(pass, Shape{batch, C})) return;
     // y[b, t, :] = x[b, t, :] * m[b, :]
     for (int b = 0; b < batch; ++b)
       for (int t = 0; t < T; ++t) {
         const int64_t row = (int64_t(b) * T + t) * C;
-        kernels::mul(x.data() + row, keep_.data() + int64_t(b) * C, y.data() + row, C);
+        kernels::mul(x.data() + row, keep_.data() + int64_t(b) * C, outputs_[0].data() + row, C);
       }
   }
 
@@ -67,11 +42,6 @@ class SpatialDropout1D final : public Layer {
         kernels::mulAdd(dy.data() + row, keep_.data() + int64_t(b) * C, dx->data() + row, C);
       }
   }
-
- private:
-  float rate_ = 0.f;
-  bool dropped_ = false;
-  Tensor keep_;
 };
 
 }  // namespace
