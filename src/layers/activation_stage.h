@@ -1,10 +1,28 @@
-// y = f(z) after a layer's linear map (Dense, Conv1D): z is kept for the backward pass when f is
-// not the identity, and is the loss's logits when the model fuses f into a cross-entropy.
+// What a layer with a kernel, a bias and an activation (Dense, Conv1D) shares: the Keras options
+// of that affine map, and y = f(z) after it, with z kept for the backward pass when f is not the
+// identity (and as the loss's logits when the model fuses f into a cross-entropy).
 #pragma once
 #include "core/tensor.h"
 #include "kernels/kernels.h"
+#include "layers/option_list.h"
 
 namespace attn {
+
+struct AffineOptions {
+  Activation activation = Activation::Linear;
+  bool useBias = true;
+  Initializer kernelInit, biasInit;
+  Regularizer kernelReg, biasReg;
+
+  void visit(OptionList& o) {
+    o.activation("activation", activation, Activation::Linear);
+    o.boolean("useBias", useBias, true);
+    o.initializer("kernelInitializer", kernelInit, Initializer::glorotUniform());
+    o.initializer("biasInitializer", biasInit, Initializer::zeros());
+    o.regularizer("kernelRegularizer", kernelReg);
+    o.regularizer("biasRegularizer", biasReg);
+  }
+};
 
 class ActivationStage {
  public:

@@ -31,12 +31,7 @@ class Conv1D final : public Layer {
     o.windowSize("dilationRate", dilation_, 1);
     bool channelsLast = true;
     o.choice("dataFormat", channelsLast, true, {{"channelsLast", true}});
-    o.activation("activation", activation_, Activation::Linear);
-    o.boolean("useBias", useBias_, true);
-    o.initializer("kernelInitializer", kernelInit_, Initializer::glorotUniform());
-    o.initializer("biasInitializer", biasInit_, Initializer::zeros());
-    o.regularizer("kernelRegularizer", kernelReg_);
-    o.regularizer("biasRegularizer", biasReg_);
+    affine_.visit(o);
     // As Keras and TF.js: a window cannot both skip steps inside and between windows.
     o.require(stride_ == 1 || dilation_ == 1, "strides > 1 are not supported together with dilationRate > 1, got strides ",
               stride_, " and dilationRate ", dilation_);
@@ -46,8 +41,8 @@ class Conv1D final : public Layer {
 
   std::vector<Shape> onBuild(const std::vector<Shape>& in, ParamStore& store) override {
     windows_ = windowsOver(name_, padding_, in[0][0], in[0][1], kernelSize_, stride_, dilation_);
-    kernel_ = addParam(store, "kernel", {kernelSize_, in[0][1], filters_}, kernelInit_, kernelReg_);
-    if (useBias_) bias_ = addParam(store, "bias", {filters_}, biasInit_, biasReg_);
+    kernel_ = addParam(store, "kernel", {kernelSize_, in[0][1], filters_}, affine_.kernelInit, affine_.kernelReg);
+    if (affine_.useBias) bias_ = addParam(store, "bias", {filters_}, affine_.biasInit, affine_.biasReg);
     setOutputCount(1);
     return {Shape{windows_.outSteps, filters_}};
   }
@@ -59,14 +54,14 @@ class Conv1D final : public Layer {
     cols_.resize(Shape{rows, width});
     Tensor& y = outputs_[0];
     y.resize(Shape{batch, windows_.outSteps, filters_});
-    Tensor& z = activationStage_.preActivation(activation_, y);
+    Tensor& z = activationStage_.preActivation(affine_.activation, y);
     // X = im2col(x);  Z = X W (+ b)
     kernels::gatherWindows(windows_, x.data(), cols_.data(), batch);
     kernels::gemm(Trans::No, Trans::No, rows, filters_, width, 1.f, cols_.data(), width, kernel_->value, filters_,
                   0.f, z.data(), filters_);
-    if (useBias_) kernels::addRowVector(bias_->value, z.data(), rows, filters_);
+    if (affine_.useBias) kernels::addRowVector(bias_->value, z.data(), rows, filters_);
     // y = f(z)
-    activationStage_.apply(activation_, y);
+    activationStage_.apply(affine_.activation, y);
   }
 
   void onBackward(const BackwardPass& pass) override {
@@ -74,11 +69,11 @@ class Conv1D final : public Layer {
     const int batch = dy.dim(0);
     const int rows = batch * windows_.outSteps, width = windows_.taps * windows_.channels;
     // dz = dy * f'(z), unless the loss already handed us dLoss/dz.
-    const float* dz = activationStage_.gradient(activation_, outputs_[0], dy, logitGradients_);
+    const float* dz = activationStage_.gradient(affine_.activation, outputs_[0], dy, logitGradients_);
     // dW += X^T dz;  db += sum_rows dz
     kernels::gemm(Trans::Yes, Trans::No, width, filters_, rows, 1.f, cols_.data(), width, dz, filters_, 1.f,
                   kernel_->grad, filters_);
-    if (useBias_) kernels::sumRows(dz, bias_->grad, rows, filters_);
+    if (affine_.useBias) kernels::sumRows(dz, bias_->grad, rows, filters_);
     // dX = dz W^T;  dx += col2im(dX)
     if (Tensor* dx = pass.inputGrads[0]) {
       dcols_.resize(Shape{rows, width});
@@ -89,16 +84,13 @@ class Conv1D final : public Layer {
   }
 
   const Tensor* outputMask(int) const override { return nullptr; }
-  Activation outputActivation() const override { return activation_; }
-  const Tensor* outputLogits() const override { return &activationStage_.logits(activation_, outputs_[0]); }
+  Activation outputActivation() const override { return affine_.activation; }
+  const Tensor* outputLogits() const override { return &activationStage_.logits(affine_.activation, outputs_[0]); }
 
  private:
   int filters_ = 0, kernelSize_ = 0, stride_ = 1, dilation_ = 1;
   Padding padding_ = Padding::Valid;
-  Activation activation_ = Activation::Linear;
-  bool useBias_ = true;
-  Initializer kernelInit_, biasInit_;
-  Regularizer kernelReg_, biasReg_;
+  AffineOptions affine_;
   Param* kernel_ = nullptr;
   Param* bias_ = nullptr;
   kernels::Windows1D windows_{};
