@@ -79,3 +79,45 @@ const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * step
   const x = series(3, 5, 3, 23).mul(tf.tensor3d([1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [3, 5, 1]));
   await save('two_inputs', m, [ids, x]);
 }
+
+// The CNN-LSTM again as a legacy Keras .h5 file (tests/fixtures/keras/cnn_lstm.h5), in the layout
+// Keras 2's saving code writes (keras/engine/saving.py; checked against real Keras 2.2 files):
+// root attributes keras_version, backend, model_config and training_config (JSON text); group
+// model_weights with attribute layer_names; per layer a group with attribute weight_names and the
+// datasets at "<layer>/<weight>:0". Same weights as the TF.js files, so expected.json holds.
+{
+  const { default: h5wasm } = await import('h5wasm');
+  const { FS } = await h5wasm.ready;
+  const dir = join(root, 'cnn_lstm');
+  const modelJson = JSON.parse((await import('node:fs')).readFileSync(join(dir, 'model.json'), 'utf8'));
+  const weightData = (await import('node:fs')).readFileSync(join(dir, 'weights.bin'));
+  const f = new h5wasm.File('/cnn_lstm.h5', 'w');
+  f.create_attribute('keras_version', '2.2.4');
+  f.create_attribute('backend', 'tensorflow');
+  f.create_attribute('model_config', JSON.stringify(modelJson.modelTopology));
+  f.create_attribute('training_config', JSON.stringify({
+    optimizer_config: { class_name: 'Adam', config: { lr: 0.002, beta_1: 0.9, beta_2: 0.999, decay: 0.0, epsilon: 1e-7, amsgrad: false } },
+    loss: 'binary_crossentropy', metrics: ['acc'], sample_weight_mode: null, loss_weights: null }));
+  const weightsGroup = f.create_group('model_weights');
+  const layerNames = modelJson.modelTopology.config.layers.map((l) => l.config.name);
+  weightsGroup.create_attribute('layer_names', layerNames);
+  let offset = 0;
+  const specs = modelJson.weightsManifest[0].weights;
+  for (const layer of layerNames) {
+    const group = weightsGroup.create_group(layer);
+    const mine = specs.filter((s) => s.name.split('/')[0] === layer);
+    const names = mine.map((s) => `${s.name}:0`);
+    if (names.length) group.create_attribute('weight_names', names);
+    const inner = mine.length ? group.create_group(layer) : null;
+    for (const spec of mine) {
+      const count = spec.shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(weightData.buffer.slice(weightData.byteOffset + offset, weightData.byteOffset + offset + 4 * count));
+      offset += 4 * count;
+      inner.create_dataset({ name: `${spec.name.split('/').slice(1).join('/')}:0`, data, shape: spec.shape, dtype: '<f' });
+    }
+  }
+  f.close();
+  writeFileSync(join(root, 'cnn_lstm.h5'), FS.readFile('/cnn_lstm.h5'));
+  FS.unlink('/cnn_lstm.h5');
+  console.log('cnn_lstm.h5 written');
+}

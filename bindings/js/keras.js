@@ -1,6 +1,7 @@
 // loadKerasModel: reads the containers a Keras model comes in and hands the core its configs and
-// weights (src/io/keras_import.cpp decides what they mean). This version reads TF.js Layers
-// models: model.json (modelTopology + weightsManifest) and its binary shards.
+// weights (src/io/keras_import.cpp decides what they mean): TF.js Layers models (model.json with
+// modelTopology + weightsManifest, and its binary shards) and legacy Keras .h5 files (HDF5, read
+// with h5wasm, which is loaded only when such a file is imported: ~1 MB gzipped).
 import { plainOptions, toJson } from './marshal.js';
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -42,7 +43,81 @@ async function tfjsSource(source) {
   } };
 }
 
+// A legacy .h5 (Keras 2.x, tf.keras 2.x, Keras 3's legacy format): the model_config and
+// training_config attributes (JSON) and /model_weights/<layer>/<weight name> datasets, listed by
+// the layer_names and weight_names attributes (split into name0, name1, ... when long).
+let h5Files = 0;
+async function readLegacyH5(bytes) {
+  const { default: h5wasm } = await import('h5wasm');
+  const { FS } = await h5wasm.ready;
+  const path = `/attention-wasm-import-${h5Files++}.h5`;
+  FS.writeFile(path, bytes);
+  let file = null;
+  try {
+    file = new h5wasm.File(path, 'r');
+    // An attribute's values as a list (h5wasm gives one string, an array, or an empty typed array).
+    const listOf = (value) => (value === undefined || value === null ? [] : typeof value === 'string' ? [value] : Array.from(value));
+    const attribute = (node, name) => {
+      if (node.attrs[name]) return node.attrs[name].value;
+      const parts = [];
+      for (let i = 0; node.attrs[`${name}${i}`]; i++) parts.push(...listOf(node.attrs[`${name}${i}`].value));
+      return parts.length ? parts : undefined;
+    };
+    const json = (name) => {
+      const value = attribute(file, name);
+      if (value === undefined) return null;
+      try {
+        return JSON.parse(typeof value === 'string' ? value : new TextDecoder().decode(value));
+      } catch {
+        throw new Error(`loadKerasModel: the .h5 attribute '${name}' is not valid JSON`);
+      }
+    };
+    const modelConfig = json('model_config');
+    if (!modelConfig) throw new Error("loadKerasModel: this .h5 file has no 'model_config' (a weights-only file from save_weights?); build the model and call setWeights");
+    const root = file.get('model_weights');
+    if (!root) throw new Error("loadKerasModel: this .h5 file has no 'model_weights' group");
+    const weights = [];
+    for (const layer of listOf(attribute(root, 'layer_names'))) {
+      const group = root.get(String(layer));
+      if (!group) throw new Error(`loadKerasModel: layer_names lists '${layer}', which has no group in model_weights`);
+      for (const name of listOf(attribute(group, 'weight_names'))) {
+        const dataset = group.get(String(name));
+        if (!dataset || !Array.isArray(dataset.shape)) throw new Error(`loadKerasModel: weight '${layer}/${name}' is listed but missing`);
+        const value = dataset.value;
+        if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+          throw new Error(`loadKerasModel: weight '${layer}/${name}' has dtype ${dataset.dtype} (expected float32 or float64)`);
+        }
+        const full = String(name).startsWith(`${layer}/`) ? String(name) : `${layer}/${name}`;
+        weights.push({ name: full, shape: dataset.shape, data: value });
+      }
+    }
+    return { modelConfig, trainingConfig: json('training_config'), weights };
+  } catch (error) {
+    // h5wasm's own errors (a damaged or truncated file) say little on their own.
+    if (String(error?.message).startsWith('loadKerasModel:')) throw error;
+    throw new Error(`loadKerasModel: not a readable HDF5 file (${error?.message ?? error})`);
+  } finally {
+    try { file?.close(); } catch { /* a file that never opened */ }
+    FS.unlink(path);
+  }
+}
+
 export function createKerasImport(M, Model) {
+  // The core builds the model from the configs and the weights (in file order, named).
+  function importModel(modelConfig, trainingConfig, weights, customLayers) {
+    const list = new M.TensorList();
+    try {
+      for (const w of weights) {
+        const index = list.add(w.shape);  // the core checks the shape
+        list.view(index).set(w.data);
+      }
+      return new Model(M.Model.importKeras(toJson(modelConfig), toJson(trainingConfig), list,
+        JSON.stringify(weights.map((w) => w.name)), toJson(customLayers ?? {})));
+    } finally {
+      list.delete();
+    }
+  }
+
   async function loadKerasModel(source, options = {}) {
     const o = plainOptions(options, 'loadKerasModel');
     for (const key of Object.keys(o)) {
@@ -51,10 +126,13 @@ export function createKerasImport(M, Model) {
     if (source === null || typeof source !== 'object') throw new Error('loadKerasModel: expected a file, its bytes, or { modelJson, weights }');
     if (!('modelJson' in source) && !Array.isArray(source) && !(typeof FileList !== 'undefined' && source instanceof FileList)) {
       const bytes = await bytesOf(source, 'the model file');
-      if (startsWith(bytes, ZIP_MAGIC) || startsWith(bytes, HDF5_MAGIC)) {
-        throw new Error(`loadKerasModel: this is a ${startsWith(bytes, ZIP_MAGIC) ? 'Keras 3 .keras' : 'Keras .h5'} file; ` +
-          'this version reads TF.js Layers models (model.json and its shards): convert it with ' +
-          '`tensorflowjs_converter --input_format keras model.h5 out/`');
+      if (startsWith(bytes, HDF5_MAGIC)) {
+        const { modelConfig, trainingConfig, weights } = await readLegacyH5(bytes);
+        return importModel(modelConfig.model_config ?? modelConfig, trainingConfig, weights, o.customLayers);
+      }
+      if (startsWith(bytes, ZIP_MAGIC)) {
+        throw new Error('loadKerasModel: this is a Keras 3 .keras file; this version reads legacy .h5 files and TF.js ' +
+          'Layers models: save with model.save("model.h5") or convert with `tensorflowjs_converter --input_format keras`');
       }
       throw new Error('loadKerasModel: not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)');
     }
@@ -64,42 +142,35 @@ export function createKerasImport(M, Model) {
     // Written by tensorflowjs_converter: {model_config, training_config}; by TF.js itself: the model config.
     const modelConfig = topology.model_config ?? topology;
     const trainingConfig = topology.training_config ?? modelJson.trainingConfig ?? null;
-    const names = [];
-    const list = new M.TensorList();
-    try {
-      for (const [g, group] of (modelJson.weightsManifest ?? []).entries()) {
-        const parts = await Promise.all((group.paths ?? []).map(shard));
-        const total = parts.reduce((n, p) => n + p.length, 0);
-        const joined = new Uint8Array(total);
-        let at = 0;
-        for (const p of parts) { joined.set(p, at); at += p.length; }
-        let offset = 0;
-        for (const spec of group.weights ?? []) {
-          const where = `weightsManifest[${g}] '${spec.name}'`;
-          if (spec.quantization) throw new Error(`loadKerasModel: ${where} is quantized; convert the model without quantization`);
-          const size = BYTES_PER_ELEMENT[spec.dtype ?? 'float32'];
-          if (!size) throw new Error(`loadKerasModel: ${where} has dtype '${spec.dtype}' (expected float32 or int32)`);
-          const index = list.add(spec.shape);  // the core checks the shape
-          const view = list.view(index);
-          const bytes = view.length * size;
-          if (offset + bytes > joined.length) {
-            throw new Error(`loadKerasModel: the weights files end before ${where} (${joined.length} bytes, ${offset + bytes} needed)`);
-          }
-          const source = joined.slice(offset, offset + bytes).buffer;
-          view.set(spec.dtype === 'int32' ? Float32Array.from(new Int32Array(source)) : new Float32Array(source));
-          offset += bytes;
-          names.push(spec.name);
+    const weights = [];
+    for (const [g, group] of (modelJson.weightsManifest ?? []).entries()) {
+      const parts = await Promise.all((group.paths ?? []).map(shard));
+      const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) { joined.set(p, at); at += p.length; }
+      let offset = 0;
+      for (const spec of group.weights ?? []) {
+        const where = `weightsManifest[${g}] '${spec.name}'`;
+        if (spec.quantization) throw new Error(`loadKerasModel: ${where} is quantized; convert the model without quantization`);
+        const size = BYTES_PER_ELEMENT[spec.dtype ?? 'float32'];
+        if (!size) throw new Error(`loadKerasModel: ${where} has dtype '${spec.dtype}' (expected float32 or int32)`);
+        if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)) {
+          throw new Error(`loadKerasModel: ${where} has shape ${JSON.stringify(spec.shape)}`);
         }
-        if (offset !== joined.length) {
-          throw new Error(`loadKerasModel: weightsManifest[${g}] describes ${offset} bytes, its files hold ${joined.length}`);
+        const bytes = spec.shape.reduce((n, d) => n * d, 1) * size;
+        if (offset + bytes > joined.length) {
+          throw new Error(`loadKerasModel: the weights files end before ${where} (${joined.length} bytes, ${offset + bytes} needed)`);
         }
+        const raw = joined.slice(offset, offset + bytes).buffer;
+        weights.push({ name: spec.name, shape: spec.shape,
+                       data: spec.dtype === 'int32' ? Float32Array.from(new Int32Array(raw)) : new Float32Array(raw) });
+        offset += bytes;
       }
-      const handle = M.Model.importKeras(toJson(modelConfig), toJson(trainingConfig), list, JSON.stringify(names),
-        toJson(o.customLayers ?? {}));
-      return new Model(handle);
-    } finally {
-      list.delete();
+      if (offset !== joined.length) {
+        throw new Error(`loadKerasModel: weightsManifest[${g}] describes ${offset} bytes, its files hold ${joined.length}`);
+      }
     }
+    return importModel(modelConfig, trainingConfig, weights, o.customLayers);
   }
   return { loadKerasModel };
 }

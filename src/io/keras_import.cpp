@@ -121,6 +121,7 @@ class Translator {
     if (cls == "Attention") ours = isAttentionPackage(spec) ? "Attention" : "DotAttention";
     else if (cls == "CuDNNLSTM") ours = "LSTM";  // Keras converts them so: tanh, sigmoid, no masks
     else if (cls == "CuDNNGRU") ours = "GRU";
+    if (cls == "CuDNNLSTM" || cls == "CuDNNGRU") out_.cudnn.push_back(name);
     if (!findLayerType(ours)) {
       culprits_.add(name, cls, "no such layer in the library; map it onto one with options.customLayers");
       return nullptr;
@@ -322,6 +323,41 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
   return out;
 }
 
+void convertCudnnWeights(int gates, std::vector<NamedTensor>& weights) {
+  ATTN_CHECK(weights.size() == 3, "loadKerasModel: a CuDNN recurrent layer has 3 weights, got ", weights.size());
+  Tensor& kernel = weights[0].value;
+  Tensor& recurrent = weights[1].value;
+  Tensor& bias = weights[2].value;
+  ATTN_CHECK(kernel.rank() == 2 && recurrent.rank() == 2 && bias.rank() == 1, "loadKerasModel: CuDNN weight ranks ",
+             kernel.rank(), ", ", recurrent.rank(), ", ", bias.rank(), " (expected 2, 2, 1)");
+  const int D = kernel.dim(0), U = recurrent.dim(0), G = gates;
+  ATTN_CHECK(kernel.dim(1) == G * U && recurrent.dim(1) == G * U && bias.dim(0) == 2 * G * U,
+             "loadKerasModel: CuDNN weights of shapes ", kernel.shape().str(), ", ", recurrent.shape().str(), ", ",
+             bias.shape().str(), " do not fit ", G, " gates of ", U, " units");
+  Tensor k(kernel.shape()), r(recurrent.shape());
+  for (int g = 0; g < G; ++g) {
+    // block[i][j] = W[i][gU + j]; its row-major buffer read as (U, D), transposed.
+    for (int i = 0; i < D; ++i)
+      for (int j = 0; j < U; ++j) {
+        const int64_t n = int64_t(j) * D + i;  // the element of the block's buffer
+        k[int64_t(i) * G * U + g * U + j] = kernel[(n / U) * G * U + g * U + n % U];
+      }
+    for (int i = 0; i < U; ++i)
+      for (int j = 0; j < U; ++j) r[int64_t(i) * G * U + g * U + j] = recurrent[int64_t(j) * G * U + g * U + i];
+  }
+  kernel = std::move(k);
+  recurrent = std::move(r);
+  if (G == 4) {
+    Tensor b(Shape{G * U});
+    for (int i = 0; i < G * U; ++i) b[i] = bias[i] + bias[G * U + i];
+    bias = std::move(b);
+  } else {
+    Tensor b(Shape{2, G * U});
+    std::copy(bias.data(), bias.data() + bias.size(), b.data());
+    bias = std::move(b);
+  }
+}
+
 std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& trainingConfig,
                                         const std::vector<NamedTensor>& weights, const Json& customLayers,
                                         std::vector<std::string>* warnings) {
@@ -333,6 +369,18 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
   for (const NamedTensor& w : weights) byLayer[w.name.substr(0, w.name.find('/'))].push_back(&w);
   std::vector<NamedTensor> ordered;
   std::vector<std::string> problems;
+  std::map<std::string, std::vector<NamedTensor>> converted;  // CuDNN layers' weights, as plain ones
+  for (const std::string& name : translated.cudnn) {
+    const auto found = byLayer.find(name);
+    if (found == byLayer.end() || found->second.size() != 3) continue;  // reported below
+    std::vector<NamedTensor> list;
+    for (const NamedTensor* w : found->second) list.push_back(*w);
+    const Layer* layer = model->layer(name);
+    convertCudnnWeights(std::string(layer->className()) == "LSTM" ? 4 : 3, list);
+    converted[name] = std::move(list);
+    found->second.clear();
+    for (const NamedTensor& w : converted[name]) found->second.push_back(&w);
+  }
   for (const LayerInfo& info : model->layers()) {
     const Layer* layer = model->layer(info.name);
     const size_t want = layer ? layer->params().size() : 0;

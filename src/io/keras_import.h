@@ -17,7 +17,14 @@ struct KerasImport {
   Json compile;                       // our compile options from the training config, or null
   std::vector<std::string> warnings;  // options dropped because they act only in training
   std::vector<std::string> mapped;    // layers mapped by customLayers: their weights go by order
+  std::vector<std::string> cudnn;     // CuDNNLSTM / CuDNNGRU layers: their weights are converted
 };
+
+// Keras' CuDNNLSTM / CuDNNGRU weights [kernel (D, gU), recurrent (U, gU), bias (2gU)] as the
+// plain layer's, the way Keras converts them on load (legacy saving's _convert_rnn_weights):
+// per gate, the kernel block is read as its transpose laid out column-major and the recurrent
+// block is transposed; LSTM sums the input and recurrent biases, GRU keeps both as (2, 3U).
+void convertCudnnWeights(int gates, std::vector<NamedTensor>& weights);
 
 // Translates every layer; what cannot be imported (a Lambda, an unknown class, an option value
 // the library does not have) is refused with one attn::Error listing every culprit by layer name

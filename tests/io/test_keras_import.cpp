@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/check.h"
+#include "core/random.h"
 #include "io/keras_import.h"
 #include "layers/layer_test_util.h"
 
@@ -124,6 +125,54 @@ TEST(KerasImport, Keras2InboundNodesAndCustomLayersByOrder) {
                          {"the weights do not fit the model:\n  mine (Dense) needs 2 weight(s), the file has 1"}));
   EXPECT_TRUE(throwsWith([&] { importKerasModel(config, Json(), {{"mine/W", kernel}, {"mine/b", bias}}, Json::object()); },
                          {"mine (MyDense): no such layer in the library; map it onto one with options.customLayers"}));
+}
+
+}  // namespace
+}  // namespace attn::keras_import_test
+
+namespace attn::keras_import_test {
+namespace {
+
+// Keras' own conversion the other way (LSTM/GRU -> CuDNN, _convert_rnn_weights with
+// from_cudnn=False): per gate kernel.T.reshape(kernel.shape, order='C'), recurrent k.T, and the
+// bias split as 0.5 b twice (LSTM) or flattened (GRU). Importing what it gives must restore the
+// plain layer: a transform and its inverse written apart from each other.
+std::vector<NamedTensor> toCudnn(const std::vector<NamedTensor>& plain, int G) {
+  const Tensor& W = plain[0].value;
+  const Tensor& R = plain[1].value;
+  const Tensor& b = plain[2].value;
+  const int D = W.dim(0), U = R.dim(0);
+  Tensor k(W.shape()), r(R.shape()), bias(Shape{2 * G * U});
+  for (int g = 0; g < G; ++g) {
+    for (int i = 0; i < D; ++i)
+      for (int j = 0; j < U; ++j) {
+        const int n = i * U + j;  // C-order index into block.T (U, D)
+        k[int64_t(i) * G * U + g * U + j] = W[int64_t(n % D) * G * U + g * U + n / D];
+      }
+    for (int i = 0; i < U; ++i)
+      for (int j = 0; j < U; ++j) r[int64_t(i) * G * U + g * U + j] = R[int64_t(j) * G * U + g * U + i];
+  }
+  for (int i = 0; i < 2 * G * U; ++i) bias[i] = G == 4 ? 0.5f * b[i % (G * U)] : b[i];
+  return {{"lstm/kernel:0", k}, {"lstm/recurrent_kernel:0", r}, {"lstm/bias:0", bias}};
+}
+
+TEST(KerasImport, CuDnnWeightsAreConvertedAsKerasConvertsThem) {
+  for (const char* cls : {"CuDNNLSTM", "CuDNNGRU"}) {
+    const int G = std::string(cls) == "CuDNNLSTM" ? 4 : 3;
+    const Json layers = {{{"class_name", cls}, {"config", {{"name", "lstm"}, {"units", 3}, {"return_sequences", true},
+                                                            {"batch_input_shape", {nullptr, 5, 2}}}}}};
+    const Json config = {{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", layers}}}};
+    // The plain layer Keras converts to, with random weights.
+    Model plain(translateKerasModel(config).config, 11);
+    std::vector<NamedTensor> weights = plain.getWeights();
+    auto imported = importKerasModel(config, Json(), toCudnn(weights, G), Json::object());
+    Tensor x(Shape{2, 5, 2});
+    Rng rng(3);
+    for (int64_t i = 0; i < x.size(); ++i) x[i] = rng.normal();
+    const Tensor want = plain.predict({x})[0];
+    const Tensor got = imported->predict({x})[0];
+    for (int64_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << cls << " element " << i;
+  }
 }
 
 }  // namespace

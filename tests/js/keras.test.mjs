@@ -89,10 +89,32 @@ test('weights that do not fit, truncated shards and other files give clear error
   mismatch.modelTopology.config.layers[2].config.units = 6;  // LSTM(6) with LSTM(5)'s weights
   await assert.rejects(aw.loadKerasModel({ modelJson: mismatch, weights }),
     /loadKerasModel: the weights do not fit the model:\n {2}lstm: weight lstm\/kernel has shape \(4, 20\), the layer's lstm\/kernel needs \(4, 24\)/);
-  await assert.rejects(aw.loadKerasModel(new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0])), /Keras \.h5 file/);
+  await assert.rejects(aw.loadKerasModel(new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0])), /loadKerasModel: not a readable HDF5 file/);
+  await assert.rejects(aw.loadKerasModel(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0])), /Keras 3 \.keras file/);
   await assert.rejects(aw.loadKerasModel(new Uint8Array([1, 2, 3])), /not a Keras model file/);
   await assert.rejects(aw.loadKerasModel({ modelJson, weights }, { custom: {} }), /unknown option 'custom'/);
   // The module keeps working.
   const model = await aw.loadKerasModel({ modelJson, weights });
   model.dispose();
+});
+
+test('a legacy Keras .h5 file: the same model, predictions, names and training config', async () => {
+  const bytes = new Uint8Array(readFileSync(new URL('cnn_lstm.h5', dir)));
+  const { expected } = fixture('cnn_lstm');
+  const model = await aw.loadKerasModel(bytes);
+  try {
+    const x = asTensor(expected.inputs[0]);
+    assertClose(model.predict(x), expected.prediction, 'cnn_lstm.h5');
+    const names = model.layers.map((l) => l.name);
+    assert.deepEqual(names.filter((n) => expected.layers.includes(n)), expected.layers, String(names));
+    // Keras 2's training config: Adam(lr=0.002), binary_crossentropy, metrics ['acc'].
+    const logs = model.evaluate(x, { data: Float32Array.of(1, 0, 1), shape: [3, 1] });
+    assert.ok(Number.isFinite(logs.loss) && 'accuracy' in logs, JSON.stringify(logs));
+  } finally {
+    model.dispose();
+  }
+  // A truncated file is refused; the module keeps working.
+  await assert.rejects(aw.loadKerasModel(bytes.slice(0, 2000)), /loadKerasModel: /);
+  const again = await aw.loadKerasModel(bytes);
+  again.dispose();
 });
