@@ -121,3 +121,66 @@ const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * step
   FS.unlink('/cnn_lstm.h5');
   console.log('cnn_lstm.h5 written');
 }
+
+// The two-input model again as a Keras 3 .keras file (tests/fixtures/keras/two_inputs.keras), in
+// the layout Keras 3's saving_lib writes (checked against real .keras files of Keras 3.10 and
+// 3.13): a zip of metadata.json, config.json (the model config with compile_config) and
+// model.weights.h5, whose datasets sit at layers/<snake-cased class>[_<n>]/.../vars/<i>; the
+// counter runs per class over the functional model's layers, InputLayers included; sub-layers go
+// by attribute name (forward_layer, backward_layer, cell). HDF5 lists keys alphabetically, so
+// backward_layer comes before forward_layer in the file.
+{
+  const { default: h5wasm } = await import('h5wasm');
+  const { zipSync, strToU8 } = await import('fflate');
+  const { FS } = await h5wasm.ready;
+  const { readFileSync } = await import('node:fs');
+  const dir = join(root, 'two_inputs');
+  const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const weightData = readFileSync(join(dir, 'weights.bin'));
+  const paths = {
+    'embed/embeddings': 'layers/embedding/vars/0',
+    'bigru/forward_gru_GRU1/kernel': 'layers/bidirectional/forward_layer/cell/vars/0',
+    'bigru/forward_gru_GRU1/recurrent_kernel': 'layers/bidirectional/forward_layer/cell/vars/1',
+    'bigru/forward_gru_GRU1/bias': 'layers/bidirectional/forward_layer/cell/vars/2',
+    'bigru/backward_gru_GRU1/kernel': 'layers/bidirectional/backward_layer/cell/vars/0',
+    'bigru/backward_gru_GRU1/recurrent_kernel': 'layers/bidirectional/backward_layer/cell/vars/1',
+    'bigru/backward_gru_GRU1/bias': 'layers/bidirectional/backward_layer/cell/vars/2',
+    'rnn/kernel': 'layers/simple_rnn/cell/vars/0',
+    'rnn/recurrent_kernel': 'layers/simple_rnn/cell/vars/1',
+    'rnn/bias': 'layers/simple_rnn/cell/vars/2',
+    'probs/kernel': 'layers/dense/vars/0',
+    'probs/bias': 'layers/dense/vars/1',
+  };
+  const f = new h5wasm.File('/two_inputs.weights.h5', 'w');
+  const groups = new Map([['', f]]);
+  const groupOf = (path) => {
+    if (!groups.has(path)) {
+      const cut = path.lastIndexOf('/');
+      groups.set(path, groupOf(cut < 0 ? '' : path.slice(0, cut)).create_group(path.slice(cut + 1)));
+    }
+    return groups.get(path);
+  };
+  let offset = 0;
+  const written = [];
+  for (const spec of modelJson.weightsManifest[0].weights) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(weightData.buffer.slice(weightData.byteOffset + offset, weightData.byteOffset + offset + 4 * count));
+    offset += 4 * count;
+    written.push({ path: paths[spec.name], data, shape: spec.shape });
+  }
+  // Created in HDF5's own (alphabetical) order, as a file Keras wrote reads back.
+  for (const w of written.sort((a, b) => a.path.localeCompare(b.path))) {
+    const cut = w.path.lastIndexOf('/');
+    groupOf(w.path.slice(0, cut)).create_dataset({ name: w.path.slice(cut + 1), data: w.data, shape: w.shape, dtype: '<f' });
+  }
+  f.close();
+  const config = { ...modelJson.modelTopology, compile_config: null };
+  const zip = zipSync({
+    'metadata.json': strToU8(JSON.stringify({ keras_version: '3.10.0', date_saved: 'fixture' })),
+    'config.json': strToU8(JSON.stringify(config)),
+    'model.weights.h5': FS.readFile('/two_inputs.weights.h5'),
+  }, { mtime: new Date('2026-01-01T00:00:00Z') });
+  writeFileSync(join(root, 'two_inputs.keras'), zip);
+  FS.unlink('/two_inputs.weights.h5');
+  console.log('two_inputs.keras written');
+}

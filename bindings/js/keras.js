@@ -47,7 +47,8 @@ async function tfjsSource(source) {
 // training_config attributes (JSON) and /model_weights/<layer>/<weight name> datasets, listed by
 // the layer_names and weight_names attributes (split into name0, name1, ... when long).
 let h5Files = 0;
-async function readLegacyH5(bytes) {
+// Opens HDF5 bytes with h5wasm and runs read(file); h5wasm's own errors become ours.
+async function withHdf5(bytes, read) {
   const { default: h5wasm } = await import('h5wasm');
   const { FS } = await h5wasm.ready;
   const path = `/attention-wasm-import-${h5Files++}.h5`;
@@ -55,6 +56,66 @@ async function readLegacyH5(bytes) {
   let file = null;
   try {
     file = new h5wasm.File(path, 'r');
+    return read(file);
+  } catch (error) {
+    // h5wasm's own errors (a damaged or truncated file) say little on their own.
+    if (String(error?.message).startsWith('loadKerasModel:')) throw error;
+    throw new Error(`loadKerasModel: not a readable HDF5 file (${error?.message ?? error})`);
+  } finally {
+    try { file?.close(); } catch { /* a file that never opened */ }
+    FS.unlink(path);
+  }
+}
+
+// A weight dataset as {name, shape, data}; float32 or float64 only.
+function weightOf(dataset, name) {
+  if (!dataset || !Array.isArray(dataset.shape)) throw new Error(`loadKerasModel: weight '${name}' is listed but missing`);
+  const value = dataset.value;
+  if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+    throw new Error(`loadKerasModel: weight '${name}' has dtype ${dataset.dtype} (expected float32 or float64)`);
+  }
+  return { name, shape: dataset.shape, data: value };
+}
+
+// A Keras 3 .keras file: a zip of config.json (the model config, with compile_config), metadata.json
+// and model.weights.h5, whose datasets sit at layers/<snake class>[_n]/.../vars/<i>; the core maps
+// those paths onto the layers.
+async function readKeras3(bytes) {
+  const { unzipSync } = await import('fflate');
+  let entries;
+  try {
+    entries = unzipSync(bytes, { filter: (f) => ['config.json', 'model.weights.h5'].includes(f.name) && f.originalSize < 2 ** 31 });
+  } catch (error) {
+    throw new Error(`loadKerasModel: not a readable .keras zip (${error?.message ?? error})`);
+  }
+  for (const name of ['config.json', 'model.weights.h5']) {
+    if (!entries[name]) throw new Error(`loadKerasModel: the .keras file has no ${name}`);
+  }
+  let config;
+  try {
+    config = JSON.parse(new TextDecoder().decode(entries['config.json']));
+  } catch {
+    throw new Error('loadKerasModel: the .keras file\'s config.json is not valid JSON');
+  }
+  const weights = await withHdf5(entries['model.weights.h5'], (file) => {
+    const out = [];
+    const walk = (group, path, depth) => {
+      if (depth > 32) throw new Error('loadKerasModel: model.weights.h5 nests groups deeper than 32');
+      for (const key of group.keys()) {
+        const child = group.get(key);
+        if (child?.type === 'Dataset') out.push(weightOf(child, `${path}${key}`));
+        else if (child) walk(child, `${path}${key}/`, depth + 1);
+      }
+    };
+    const layers = file.get('layers');
+    if (layers) walk(layers, 'layers/', 0);
+    return out;
+  });
+  return { modelConfig: config, trainingConfig: config.compile_config ?? null, weights };
+}
+
+async function readLegacyH5(bytes) {
+  return withHdf5(bytes, (file) => {
     // An attribute's values as a list (h5wasm gives one string, an array, or an empty typed array).
     const listOf = (value) => (value === undefined || value === null ? [] : typeof value === 'string' ? [value] : Array.from(value));
     const attribute = (node, name) => {
@@ -81,25 +142,12 @@ async function readLegacyH5(bytes) {
       const group = root.get(String(layer));
       if (!group) throw new Error(`loadKerasModel: layer_names lists '${layer}', which has no group in model_weights`);
       for (const name of listOf(attribute(group, 'weight_names'))) {
-        const dataset = group.get(String(name));
-        if (!dataset || !Array.isArray(dataset.shape)) throw new Error(`loadKerasModel: weight '${layer}/${name}' is listed but missing`);
-        const value = dataset.value;
-        if (!(value instanceof Float32Array || value instanceof Float64Array)) {
-          throw new Error(`loadKerasModel: weight '${layer}/${name}' has dtype ${dataset.dtype} (expected float32 or float64)`);
-        }
         const full = String(name).startsWith(`${layer}/`) ? String(name) : `${layer}/${name}`;
-        weights.push({ name: full, shape: dataset.shape, data: value });
+        weights.push(weightOf(group.get(String(name)), full));
       }
     }
     return { modelConfig, trainingConfig: json('training_config'), weights };
-  } catch (error) {
-    // h5wasm's own errors (a damaged or truncated file) say little on their own.
-    if (String(error?.message).startsWith('loadKerasModel:')) throw error;
-    throw new Error(`loadKerasModel: not a readable HDF5 file (${error?.message ?? error})`);
-  } finally {
-    try { file?.close(); } catch { /* a file that never opened */ }
-    FS.unlink(path);
-  }
+  });
 }
 
 export function createKerasImport(M, Model) {
@@ -131,8 +179,8 @@ export function createKerasImport(M, Model) {
         return importModel(modelConfig.model_config ?? modelConfig, trainingConfig, weights, o.customLayers);
       }
       if (startsWith(bytes, ZIP_MAGIC)) {
-        throw new Error('loadKerasModel: this is a Keras 3 .keras file; this version reads legacy .h5 files and TF.js ' +
-          'Layers models: save with model.save("model.h5") or convert with `tensorflowjs_converter --input_format keras`');
+        const { modelConfig, trainingConfig, weights } = await readKeras3(bytes);
+        return importModel(modelConfig, trainingConfig, weights, o.customLayers);
       }
       throw new Error('loadKerasModel: not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)');
     }

@@ -44,7 +44,7 @@ const std::set<std::string> kDroppedKeys = {
 const std::map<std::string, Json> kDefaultOnly = {
     {"stateful", false}, {"time_major", false}, {"renorm", false}, {"groups", 1},
     {"activity_regularizer", nullptr}, {"attention_axes", nullptr}, {"return_attention_scores", false},
-    {"use_causal_mask", false}, {"lora_rank", nullptr}, {"noise_shape", nullptr}};
+    {"use_causal_mask", false}, {"lora_rank", nullptr}, {"noise_shape", nullptr}, {"quantization_config", nullptr}};
 // Recurrent layers' dropouts act only in training: dropped with a warning.
 const std::set<std::string> kTrainingOnlyKeys = {"dropout", "recurrent_dropout"};
 const std::set<std::string> kRecurrentClasses = {"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU"};
@@ -273,6 +273,12 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
   const Json& layers = config.is_array() ? config : at(config, "layers");
   ATTN_CHECK(layers.is_array() && !layers.empty(), "loadKerasModel: the model config lists no layers");
   Json ours = Json::array();
+  std::map<std::string, int> perClass;  // Keras 3's group names: snake class, then _1, _2...
+  auto group = [&](const Json& spec) {
+    const std::string snake = snakeCase(text(spec, "class_name"));
+    const int n = perClass[snake]++;
+    out.keras3Groups.push_back({layerName(spec), "layers/" + (n == 0 ? snake : snake + "_" + std::to_string(n))});
+  };
   if (kind == "Sequential") {
     for (const Json& spec : layers) {
       if (text(spec, "class_name") == "InputLayer") {
@@ -281,14 +287,16 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
         ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", layerName(spec), "' has no batch shape");
         shape.erase(0);
         ours.push_back({{"className", "InputLayer"}, {"config", {{"name", layerName(spec)}, {"shape", shape}}}});
-        continue;
+        continue;  // a Sequential's InputLayer is not among its saved layers
       }
+      group(spec);
       Json layer = translate.layer(spec);
       if (!layer.is_null()) ours.push_back(layer);
     }
   } else if (kind == "Functional" || kind == "Model") {
     for (const Json& spec : layers) {
       const std::string name = layerName(spec);
+      group(spec);
       if (text(spec, "class_name") == "InputLayer") {
         const Json& cfg = at(spec, "config");
         Json shape = at(cfg, "batch_shape").is_null() ? at(cfg, "batch_input_shape") : at(cfg, "batch_shape");
@@ -322,6 +330,48 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
   out.compile = compileOptions(trainingConfig, out.warnings);
   return out;
 }
+
+namespace {
+
+// Where a Keras 3 weight path inside a layer's group ("forward_layer/cell/vars/2") comes in the
+// layer's own weight order: by sub-layer, in the order the layer declares its weights (Keras
+// attribute names mapped to ours: forward_layer -> forward_*, query_dense -> query,
+// output_dense -> attention_output), then by variable number (vars/10 after vars/2).
+std::vector<std::pair<int, std::string>> keras3Order(const Layer& layer, const std::string& path) {
+  std::vector<std::string> subs;  // ours, in declaration order: "forward_lstm", "luong_w", ...
+  for (const Param* p : layer.params()) {
+    const size_t first = p->name.find('/'), last = p->name.rfind('/');
+    const std::string sub = first < last ? p->name.substr(first + 1, last - first - 1) : "";
+    if (std::find(subs.begin(), subs.end(), sub) == subs.end()) subs.push_back(sub);
+  }
+  auto rankOf = [&](std::string segment) {
+    if (segment == "forward_layer" || segment == "backward_layer") {
+      const std::string prefix = segment.substr(0, segment.find('_') + 1);
+      for (size_t i = 0; i < subs.size(); ++i)
+        if (subs[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
+    }
+    if (segment.size() > 6 && segment.compare(segment.size() - 6, 6, "_dense") == 0) {
+      segment.resize(segment.size() - 6);
+      if (segment == "output") segment = "attention_output";
+    }
+    const auto at = std::find(subs.begin(), subs.end(), segment);
+    return at == subs.end() ? 1 << 20 : static_cast<int>(at - subs.begin());
+  };
+  std::vector<std::pair<int, std::string>> key;
+  size_t start = 0;
+  while (start <= path.size()) {
+    const size_t end = std::min(path.find('/', start), path.size());
+    const std::string segment = path.substr(start, end - start);
+    start = end + 1;
+    if (segment == "cell" || segment == "vars" || segment.empty()) continue;
+    const bool number = std::all_of(segment.begin(), segment.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (number && segment.size() < 9) key.push_back({std::stoi(segment), ""});
+    else key.push_back({rankOf(segment), segment});
+  }
+  return key;
+}
+
+}  // namespace
 
 void convertCudnnWeights(int gates, std::vector<NamedTensor>& weights) {
   ATTN_CHECK(weights.size() == 3, "loadKerasModel: a CuDNN recurrent layer has 3 weights, got ", weights.size());
@@ -365,8 +415,36 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
   auto model = std::make_unique<Model>(translated.config);
   // Each layer takes, in file order, the weights under its name.
   std::map<std::string, std::vector<const NamedTensor*>> byLayer;
-  std::set<std::string> claimed;
-  for (const NamedTensor& w : weights) byLayer[w.name.substr(0, w.name.find('/'))].push_back(&w);
+  std::set<std::string> claimed, claimedPaths;
+  const bool keras3 = std::any_of(weights.begin(), weights.end(),
+                                  [](const NamedTensor& w) { return w.name.rfind("layers/", 0) == 0; });
+  if (keras3) {
+    for (const auto& entry : translated.keras3Groups) {
+      // Named copies: clang 14 cannot capture structured bindings in the lambda below.
+      const std::string& layerName = entry.first;
+      const std::string& groupPath = entry.second;
+      const Layer* layer = model->layer(layerName);
+      if (!layer) continue;
+      std::vector<const NamedTensor*> mine;
+      for (const NamedTensor& w : weights)
+        if (w.name.rfind(groupPath + "/", 0) == 0) mine.push_back(&w);
+      if (mine.empty()) continue;
+      std::sort(mine.begin(), mine.end(), [&](const NamedTensor* a, const NamedTensor* b) {
+        return keras3Order(*layer, a->name.substr(groupPath.size() + 1)) <
+               keras3Order(*layer, b->name.substr(groupPath.size() + 1));
+      });
+      byLayer[layerName] = mine;
+      claimedPaths.insert(groupPath);
+    }
+    for (const NamedTensor& w : weights) {
+      if (w.name.rfind("layers/", 0) != 0) continue;  // optimizer/vars/...: not read
+      const size_t end = w.name.find('/', 7);
+      const std::string groupPath = w.name.substr(0, end);
+      if (!claimedPaths.count(groupPath)) byLayer[groupPath].push_back(&w);  // reported below
+    }
+  } else {
+    for (const NamedTensor& w : weights) byLayer[w.name.substr(0, w.name.find('/'))].push_back(&w);
+  }
   std::vector<NamedTensor> ordered;
   std::vector<std::string> problems;
   std::map<std::string, std::vector<NamedTensor>> converted;  // CuDNN layers' weights, as plain ones
@@ -400,8 +478,8 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
         problems.push_back(info.name + ": weight " + w.name + " has shape " + w.value.shape().str() + ", the layer's " +
                            param.name + " needs " + param.shape.str() + " (the config and the weights disagree)");
       ordered.push_back(w);
-      // A custom class names its weights its own way: they go by order and shape.
-      if (std::count(translated.mapped.begin(), translated.mapped.end(), info.name)) ordered.back().name.clear();
+      // A custom class, and Keras 3's paths, name weights their own way: they go by order and shape.
+      if (keras3 || std::count(translated.mapped.begin(), translated.mapped.end(), info.name)) ordered.back().name.clear();
     }
   }
   for (const auto& [name, list] : byLayer)

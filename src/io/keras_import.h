@@ -18,6 +18,9 @@ struct KerasImport {
   std::vector<std::string> warnings;  // options dropped because they act only in training
   std::vector<std::string> mapped;    // layers mapped by customLayers: their weights go by order
   std::vector<std::string> cudnn;     // CuDNNLSTM / CuDNNGRU layers: their weights are converted
+  // Per layer with a place in the weights file, in config order: its name and the group Keras 3's
+  // .keras files store its weights under ("layers/dense_1": snake-cased class, per-class counter).
+  std::vector<std::pair<std::string, std::string>> keras3Groups;
 };
 
 // Keras' CuDNNLSTM / CuDNNGRU weights [kernel (D, gU), recurrent (U, gU), bias (2gU)] as the
@@ -34,8 +37,10 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
                                 const Json& customLayers = Json::object());
 
 // The model built from the translation, compiled when the file has a training config, with the
-// weights set: each layer takes, in order, the weights whose names start with its Keras name
-// ("lstm/lstm_cell/kernel:0", "lstm/kernel"); counts, shapes and names are checked.
+// weights set. Keras 2 / TF.js names: each layer takes, in order, the weights whose names start
+// with its Keras name ("lstm/lstm_cell/kernel:0", "lstm/kernel"). Keras 3 paths
+// ("layers/lstm/cell/vars/0"): each layer takes its group's, ordered by sub-layer (as the layer
+// declares them, not alphabetically) and by variable number. Counts and shapes are checked.
 std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& trainingConfig,
                                         const std::vector<NamedTensor>& weights, const Json& customLayers,
                                         std::vector<std::string>* warnings = nullptr);
