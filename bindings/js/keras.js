@@ -1,7 +1,10 @@
 // loadKerasModel: reads the containers a Keras model comes in and hands the core its configs and
 // weights (src/io/keras_import.cpp decides what they mean): TF.js Layers models (model.json with
-// modelTopology + weightsManifest, and its binary shards) and legacy Keras .h5 files (HDF5, read
-// with h5wasm, which is loaded only when such a file is imported: ~1 MB gzipped).
+// modelTopology + weightsManifest, and its binary shards), Keras 3 .keras files and legacy .h5
+// files. The file readers (h5wasm for HDF5, ~1 MB gzipped; fflate for zip) stay out of the main
+// bundle: keras_files.js registers them (Node's entry loads it on first use; apps in a browser
+// import 'attention-wasm/keras-files' once). A dynamic import here would make bundlers split
+// the package, which Vite's default (iife) worker builds refuse.
 import { plainOptions, toJson } from './marshal.js';
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -46,10 +49,25 @@ async function tfjsSource(source) {
 // A legacy .h5 (Keras 2.x, tf.keras 2.x, Keras 3's legacy format): the model_config and
 // training_config attributes (JSON) and /model_weights/<layer>/<weight name> datasets, listed by
 // the layer_names and weight_names attributes (split into name0, name1, ... when long).
+let fileReaders = null;
+let fileReaderLoader = null;
+// Called by keras_files.js with { h5wasm, unzipSync }.
+export function useKerasFileReaders(readers) { fileReaders = readers; }
+// Called by the Node entry: where to load the readers from on first use.
+export function setKerasFileLoader(load) { fileReaderLoader = load; }
+async function kerasFileReaders() {
+  if (!fileReaders && fileReaderLoader) fileReaders = await fileReaderLoader();
+  if (!fileReaders) {
+    throw new Error('loadKerasModel: reading .keras and .h5 files needs the HDF5 reader (h5wasm, ~1 MB gzipped), which ' +
+      "is kept out of the main bundle: add `import 'attention-wasm/keras-files';` to your app once");
+  }
+  return fileReaders;
+}
+
 let h5Files = 0;
 // Opens HDF5 bytes with h5wasm and runs read(file); h5wasm's own errors become ours.
 async function withHdf5(bytes, read) {
-  const { default: h5wasm } = await import('h5wasm');
+  const { h5wasm } = await kerasFileReaders();
   const { FS } = await h5wasm.ready;
   const path = `/attention-wasm-import-${h5Files++}.h5`;
   FS.writeFile(path, bytes);
@@ -81,7 +99,7 @@ function weightOf(dataset, name) {
 // and model.weights.h5, whose datasets sit at layers/<snake class>[_n]/.../vars/<i>; the core maps
 // those paths onto the layers.
 async function readKeras3(bytes) {
-  const { unzipSync } = await import('fflate');
+  const { unzipSync } = await kerasFileReaders();
   let entries;
   try {
     entries = unzipSync(bytes, { filter: (f) => ['config.json', 'model.weights.h5'].includes(f.name) && f.originalSize < 2 ** 31 });

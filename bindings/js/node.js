@@ -4,6 +4,10 @@ import { readFile } from 'node:fs/promises';
 
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
+import { setKerasFileLoader } from './keras.js';
+
+// Node has no bundle to keep small: the .keras / .h5 readers load on first use.
+setKerasFileLoader(() => import('./keras_files.js').then((module) => module.readers));
 
 export { tensor } from './tensor.js';
 export { padSequences, text } from './text.js';
