@@ -25,7 +25,11 @@ const values = (count, seed, scale) => {
 const numel = (shape) => shape.reduce((a, b) => a * b, 1);
 
 async function save(name, model, input, compile) {
-  model.setWeights(model.getWeights().map((w, k) => tf.tensor(values(numel(w.shape), 500 + 31 * k, 0.4), w.shape)));
+  // Seeded weights; variances must stay positive (BatchNormalization's moving_variance).
+  model.setWeights(model.weights.map((w, k) => {
+    const v = values(numel(w.shape), 500 + 31 * k, 0.4);
+    return tf.tensor(w.name.includes('moving_variance') ? v.map((e) => 0.5 + Math.abs(e)) : v, w.shape);
+  }));
   if (compile) model.compile(compile);
   const prediction = model.predict(input);
   let artifacts;
@@ -78,6 +82,33 @@ const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * step
   const ids = tf.tensor2d([[3, 7, 1, 0, 0, 0], [5, 5, 2, 9, 14, 0], [1, 2, 3, 4, 5, 6]], [3, 6]);
   const x = series(3, 5, 3, 23).mul(tf.tensor3d([1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [3, 5, 1]));
   await save('two_inputs', m, [ids, x]);
+}
+
+// Every other TF.js layer the library reads, in one functional model (no training config):
+// time-distributed dense, layer and batch normalization, pooling, spatial dropout, LSTM over
+// time, dot / add / multiply merges, repeat, permute, reshape, flatten, activation.
+{
+  const x = tf.input({ shape: [8, 3], name: 'series' });
+  const td = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 4, activation: 'tanh' }), name: 'td' }).apply(x);
+  const ln = tf.layers.layerNormalization({ name: 'ln' }).apply(td);
+  const bn = tf.layers.batchNormalization({ name: 'bn' }).apply(ln);
+  const sd = tf.layers.spatialDropout1d({ rate: 0.2, name: 'sdrop' }).apply(bn);
+  const avg = tf.layers.averagePooling1d({ poolSize: 2, name: 'avg' }).apply(sd);
+  const seq = tf.layers.lstm({ units: 4, returnSequences: true, name: 'seq' }).apply(avg);
+  const gmax = tf.layers.globalMaxPooling1d({ name: 'gmax' }).apply(seq);
+  const gavg = tf.layers.globalAveragePooling1d({ name: 'gavg' }).apply(seq);
+  const added = tf.layers.add({ name: 'added' }).apply([gmax, gavg]);
+  const product = tf.layers.multiply({ name: 'product' }).apply([gmax, gavg]);
+  const dot = tf.layers.dot({ axes: 1, name: 'dotted' }).apply([added, product]);
+  const rep = tf.layers.repeatVector({ n: 3, name: 'rep' }).apply(added);
+  const perm = tf.layers.permute({ dims: [2, 1], name: 'perm' }).apply(rep);
+  const flat = tf.layers.flatten({ name: 'flat' }).apply(perm);
+  const reshaped = tf.layers.reshape({ targetShape: [12], name: 'reshaped' }).apply(flat);
+  const joined = tf.layers.concatenate({ name: 'all' }).apply([reshaped, dot]);
+  const act = tf.layers.activation({ activation: 'relu', name: 'act' }).apply(joined);
+  const out = tf.layers.dense({ units: 2, name: 'head' }).apply(act);
+  const m = tf.model({ inputs: x, outputs: out, name: 'many_layers' });
+  await save('many_layers', m, series(3, 8, 3, 29));
 }
 
 // The CNN-LSTM again as a legacy Keras .h5 file (tests/fixtures/keras/cnn_lstm.h5), in the layout

@@ -445,7 +445,7 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
   } else {
     for (const NamedTensor& w : weights) byLayer[w.name.substr(0, w.name.find('/'))].push_back(&w);
   }
-  std::vector<NamedTensor> ordered;
+  std::map<std::string, NamedTensor> byParam;  // our parameter name -> the file's weight
   std::vector<std::string> problems;
   std::map<std::string, std::vector<NamedTensor>> converted;  // CuDNN layers' weights, as plain ones
   for (const std::string& name : translated.cudnn) {
@@ -477,9 +477,9 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
       if (w.value.shape() != param.shape)
         problems.push_back(info.name + ": weight " + w.name + " has shape " + w.value.shape().str() + ", the layer's " +
                            param.name + " needs " + param.shape.str() + " (the config and the weights disagree)");
-      ordered.push_back(w);
+      NamedTensor& taken = byParam[param.name] = w;
       // A custom class, and Keras 3's paths, name weights their own way: they go by order and shape.
-      if (keras3 || std::count(translated.mapped.begin(), translated.mapped.end(), info.name)) ordered.back().name.clear();
+      if (keras3 || std::count(translated.mapped.begin(), translated.mapped.end(), info.name)) taken.name.clear();
     }
   }
   for (const auto& [name, list] : byLayer)
@@ -490,6 +490,10 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
     for (const std::string& p : problems) message += "\n  " + p;
     fail(message);
   }
+  // In the model's own weight order (which keeps non-trainable weights, such as BatchNormalization's
+  // moving statistics, after all trainable ones), not the file's per-layer order.
+  std::vector<NamedTensor> ordered;
+  for (const NamedTensor& ours : model->getWeights()) ordered.push_back(std::move(byParam.at(ours.name)));
   model->setWeights(ordered);
   if (!translated.compile.is_null()) {
     try {

@@ -22,7 +22,7 @@ function assertClose(got, want, what) {
   assert.ok(worst < 1e-4, `${what}: max |ours - TF.js| = ${worst}`);
 }
 
-for (const name of ['cnn_lstm', 'two_inputs']) {
+for (const name of ['cnn_lstm', 'two_inputs', 'many_layers']) {
   test(`TF.js Layers model '${name}': TF.js' predictions, Keras' layer names, saves as .atwm`, async () => {
     const { modelJson, weights, expected } = fixture(name);
     const model = await aw.loadKerasModel({ modelJson, weights });
