@@ -3,6 +3,8 @@
 // Attention, the CuDNN layers, customLayers, and every culprit listed at once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/check.h"
 #include "core/random.h"
 #include "io/keras_import.h"
@@ -172,6 +174,49 @@ TEST(KerasImport, CuDnnWeightsAreConvertedAsKerasConvertsThem) {
     const Tensor want = plain.predict({x})[0];
     const Tensor got = imported->predict({x})[0];
     for (int64_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << cls << " element " << i;
+  }
+}
+
+}  // namespace
+}  // namespace attn::keras_import_test
+
+namespace attn::keras_import_test {
+namespace {
+
+// The `attention` package v5 in a Keras 3 file: its sub-layers are stored under their attribute
+// names (luong_w, bahdanau_v, bahdanau_w1, bahdanau_w2, attention_vector), which HDF5 lists
+// alphabetically. They must be matched by name: bahdanau_w1 and bahdanau_w2 have one shape, so
+// only the name tells them apart.
+TEST(KerasImport, Keras3AttentionPackageWeightsGoBySubLayerName) {
+  for (const char* score : {"luong", "bahdanau"}) {
+    const Json layers = {
+        {{"module", "keras.layers"}, {"class_name", "InputLayer"}, {"config", {{"name", "x"}, {"batch_shape", {nullptr, 6, 4}}}}},
+        {{"module", "keras.layers"}, {"class_name", "LSTM"}, {"config", {{"name", "encoder"}, {"units", 5}, {"return_sequences", true}}}},
+        {{"module", "attention.attention"}, {"class_name", "Attention"},
+         {"config", {{"name", "attention"}, {"units", 3}, {"score", score}}}}};
+    const Json config = {{"class_name", "Sequential"}, {"config", {{"name", "s"}, {"layers", layers}}}};
+    Model plain(translateKerasModel(config).config, 5);
+    // The file's paths, listed alphabetically as HDF5 does.
+    std::vector<NamedTensor> file;
+    for (const NamedTensor& w : plain.getWeights()) {
+      std::string path = w.name;  // "encoder/kernel", "attention/bahdanau_w1/kernel"
+      const std::string layer = path.substr(0, path.find('/'));
+      std::string rest = path.substr(path.find('/') + 1);
+      if (layer == "encoder") {
+        const int index = rest == "kernel" ? 0 : rest == "recurrent_kernel" ? 1 : 2;
+        file.push_back({"layers/lstm/cell/vars/" + std::to_string(index), w.value});
+      } else {
+        file.push_back({"layers/attention/" + rest.substr(0, rest.find('/')) + "/vars/0", w.value});
+      }
+    }
+    std::sort(file.begin(), file.end(), [](const NamedTensor& a, const NamedTensor& b) { return a.name < b.name; });
+    auto imported = importKerasModel(config, Json(), file, Json::object());
+    Tensor x(Shape{2, 6, 4});
+    Rng rng(8);
+    for (int64_t i = 0; i < x.size(); ++i) x[i] = rng.normal();
+    const Tensor want = plain.predict({x})[0];
+    const Tensor got = imported->predict({x})[0];
+    for (int64_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(got[i], want[i]) << score << " element " << i;
   }
 }
 
