@@ -12,6 +12,18 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const startsWith = (bytes, magic) => magic.every((b, i) => bytes[i] === b);
 const BYTES_PER_ELEMENT = { float32: 4, int32: 4 };
 
+const isFileList = (value) => Array.isArray(value) || (typeof FileList !== 'undefined' && value instanceof FileList);
+
+// model.json is read here (its manifest says where the weights are); the configs inside it, and
+// the config texts of .keras and .h5 files, are parsed by the core.
+function parseModelJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error('loadKerasModel: model.json is not valid JSON');
+  }
+}
+
 async function bytesOf(value, what) {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
@@ -23,19 +35,19 @@ async function bytesOf(value, what) {
 // { modelJson, weights: [bytes...] in manifest path order | {path: bytes} } or a list of Files
 // (model.json and its shards, as <input type=file multiple> gives them) -> { modelJson, shard(path) }.
 async function tfjsSource(source) {
-  if (Array.isArray(source) || (typeof FileList !== 'undefined' && source instanceof FileList)) {
+  if (isFileList(source)) {
     const files = Array.from(source);
     const json = files.find((f) => /\.json$/i.test(f.name ?? ''));
     if (!json) throw new Error('loadKerasModel: the files hold no model.json');
     const byName = new Map();
     for (const f of files) if (f !== json) byName.set(f.name, f);
-    return { modelJson: JSON.parse(await json.text()), shard: async (path) => {
+    return { modelJson: parseModelJson(await json.text()), shard: async (path) => {
       const name = path.split('/').pop();
       if (!byName.has(name)) throw new Error(`loadKerasModel: the weights manifest names '${path}', which is not among the files`);
       return bytesOf(byName.get(name), path);
     } };
   }
-  const modelJson = typeof source.modelJson === 'string' ? JSON.parse(source.modelJson) : source.modelJson;
+  const modelJson = typeof source.modelJson === 'string' ? parseModelJson(source.modelJson) : source.modelJson;
   if (!modelJson || typeof modelJson !== 'object') throw new Error('loadKerasModel: modelJson must be the parsed model.json or its text');
   const weights = source.weights ?? [];
   const paths = (modelJson.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
@@ -46,9 +58,6 @@ async function tfjsSource(source) {
   } };
 }
 
-// A legacy .h5 (Keras 2.x, tf.keras 2.x, Keras 3's legacy format): the model_config and
-// training_config attributes (JSON) and /model_weights/<layer>/<weight name> datasets, listed by
-// the layer_names and weight_names attributes (split into name0, name1, ... when long).
 let fileReaders = null;
 let fileReaderLoader = null;
 // Called by keras_files.js with { h5wasm, unzipSync }.
@@ -109,12 +118,6 @@ async function readKeras3(bytes) {
   for (const name of ['config.json', 'model.weights.h5']) {
     if (!entries[name]) throw new Error(`loadKerasModel: the .keras file has no ${name}`);
   }
-  let config;
-  try {
-    config = JSON.parse(new TextDecoder().decode(entries['config.json']));
-  } catch {
-    throw new Error('loadKerasModel: the .keras file\'s config.json is not valid JSON');
-  }
   const weights = await withHdf5(entries['model.weights.h5'], (file) => {
     const out = [];
     const walk = (group, path, depth) => {
@@ -129,9 +132,14 @@ async function readKeras3(bytes) {
     if (layers) walk(layers, 'layers/', 0);
     return out;
   });
-  return { modelConfig: config, trainingConfig: config.compile_config ?? null, weights };
+  // config.json carries the training config too (compile_config): the core reads it from there.
+  return { modelConfig: new TextDecoder().decode(entries['config.json']), trainingConfig: null, weights };
 }
 
+// A legacy .h5 (Keras 2.x, tf.keras 2.x, Keras 3's legacy format): the model_config and
+// training_config attributes (JSON text, parsed by the core) and /model_weights/<layer>/<weight>
+// datasets, listed by the layer_names and weight_names attributes (split into name0, name1, ...
+// when long).
 async function readLegacyH5(bytes) {
   return withHdf5(bytes, (file) => {
     // An attribute's values as a list (h5wasm gives one string, an array, or an empty typed array).
@@ -145,11 +153,7 @@ async function readLegacyH5(bytes) {
     const json = (name) => {
       const value = attribute(file, name);
       if (value === undefined) return null;
-      try {
-        return JSON.parse(typeof value === 'string' ? value : new TextDecoder().decode(value));
-      } catch {
-        throw new Error(`loadKerasModel: the .h5 attribute '${name}' is not valid JSON`);
-      }
+      return typeof value === 'string' ? value : new TextDecoder().decode(value);
     };
     const modelConfig = json('model_config');
     if (!modelConfig) throw new Error("loadKerasModel: this .h5 file has no 'model_config' (a weights-only file from save_weights?); build the model and call setWeights");
@@ -169,15 +173,17 @@ async function readLegacyH5(bytes) {
 }
 
 export function createKerasImport(M, Model) {
-  // The core builds the model from the configs and the weights (in file order, named).
+  // The core builds the model from the configs (JSON text, or objects) and the weights (in file
+  // order, named).
   function importModel(modelConfig, trainingConfig, weights, customLayers) {
+    const text = (config) => (typeof config === 'string' ? config : toJson(config));
     const list = new M.TensorList();
     try {
       for (const w of weights) {
         const index = list.add(w.shape);  // the core checks the shape
         list.view(index).set(w.data);
       }
-      return new Model(M.Model.importKeras(toJson(modelConfig), toJson(trainingConfig), list,
+      return new Model(M.Model.importKeras(text(modelConfig), text(trainingConfig), list,
         JSON.stringify(weights.map((w) => w.name)), toJson(customLayers ?? {})));
     } finally {
       list.delete();
@@ -190,11 +196,11 @@ export function createKerasImport(M, Model) {
       if (key !== 'customLayers') throw new Error(`loadKerasModel: unknown option '${key}' (known: customLayers)`);
     }
     if (source === null || typeof source !== 'object') throw new Error('loadKerasModel: expected a file, its bytes, or { modelJson, weights }');
-    if (!('modelJson' in source) && !Array.isArray(source) && !(typeof FileList !== 'undefined' && source instanceof FileList)) {
+    if (!('modelJson' in source) && !isFileList(source)) {
       const bytes = await bytesOf(source, 'the model file');
       if (startsWith(bytes, HDF5_MAGIC)) {
         const { modelConfig, trainingConfig, weights } = await readLegacyH5(bytes);
-        return importModel(modelConfig.model_config ?? modelConfig, trainingConfig, weights, o.customLayers);
+        return importModel(modelConfig, trainingConfig, weights, o.customLayers);
       }
       if (startsWith(bytes, ZIP_MAGIC)) {
         const { modelConfig, trainingConfig, weights } = await readKeras3(bytes);

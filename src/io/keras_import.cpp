@@ -117,11 +117,13 @@ class Translator {
                     "K.sum over an axis) or map it with options.customLayers");
       return nullptr;
     }
+    // Keras loads CuDNN layers as the plain ones (tanh, sigmoid gates, GRU reset_after), with their
+    // weights converted (convertCudnnWeights).
+    const bool cudnn = cls == "CuDNNLSTM" || cls == "CuDNNGRU";
     std::string ours = cls;
     if (cls == "Attention") ours = isAttentionPackage(spec) ? "Attention" : "DotAttention";
-    else if (cls == "CuDNNLSTM") ours = "LSTM";  // Keras converts them so: tanh, sigmoid, no masks
-    else if (cls == "CuDNNGRU") ours = "GRU";
-    if (cls == "CuDNNLSTM" || cls == "CuDNNGRU") out_.cudnn.push_back(name);
+    else if (cudnn) ours = cls.substr(5);
+    if (cudnn) out_.cudnn.push_back(name);
     if (!findLayerType(ours)) {
       culprits_.add(name, cls, "no such layer in the library; map it onto one with options.customLayers");
       return nullptr;
@@ -159,9 +161,9 @@ class Translator {
         config[camelCase(key)] = value;
       }
     }
-    if (cls == "CuDNNLSTM" || cls == "CuDNNGRU") {
+    if (cudnn) {
       config["recurrentActivation"] = "sigmoid";
-      if (cls == "CuDNNGRU") config["resetAfter"] = true;
+      if (ours == "GRU") config["resetAfter"] = true;
     }
     if (!ok) return nullptr;
     return checked(name, cls, Json{{"className", ours}, {"config", config}});
@@ -216,6 +218,15 @@ Json inboundRefs(const Json& nodes, const std::string& owner) {
   };
   collect(collect, at(node, "args"));
   return refs;
+}
+
+// An InputLayer as the library writes it: its per-sample shape from Keras' batch shape.
+Json inputLayer(const Json& spec) {
+  const Json& cfg = at(spec, "config");
+  Json shape = at(cfg, "batch_shape").is_null() ? at(cfg, "batch_input_shape") : at(cfg, "batch_shape");
+  ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", layerName(spec), "' has no batch shape");
+  shape.erase(0);
+  return {{"className", "InputLayer"}, {"config", {{"name", layerName(spec)}, {"shape", shape}}}};
 }
 
 Json refList(const Json& list) {
@@ -282,11 +293,7 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
   if (kind == "Sequential") {
     for (const Json& spec : layers) {
       if (text(spec, "class_name") == "InputLayer") {
-        const Json& cfg = at(spec, "config");
-        Json shape = at(cfg, "batch_shape").is_null() ? at(cfg, "batch_input_shape") : at(cfg, "batch_shape");
-        ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", layerName(spec), "' has no batch shape");
-        shape.erase(0);
-        ours.push_back({{"className", "InputLayer"}, {"config", {{"name", layerName(spec)}, {"shape", shape}}}});
+        ours.push_back(inputLayer(spec));
         continue;  // a Sequential's InputLayer is not among its saved layers
       }
       group(spec);
@@ -298,11 +305,7 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
       const std::string name = layerName(spec);
       group(spec);
       if (text(spec, "class_name") == "InputLayer") {
-        const Json& cfg = at(spec, "config");
-        Json shape = at(cfg, "batch_shape").is_null() ? at(cfg, "batch_input_shape") : at(cfg, "batch_shape");
-        ATTN_CHECK(shape.is_array() && !shape.empty(), "loadKerasModel: InputLayer '", name, "' has no batch shape");
-        shape.erase(0);
-        ours.push_back({{"className", "InputLayer"}, {"config", {{"name", name}, {"shape", shape}}}});
+        ours.push_back(inputLayer(spec));
         continue;
       }
       Json layer = translate.layer(spec);
@@ -327,7 +330,8 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
                   {"config", {{"name", modelName}, {"layers", ours}, {"inputLayers", refList(at(config, "input_layers"))},
                               {"outputLayers", refList(at(config, "output_layers"))}}}};
   }
-  out.compile = compileOptions(trainingConfig, out.warnings);
+  // Keras 3 keeps the training config inside the model config (config.json's compile_config).
+  out.compile = compileOptions(trainingConfig.is_null() ? at(modelConfig, "compile_config") : trainingConfig, out.warnings);
   return out;
 }
 
@@ -337,39 +341,51 @@ namespace {
 // layer's own weight order: by sub-layer, in the order the layer declares its weights (Keras
 // attribute names mapped to ours: forward_layer -> forward_*, query_dense -> query,
 // output_dense -> attention_output), then by variable number (vars/10 after vars/2).
-std::vector<std::pair<int, std::string>> keras3Order(const Layer& layer, const std::string& path) {
-  std::vector<std::string> subs;  // ours, in declaration order: "forward_lstm", "luong_w", ...
-  for (const Param* p : layer.params()) {
-    const size_t first = p->name.find('/'), last = p->name.rfind('/');
-    const std::string sub = first < last ? p->name.substr(first + 1, last - first - 1) : "";
-    if (std::find(subs.begin(), subs.end(), sub) == subs.end()) subs.push_back(sub);
+class Keras3Order {
+ public:
+  explicit Keras3Order(const Layer& layer) {
+    for (const Param* p : layer.params()) {
+      const size_t first = p->name.find('/'), last = p->name.rfind('/');
+      const std::string sub = first < last ? p->name.substr(first + 1, last - first - 1) : "";
+      if (std::find(subs_.begin(), subs_.end(), sub) == subs_.end()) subs_.push_back(sub);
+    }
   }
-  auto rankOf = [&](std::string segment) {
+
+  bool operator()(const std::string& a, const std::string& b) const { return key(a) < key(b); }
+
+ private:
+  std::vector<std::pair<int, std::string>> key(const std::string& path) const {
+    std::vector<std::pair<int, std::string>> out;
+    size_t start = 0;
+    while (start <= path.size()) {
+      const size_t end = std::min(path.find('/', start), path.size());
+      const std::string segment = path.substr(start, end - start);
+      start = end + 1;
+      if (segment == "cell" || segment == "vars" || segment.empty()) continue;
+      const bool number =
+          std::all_of(segment.begin(), segment.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      if (number && segment.size() < 9) out.push_back({std::stoi(segment), ""});
+      else out.push_back({rank(segment), segment});
+    }
+    return out;
+  }
+
+  int rank(std::string segment) const {
     if (segment == "forward_layer" || segment == "backward_layer") {
       const std::string prefix = segment.substr(0, segment.find('_') + 1);
-      for (size_t i = 0; i < subs.size(); ++i)
-        if (subs[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
+      for (size_t i = 0; i < subs_.size(); ++i)
+        if (subs_[i].rfind(prefix, 0) == 0) return static_cast<int>(i);
     }
     if (segment.size() > 6 && segment.compare(segment.size() - 6, 6, "_dense") == 0) {
       segment.resize(segment.size() - 6);
       if (segment == "output") segment = "attention_output";
     }
-    const auto at = std::find(subs.begin(), subs.end(), segment);
-    return at == subs.end() ? 1 << 20 : static_cast<int>(at - subs.begin());
-  };
-  std::vector<std::pair<int, std::string>> key;
-  size_t start = 0;
-  while (start <= path.size()) {
-    const size_t end = std::min(path.find('/', start), path.size());
-    const std::string segment = path.substr(start, end - start);
-    start = end + 1;
-    if (segment == "cell" || segment == "vars" || segment.empty()) continue;
-    const bool number = std::all_of(segment.begin(), segment.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    if (number && segment.size() < 9) key.push_back({std::stoi(segment), ""});
-    else key.push_back({rankOf(segment), segment});
+    const auto found = std::find(subs_.begin(), subs_.end(), segment);
+    return found == subs_.end() ? 1 << 20 : static_cast<int>(found - subs_.begin());
   }
-  return key;
-}
+
+  std::vector<std::string> subs_;  // ours, in declaration order: "forward_lstm", "luong_w", ...
+};
 
 }  // namespace
 
@@ -420,7 +436,7 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
                                   [](const NamedTensor& w) { return w.name.rfind("layers/", 0) == 0; });
   if (keras3) {
     for (const auto& entry : translated.keras3Groups) {
-      // Named copies: clang 14 cannot capture structured bindings in the lambda below.
+      // Named references: clang 14 cannot capture structured bindings in the lambda below.
       const std::string& layerName = entry.first;
       const std::string& groupPath = entry.second;
       const Layer* layer = model->layer(layerName);
@@ -429,9 +445,9 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
       for (const NamedTensor& w : weights)
         if (w.name.rfind(groupPath + "/", 0) == 0) mine.push_back(&w);
       if (mine.empty()) continue;
+      const Keras3Order order(*layer);
       std::sort(mine.begin(), mine.end(), [&](const NamedTensor* a, const NamedTensor* b) {
-        return keras3Order(*layer, a->name.substr(groupPath.size() + 1)) <
-               keras3Order(*layer, b->name.substr(groupPath.size() + 1));
+        return order(a->name.substr(groupPath.size() + 1), b->name.substr(groupPath.size() + 1));
       });
       byLayer[layerName] = mine;
       claimedPaths.insert(groupPath);
@@ -447,18 +463,6 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
   }
   std::map<std::string, NamedTensor> byParam;  // our parameter name -> the file's weight
   std::vector<std::string> problems;
-  std::map<std::string, std::vector<NamedTensor>> converted;  // CuDNN layers' weights, as plain ones
-  for (const std::string& name : translated.cudnn) {
-    const auto found = byLayer.find(name);
-    if (found == byLayer.end() || found->second.size() != 3) continue;  // reported below
-    std::vector<NamedTensor> list;
-    for (const NamedTensor* w : found->second) list.push_back(*w);
-    const Layer* layer = model->layer(name);
-    convertCudnnWeights(std::string(layer->className()) == "LSTM" ? 4 : 3, list);
-    converted[name] = std::move(list);
-    found->second.clear();
-    for (const NamedTensor& w : converted[name]) found->second.push_back(&w);
-  }
   for (const LayerInfo& info : model->layers()) {
     const Layer* layer = model->layer(info.name);
     const size_t want = layer ? layer->params().size() : 0;
@@ -471,15 +475,22 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
     }
     if (want == 0) continue;
     claimed.insert(info.name);
+    std::vector<NamedTensor> mine;
+    for (const NamedTensor* w : found->second) mine.push_back(*w);
+    const auto listed = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), info.name) != names.end();
+    };
+    if (listed(translated.cudnn)) convertCudnnWeights(info.type == "LSTM" ? 4 : 3, mine);
+    // A custom class, and Keras 3's paths, name weights their own way: they go by order and shape.
+    const bool byOrder = keras3 || listed(translated.mapped);
     for (size_t k = 0; k < want; ++k) {
       const Param& param = *layer->params()[k];
-      const NamedTensor& w = *found->second[k];
+      NamedTensor& w = mine[k];
       if (w.value.shape() != param.shape)
         problems.push_back(info.name + ": weight " + w.name + " has shape " + w.value.shape().str() + ", the layer's " +
                            param.name + " needs " + param.shape.str() + " (the config and the weights disagree)");
-      NamedTensor& taken = byParam[param.name] = w;
-      // A custom class, and Keras 3's paths, name weights their own way: they go by order and shape.
-      if (keras3 || std::count(translated.mapped.begin(), translated.mapped.end(), info.name)) taken.name.clear();
+      if (byOrder) w.name.clear();
+      byParam[param.name] = std::move(w);
     }
   }
   for (const auto& [name, list] : byLayer)

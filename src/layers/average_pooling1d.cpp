@@ -16,8 +16,7 @@ class AveragePooling1D final : public Pooling1D {
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const int batch = x.dim(0), T = windows_.steps, C = windows_.channels, out = windows_.outSteps;
-    Tensor& y = outputs_[0];
-    y.resize(Shape{batch, out, C});
+    Tensor& y = pooledOutput(batch);
     y.zero();
     for (int b = 0; b < batch; ++b)
       for (int t = 0; t < out; ++t) {

@@ -17,8 +17,7 @@ class MaxPooling1D final : public Pooling1D {
   void onForward(const ForwardPass& pass) override {
     const Tensor& x = *pass.inputs[0];
     const int batch = x.dim(0), T = windows_.steps, C = windows_.channels, out = windows_.outSteps;
-    Tensor& y = outputs_[0];
-    y.resize(Shape{batch, out, C});
+    Tensor& y = pooledOutput(batch);
     winner_.resize(size_t(y.size()));  // same size every batch: no allocation after the first
     for (int b = 0; b < batch; ++b)
       for (int t = 0; t < out; ++t) {

@@ -33,6 +33,11 @@ class Pooling1D : public Layer {
   const Tensor* outputMask(int) const override { return nullptr; }
 
  protected:
+  // y (batch, T', C), sized for this batch.
+  Tensor& pooledOutput(int batch) {
+    outputs_[0].resize(Shape{batch, windows_.outSteps, windows_.channels});
+    return outputs_[0];
+  }
   // The input steps window t covers, clipped to the sequence: [first, last).
   int firstStep(int t) const { return std::max(0, t * windows_.stride - windows_.padLeft); }
   int lastStep(int t) const { return std::min(windows_.steps, t * windows_.stride - windows_.padLeft + windows_.taps); }

@@ -222,3 +222,24 @@ TEST(KerasImport, Keras3AttentionPackageWeightsGoBySubLayerName) {
 
 }  // namespace
 }  // namespace attn::keras_import_test
+
+namespace attn::keras_import_test {
+namespace {
+
+// A .keras file's config.json holds the training config as its compile_config.
+TEST(KerasImport, Keras3CompileConfigInsideTheModelConfigCompilesTheModel) {
+  Json config = keras3Functional();
+  config["config"]["layers"][3]["config"].erase("keepdims");
+  config["compile_config"] = {{"optimizer", {{"module", "keras.optimizers"}, {"class_name", "RMSprop"},
+                                             {"config", {{"learning_rate", 0.01}, {"rho", 0.8}}}}},
+                              {"loss", "mse"}, {"metrics", nullptr}};
+  const KerasImport in = translateKerasModel(config);
+  EXPECT_EQ(in.compile["loss"], "mse");
+  EXPECT_EQ(in.compile["optimizer"]["type"], "rmsprop");
+  EXPECT_FLOAT_EQ(in.compile["optimizer"]["rho"].get<float>(), 0.8f);
+  config.erase("compile_config");
+  EXPECT_TRUE(translateKerasModel(config).compile.is_null());
+}
+
+}  // namespace
+}  // namespace attn::keras_import_test
