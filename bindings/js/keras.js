@@ -94,10 +94,12 @@ async function withHdf5(bytes, read) {
   }
 }
 
-// A weight dataset as {name, shape, data}; float32 or float64 only.
+// A weight dataset as {name, shape, data}; float32 or float64 only, scalars included.
 function weightOf(dataset, name) {
   if (!dataset || !Array.isArray(dataset.shape)) throw new Error(`loadKerasModel: weight '${name}' is listed but missing`);
-  const value = dataset.value;
+  let value = dataset.value;
+  // A scalar (Attention's scale) reads as a plain number.
+  if (typeof value === 'number' && /^[<>]?[fd]$/.test(dataset.dtype)) value = Float32Array.of(value);
   if (!(value instanceof Float32Array || value instanceof Float64Array)) {
     throw new Error(`loadKerasModel: weight '${name}' has dtype ${dataset.dtype} (expected float32 or float64)`);
   }

@@ -40,11 +40,13 @@ const std::set<std::string> kDroppedKeys = {
     "trainable", "dtype", "seed", "implementation", "unroll", "zero_output_for_mask", "build_config",
     "sparse", "ragged", "input_dtype", "synchronized", "autocast", "backward_layer", "compile_config",
     "input_length" /* Keras 2 Embedding: only a shape hint */};
-// Keys that must hold their default value (anything else changes the computation).
-const std::map<std::string, Json> kDefaultOnly = {
-    {"stateful", false}, {"time_major", false}, {"renorm", false}, {"groups", 1},
-    {"activity_regularizer", nullptr}, {"attention_axes", nullptr}, {"return_attention_scores", false},
-    {"use_causal_mask", false}, {"lora_rank", nullptr}, {"noise_shape", nullptr}, {"quantization_config", nullptr}};
+// Keys that must hold their default value (anything else changes the computation), with every
+// spelling of it Keras writes: a built MultiHeadAttention saves its default axes as [1].
+const std::map<std::string, std::vector<Json>> kDefaultOnly = {
+    {"stateful", {false}}, {"time_major", {false}}, {"renorm", {false}}, {"groups", {1}},
+    {"activity_regularizer", {nullptr}}, {"attention_axes", {nullptr, Json::array({1})}},
+    {"return_attention_scores", {false}}, {"use_causal_mask", {false}}, {"lora_rank", {nullptr}},
+    {"noise_shape", {nullptr}}, {"quantization_config", {nullptr}}, {"keepdims", {false}}};
 // Recurrent layers' dropouts act only in training: dropped with a warning.
 const std::set<std::string> kTrainingOnlyKeys = {"dropout", "recurrent_dropout"};
 const std::set<std::string> kRecurrentClasses = {"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU"};
@@ -140,7 +142,8 @@ class Translator {
       } else if (key.size() > 11 && key.rfind("_constraint") == key.size() - 11) {
         if (!value.is_null()) ok = refuse(name, cls, "option '" + key + "' (weight constraints) is not supported");
       } else if (kDefaultOnly.count(key)) {
-        if (value != kDefaultOnly.at(key) && !value.is_null())
+        const std::vector<Json>& defaults = kDefaultOnly.at(key);
+        if (!value.is_null() && std::find(defaults.begin(), defaults.end(), value) == defaults.end())
           ok = refuse(name, cls, "option '" + key + "' = " + value.dump() + " is not supported");
       } else if (kTrainingOnlyKeys.count(key) && kRecurrentClasses.count(cls)) {
         if (value.is_number() && value.get<double>() != 0)
@@ -340,7 +343,8 @@ namespace {
 // Where a Keras 3 weight path inside a layer's group ("forward_layer/cell/vars/2") comes in the
 // layer's own weight order: by sub-layer, in the order the layer declares its weights (Keras
 // attribute names mapped to ours: forward_layer -> forward_*, query_dense -> query,
-// output_dense -> attention_output), then by variable number (vars/10 after vars/2).
+// output_dense -> attention_output; a name we lack, such as the `attention` package's w_c, which holds
+// its last weight, attention_vector, comes last), then by variable number (vars/10 after vars/2).
 class Keras3Order {
  public:
   explicit Keras3Order(const Layer& layer) {
@@ -371,6 +375,9 @@ class Keras3Order {
   }
 
   int rank(std::string segment) const {
+    // Keras 3 walks public attributes first, but older 3.x releases could reach a sub-layer by
+    // its private twin (_query_dense).
+    if (segment.size() > 1 && segment[0] == '_') segment.erase(0, 1);
     if (segment == "forward_layer" || segment == "backward_layer") {
       const std::string prefix = segment.substr(0, segment.find('_') + 1);
       for (size_t i = 0; i < subs_.size(); ++i)

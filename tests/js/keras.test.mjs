@@ -133,3 +133,66 @@ test('a Keras 3 .keras file: weights found by class-numbered paths, sub-layers i
   }
   await assert.rejects(aw.loadKerasModel(bytes.slice(0, 200)), /loadKerasModel: /);
 });
+
+// Keras 3 .keras files of attention models, written by scripts/make-keras-fixtures.mjs in Keras'
+// layout; the reference (<name>.expected.json) is TF.js' LSTM and each attention layer's definition
+// in TF.js ops, from the same weights.
+function keras3Fixture(name) {
+  return { bytes: new Uint8Array(readFileSync(new URL(`${name}.keras`, dir))),
+           expected: JSON.parse(readFileSync(new URL(`${name}.expected.json`, dir))) };
+}
+// Attention rows of real (unmasked) queries only: Keras spreads a padded query's row evenly over
+// every key, we give it zeros; both are ignored downstream.
+function assertAttentionClose(got, want, queryMask, what) {
+  assert.deepEqual(got.shape, want.shape, what);
+  const [B, T] = queryMask.shape;
+  const perQuery = want.data.length / (B * T) / (want.shape.length === 4 ? want.shape[1] : 1);
+  let worst = 0;
+  want.data.forEach((w, i) => {
+    const rowIndex = Math.floor(i / perQuery);  // (b, [h,] i) flattened
+    const b = Math.floor(i / (want.data.length / B)), q = rowIndex % T;
+    if (queryMask.data[b * T + q]) worst = Math.max(worst, Math.abs(got.data[i] - w));
+  });
+  assert.ok(worst < 1e-4, `${what}: max |ours - reference| = ${worst}`);
+}
+
+test('Keras 3 .keras: the attention package v5 in both score modes, weights found by sub-layer name', async () => {
+  const { bytes, expected } = keras3Fixture('attention_package');
+  const model = await aw.loadKerasModel(bytes);
+  try {
+    const x = asTensor(expected.inputs[0]);
+    assertClose(model.predict(x), expected.prediction, 'attention_package.keras');
+    for (const layer of ['luong', 'bahdanau']) {
+      assert.equal(model.layers.find((l) => l.name === layer).type, 'Attention');
+      assertClose(model.getAttention(x, { layer }), expected.attention[layer], `${layer} attention`);
+    }
+    // compile_config: Adam, binary_crossentropy, accuracy; training goes on.
+    const { history } = await model.fit(x, { data: Float32Array.of(1, 0, 1), shape: [3, 1] }, { epochs: 1, batchSize: 3 });
+    assert.ok(Number.isFinite(history.loss[0]) && 'accuracy' in history, JSON.stringify(history));
+  } finally {
+    model.dispose();
+  }
+});
+
+test('Keras 3 .keras: Attention, AdditiveAttention and MultiHeadAttention on masked text', async () => {
+  const { bytes, expected } = keras3Fixture('keras_attention');
+  const model = await aw.loadKerasModel(bytes);
+  try {
+    const ids = asTensor(expected.inputs[0]);
+    assertClose(model.predict(ids), expected.prediction, 'keras_attention.keras');
+    const mask = expected.attention.mask;
+    for (const [layer, type] of [['dot', 'DotAttention'], ['additive', 'AdditiveAttention'], ['mha', 'MultiHeadAttention']]) {
+      assert.equal(model.layers.find((l) => l.name === layer).type, type);
+      const got = model.getAttention(ids, { layer });
+      assertAttentionClose(got, expected.attention[layer], mask, `${layer} attention`);
+      // Padded keys get no weight.
+      const keys = mask.shape[1];
+      got.data.forEach((w, i) => {
+        const b = Math.floor(i / (got.data.length / mask.shape[0]));
+        if (!mask.data[b * keys + (i % keys)]) assert.equal(w, 0, `${layer}: padded key ${i % keys} of row ${b}`);
+      });
+    }
+  } finally {
+    model.dispose();
+  }
+});
