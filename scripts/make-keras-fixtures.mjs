@@ -86,7 +86,7 @@ const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * step
 
 // Every other TF.js layer the library reads, in one functional model (no training config):
 // time-distributed dense, layer and batch normalization, pooling, spatial dropout, LSTM over
-// time, dot / add / multiply merges, repeat, permute, reshape, flatten, activation.
+// time, dot / add / multiply / average / maximum merges, repeat, permute, reshape, flatten, activation.
 {
   const x = tf.input({ shape: [8, 3], name: 'series' });
   const td = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 4, activation: 'tanh' }), name: 'td' }).apply(x);
@@ -99,12 +99,14 @@ const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * step
   const gavg = tf.layers.globalAveragePooling1d({ name: 'gavg' }).apply(seq);
   const added = tf.layers.add({ name: 'added' }).apply([gmax, gavg]);
   const product = tf.layers.multiply({ name: 'product' }).apply([gmax, gavg]);
+  const mean = tf.layers.average({ name: 'mean' }).apply([gmax, gavg, added]);
+  const peak = tf.layers.maximum({ name: 'peak' }).apply([gmax, gavg]);
   const dot = tf.layers.dot({ axes: 1, name: 'dotted' }).apply([added, product]);
   const rep = tf.layers.repeatVector({ n: 3, name: 'rep' }).apply(added);
   const perm = tf.layers.permute({ dims: [2, 1], name: 'perm' }).apply(rep);
   const flat = tf.layers.flatten({ name: 'flat' }).apply(perm);
   const reshaped = tf.layers.reshape({ targetShape: [12], name: 'reshaped' }).apply(flat);
-  const joined = tf.layers.concatenate({ name: 'all' }).apply([reshaped, dot]);
+  const joined = tf.layers.concatenate({ name: 'all' }).apply([reshaped, dot, mean, peak]);
   const act = tf.layers.activation({ activation: 'relu', name: 'act' }).apply(joined);
   const out = tf.layers.dense({ units: 2, name: 'head' }).apply(act);
   const m = tf.model({ inputs: x, outputs: out, name: 'many_layers' });

@@ -91,6 +91,8 @@ export interface Layers {
   lambdaSum(options: LayerOptions & { axis: number }): Layer;
   multiply(options?: LayerOptions): Layer;
   add(options?: LayerOptions): Layer;
+  average(options?: LayerOptions): Layer;
+  maximum(options?: LayerOptions): Layer;
   concatenate(options?: LayerOptions & { axis?: number }): Layer;
   dot(options: LayerOptions & { axes: number | [number, number]; normalize?: boolean }): Layer;
   lstm(options: LstmOptions): Layer<SymbolicTensor | SymbolicTensor[]>;

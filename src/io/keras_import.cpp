@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/check.h"
@@ -113,6 +114,10 @@ class Translator {
       out_.mapped.push_back(name);
       return checked(name, cls, mapped);
     }
+    if (cls == "Merge") {
+      Json merge = mergeLayer(name, cfg);
+      return merge.is_null() ? nullptr : layer(merge);
+    }
     if (cls == "Lambda") {
       culprits_.add(name, cls,
                     "holds Python code, which cannot be imported; rebuild it from library layers (lambdaSum for "
@@ -175,6 +180,27 @@ class Translator {
   const Culprits& culprits() const { return culprits_; }
 
  private:
+  // Keras 1 and 2.0's Merge(mode=...) as the merge layer it stands for, in Keras 2 spelling.
+  Json mergeLayer(const std::string& name, const Json& cfg) {
+    const Json& mode = at(cfg, "mode");
+    const std::string kind = mode.is_string() ? mode.get<std::string>() : std::string();
+    static const std::map<std::string, std::string> kClasses = {
+        {"concat", "Concatenate"}, {"sum", "Add"}, {"mul", "Multiply"}, {"ave", "Average"},
+        {"max", "Maximum"}, {"dot", "Dot"}, {"cos", "Dot"}};
+    const auto found = kClasses.find(kind);
+    if (found == kClasses.end()) {
+      culprits_.add(name, "Merge",
+                    kind.empty() ? "its mode is Python code (a function), which cannot be imported; map it with options.customLayers"
+                                 : "mode '" + kind + "' is not one of concat, sum, mul, ave, max, dot, cos");
+      return nullptr;
+    }
+    Json config = {{"name", name}};
+    if (kind == "concat") config["axis"] = at(cfg, "concat_axis").is_null() ? Json(-1) : at(cfg, "concat_axis");
+    if (kind == "dot" || kind == "cos") config["axes"] = at(cfg, "dot_axes").is_null() ? Json(-1) : at(cfg, "dot_axes");
+    if (kind == "cos") config["normalize"] = true;
+    return {{"class_name", found->second}, {"config", config}};
+  }
+
   bool refuse(const std::string& name, const std::string& cls, const std::string& why) {
     culprits_.add(name, cls, why);
     return false;
@@ -235,6 +261,54 @@ Json inputLayer(const Json& spec) {
 Json refList(const Json& list) {
   if (list.is_array() && !list.empty() && list[0].is_string()) return Json::array({list});  // one [name, 0, 0]
   return list;
+}
+
+// The `attention` package before v5 (like the attention_3d_block it grew from) is a function that
+// adds seven plain layers to the model, one of them a Lambda, under fixed names:
+//   attention_score_vec = Dense(D, no bias)(H);  last_hidden_state = Lambda(x[:, -1, :])(H)
+//   attention_score = Dot([last_hidden_state, attention_score_vec]);  attention_weight = softmax
+//   context_vector = Dot([H, attention_weight]);  attention_output = Concatenate([context_vector, last_hidden_state])
+//   attention_vector = Dense(units, tanh, no bias)(attention_output)
+// That is v5's Attention(units, 'luong'). Found whole, with nothing outside it reading its inner
+// layers, it becomes that one layer, named attention_vector so the layers after it keep their
+// inputs; its weights are attention_score_vec's kernel (luong_w), then attention_vector's.
+struct PackageSubgraph {
+  std::set<std::string> inner;  // the six layers folded into attention_vector
+  Json fused;                   // the Attention layer's Keras spec
+};
+constexpr const char* kPackageOutput = "attention_vector";
+constexpr const char* kPackageScore = "attention_score_vec";
+
+std::optional<PackageSubgraph> attentionPackageSubgraph(const Json& layers, const Json& outputLayers) {
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {kPackageScore, "Dense"},        {"last_hidden_state", "Lambda"}, {"attention_score", "Dot"},
+      {"attention_weight", "Activation"}, {"context_vector", "Dot"},   {"attention_output", "Concatenate"},
+      {kPackageOutput, "Dense"}};
+  std::map<std::string, const Json*> byName;
+  for (const Json& spec : layers) byName[layerName(spec)] = &spec;
+  for (const auto& [name, cls] : expected)
+    if (!byName.count(name) || text(*byName[name], "class_name") != cls) return std::nullopt;
+  PackageSubgraph out;
+  for (const auto& entry : expected)
+    if (entry.first != kPackageOutput) out.inner.insert(entry.first);
+  const auto inputsOf = [&](const char* name) { return inboundRefs(at(*byName[name], "inbound_nodes"), name); };
+  const Json hidden = inputsOf(kPackageScore);
+  if (hidden.size() != 1 || inputsOf("last_hidden_state") != hidden ||
+      inputsOf(kPackageOutput) != Json::array({Json::array({"attention_output", 0})}))
+    return std::nullopt;
+  for (const Json& spec : layers) {
+    const std::string name = layerName(spec);
+    if (out.inner.count(name) || name == kPackageOutput) continue;
+    for (const Json& ref : inboundRefs(at(spec, "inbound_nodes"), name))
+      if (out.inner.count(ref[0].get<std::string>())) return std::nullopt;
+  }
+  for (const Json& ref : refList(outputLayers))
+    if (ref.is_array() && !ref.empty() && ref[0].is_string() && out.inner.count(ref[0].get<std::string>()))
+      return std::nullopt;
+  out.fused = {{"class_name", "Attention"},
+               {"config", {{"name", kPackageOutput}, {"units", at(at(*byName[kPackageOutput], "config"), "units")}, {"score", "luong"}}},
+               {"inbound_nodes", at(*byName[kPackageScore], "inbound_nodes")}};
+  return out;
 }
 
 Json compileOptions(const Json& training, std::vector<std::string>& warnings) {
@@ -304,6 +378,14 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
       if (!layer.is_null()) ours.push_back(layer);
     }
   } else if (kind == "Functional" || kind == "Model") {
+    const std::optional<PackageSubgraph> package = attentionPackageSubgraph(layers, at(config, "output_layers"));
+    if (package) {
+      out.fusedInto[kPackageScore] = kPackageOutput;
+      out.mapped.push_back(kPackageOutput);
+      out.warnings.push_back(std::string(kPackageOutput) + ": the attention package's layers before v5 (" + kPackageScore +
+                             " to " + kPackageOutput + ", with the Lambda last_hidden_state) are read as one " +
+                             "Attention(units, score='luong') named " + kPackageOutput);
+    }
     for (const Json& spec : layers) {
       const std::string name = layerName(spec);
       group(spec);
@@ -311,15 +393,28 @@ KerasImport translateKerasModel(const Json& modelConfig, const Json& trainingCon
         ours.push_back(inputLayer(spec));
         continue;
       }
-      Json layer = translate.layer(spec);
+      if (package && package->inner.count(name)) {
+        if (name == kPackageScore) out.keras3Groups.back().first = kPackageOutput;
+        continue;
+      }
+      const Json& kept = package && name == kPackageOutput ? package->fused : spec;
+      Json layer = translate.layer(kept);
       if (layer.is_null()) continue;
       layer["config"].erase("batchInputShape");
-      layer["inboundNodes"] = inboundRefs(at(spec, "inbound_nodes"), name);
+      layer["inboundNodes"] = inboundRefs(at(kept, "inbound_nodes"), name);
       ours.push_back(layer);
     }
   } else {
     fail("loadKerasModel: a model of class '", kind, "' cannot be imported (expected Sequential or a functional Model)");
   }
+  // Keras hands no mask to a layer that does not support masking, as the `attention` package's.
+  const bool masks = std::any_of(ours.begin(), ours.end(), [](const Json& l) {
+    return text(l, "className") == "Masking" || (text(l, "className") == "Embedding" && at(l["config"], "maskZero") == true);
+  });
+  for (const Json& l : ours)
+    if (masks && text(l, "className") == "Attention")
+      out.warnings.push_back(layerName({{"config", l["config"]}}) + " (the attention package's Attention): Keras passes it no " +
+                             "mask, so padded steps take part in its attention there; here they get zero weight");
   if (!translate.culprits().lines.empty()) {
     std::string message = "loadKerasModel: " + std::to_string(translate.culprits().lines.size()) +
                           " layer(s) cannot be imported:";
@@ -456,7 +551,8 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
       std::sort(mine.begin(), mine.end(), [&](const NamedTensor* a, const NamedTensor* b) {
         return order(a->name.substr(groupPath.size() + 1), b->name.substr(groupPath.size() + 1));
       });
-      byLayer[layerName] = mine;
+      std::vector<const NamedTensor*>& list = byLayer[layerName];  // several groups: a folded subgraph
+      list.insert(list.end(), mine.begin(), mine.end());
       claimedPaths.insert(groupPath);
     }
     for (const NamedTensor& w : weights) {
@@ -466,7 +562,11 @@ std::unique_ptr<Model> importKerasModel(const Json& modelConfig, const Json& tra
       if (!claimedPaths.count(groupPath)) byLayer[groupPath].push_back(&w);  // reported below
     }
   } else {
-    for (const NamedTensor& w : weights) byLayer[w.name.substr(0, w.name.find('/'))].push_back(&w);
+    for (const NamedTensor& w : weights) {
+      const std::string owner = w.name.substr(0, w.name.find('/'));
+      const auto folded = translated.fusedInto.find(owner);
+      byLayer[folded == translated.fusedInto.end() ? owner : folded->second].push_back(&w);
+    }
   }
   std::map<std::string, NamedTensor> byParam;  // our parameter name -> the file's weight
   std::vector<std::string> problems;

@@ -3,6 +3,7 @@
 // become a Model with the user's layer names and Keras' weights. The file containers (zip, HDF5,
 // TF.js shards) are read by the caller; everything about what the config means is here.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct KerasImport {
   std::vector<std::string> warnings;  // options dropped because they act only in training
   std::vector<std::string> mapped;    // layers mapped by customLayers: their weights go by order
   std::vector<std::string> cudnn;     // CuDNNLSTM / CuDNNGRU layers: their weights are converted
+  // Keras layers folded into one of ours (the attention package's pre-v5 subgraph): their
+  // weights go to it, before its own.
+  std::map<std::string, std::string> fusedInto;
   // Per layer with a place in the weights file, in config order: its name and the group Keras 3's
   // .keras files store its weights under ("layers/dense_1": snake-cased class, per-class counter).
   std::vector<std::pair<std::string, std::string>> keras3Groups;

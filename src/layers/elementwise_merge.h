@@ -1,4 +1,4 @@
-// What Add and Multiply share (Keras' _Merge): n >= 2 inputs of one per-sample shape, one output
+// What Add, Average, Maximum and Multiply share (Keras' _Merge): n >= 2 inputs of one per-sample shape, one output
 // of that shape, the AND of the input masks as the output mask. Subclasses supply the arithmetic.
 #pragma once
 #include "core/check.h"

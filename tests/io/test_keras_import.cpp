@@ -90,6 +90,14 @@ TEST(KerasImport, TheAttentionPackageIsToldFromKerasAttention) {
   EXPECT_STREQ(ours.layer("attention")->className(), "Attention");
   EXPECT_TRUE(throwsWith([&] { translateKerasModel(sequential({{"module", "keras.layers"}, {"class_name", "Attention"}, {"config", {{"name", "attention"}, {"units", 8}}}})); },
                          {"attention (Attention): attention: unknown option 'units'"}));
+  // Behind a mask source, the difference in masking is said.
+  EXPECT_TRUE(translateKerasModel(sequential({{"class_name", "Attention"}, {"config", {{"name", "attention"}, {"units", 8}}}})).warnings.empty());
+  Json masked = sequential({{"class_name", "Attention"}, {"config", {{"name", "attention"}, {"units", 8}}}});
+  masked["config"]["layers"].insert(masked["config"]["layers"].begin() + 1,
+                                    Json{{"class_name", "Masking"}, {"config", {{"name", "pad"}, {"mask_value", 0.0}}}});
+  const std::vector<std::string> warnings = translateKerasModel(masked).warnings;
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("attention (the attention package's Attention): Keras passes it no mask"), std::string::npos);
 }
 
 TEST(KerasImport, CuDnnLayersBecomePlainLayersWithSigmoidGates) {
@@ -241,6 +249,125 @@ TEST(KerasImport, Keras3CompileConfigInsideTheModelConfigCompilesTheModel) {
   EXPECT_FLOAT_EQ(in.compile["optimizer"]["rho"].get<float>(), 0.8f);
   config.erase("compile_config");
   EXPECT_TRUE(translateKerasModel(config).compile.is_null());
+}
+
+}  // namespace
+}  // namespace attn::keras_import_test
+
+namespace attn::keras_import_test {
+namespace {
+
+// The attention package before v5: seven plain layers with fixed names around a Lambda, in a
+// Keras 2 functional config (nested-list inbound nodes), then a Dense head reading its output.
+Json packageV4Model(int steps, int dim, int units) {
+  auto node = [](std::vector<const char*> inputs) {
+    Json refs = Json::array();
+    for (const char* in : inputs) refs.push_back({in, 0, 0, Json::object()});
+    return Json::array({refs});
+  };
+  auto layer = [&](const char* cls, const char* name, Json config, std::vector<const char*> inputs) {
+    config["name"] = name;
+    return Json{{"class_name", cls}, {"name", name}, {"config", config}, {"inbound_nodes", inputs.empty() ? Json::array() : node(inputs)}};
+  };
+  const Json layers = {
+      layer("InputLayer", "x", {{"batch_input_shape", {nullptr, steps, dim}}}, {}),
+      layer("LSTM", "rnn", {{"units", dim}, {"return_sequences", true}}, {"x"}),
+      layer("Dense", "attention_score_vec", {{"units", dim}, {"use_bias", false}}, {"rnn"}),
+      layer("Lambda", "last_hidden_state", {{"function", {"4wEAAAAAAAAA", nullptr, nullptr}}, {"output_shape", {dim}}}, {"rnn"}),
+      layer("Dot", "attention_score", {{"axes", {1, 2}}}, {"last_hidden_state", "attention_score_vec"}),
+      layer("Activation", "attention_weight", {{"activation", "softmax"}}, {"attention_score"}),
+      layer("Dot", "context_vector", {{"axes", {1, 1}}}, {"rnn", "attention_weight"}),
+      layer("Concatenate", "attention_output", {{"axis", -1}}, {"context_vector", "last_hidden_state"}),
+      layer("Dense", "attention_vector", {{"units", units}, {"use_bias", false}, {"activation", "tanh"}}, {"attention_output"}),
+      layer("Dense", "head", {{"units", 1}}, {"attention_vector"})};
+  return {{"class_name", "Model"},
+          {"config", {{"name", "v4"}, {"layers", layers}, {"input_layers", {{"x", 0, 0}}}, {"output_layers", {{"head", 0, 0}}}}}};
+}
+
+TEST(KerasImport, TheAttentionPackagesPreV5LayersAreReadAsOneAttentionLayer) {
+  const int T = 5, D = 4, U = 3;
+  const Json config = packageV4Model(T, D, U);
+  const KerasImport in = translateKerasModel(config);
+  ASSERT_EQ(in.warnings.size(), 1u);
+  EXPECT_NE(in.warnings[0].find("read as one Attention(units, score='luong') named attention_vector"), std::string::npos);
+  // The same computation built from the library's own Attention layer, with seeded weights.
+  const Json plainConfig = {{"className", "Sequential"},
+                            {"config", {{"layers", {{{"className", "InputLayer"}, {"config", {{"name", "x"}, {"shape", {T, D}}}}},
+                                                    {{"className", "LSTM"}, {"config", {{"name", "rnn"}, {"units", D}, {"returnSequences", true}}}},
+                                                    {{"className", "Attention"}, {"config", {{"name", "attention_vector"}, {"units", U}}}},
+                                                    {{"className", "Dense"}, {"config", {{"name", "head"}, {"units", 1}}}}}}}}};
+  Model plain(plainConfig, 11);
+  // The Keras 2 file's weights: each under its own Dense's name, listed in the file's layer order.
+  std::vector<NamedTensor> file;
+  for (const NamedTensor& w : plain.getWeights()) {
+    std::string name = w.name;
+    if (name == "attention_vector/luong_w/kernel") name = "attention_score_vec/kernel:0";
+    else if (name == "attention_vector/attention_vector/kernel") name = "attention_vector/kernel:0";
+    file.push_back({name, w.value});
+  }
+  auto imported = importKerasModel(config, Json(), file, Json::object());
+  EXPECT_STREQ(imported->layer("attention_vector")->className(), "Attention");
+  Tensor x(Shape{2, T, D});
+  Rng rng(4);
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = rng.normal();
+  const Tensor want = plain.predict({x})[0];
+  const Tensor got = imported->predict({x})[0];
+  for (int64_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(got[i], want[i]) << "element " << i;
+
+  // A layer outside the subgraph reading one of its inner layers keeps it unfolded: the Lambda
+  // is then refused as usual.
+  Json tapped = config;
+  tapped["config"]["layers"][9]["inbound_nodes"] = Json::array({Json::array({Json::array({"attention_weight", 0, 0, Json::object()})})});
+  EXPECT_TRUE(throwsWith([&] { translateKerasModel(tapped); }, {"last_hidden_state (Lambda): holds Python code"}));
+}
+
+}  // namespace
+}  // namespace attn::keras_import_test
+
+namespace attn::keras_import_test {
+namespace {
+
+// Keras 1 / 2.0's legacy Merge(mode=...) in a functional model: each mode becomes its merge layer;
+// a mode given as a Python function is refused.
+TEST(KerasImport, LegacyMergeModesBecomeTheirMergeLayers) {
+  auto model = [](Json mergeConfig) {
+    mergeConfig["name"] = "merged";
+    auto in = [](const char* name) {
+      return Json{{"class_name", "InputLayer"}, {"name", name}, {"config", {{"name", name}, {"batch_input_shape", {nullptr, 4}}}}, {"inbound_nodes", Json::array()}};
+    };
+    return Json{{"class_name", "Model"},
+                {"config", {{"name", "m"},
+                            {"layers", {in("a"), in("b"),
+                                        {{"class_name", "Merge"}, {"name", "merged"}, {"config", mergeConfig},
+                                         {"inbound_nodes", {{{"a", 0, 0, Json::object()}, {"b", 0, 0, Json::object()}}}}}}},
+                            {"input_layers", {{"a", 0, 0}, {"b", 0, 0}}},
+                            {"output_layers", {{"merged", 0, 0}}}}}};
+  };
+  Tensor a(Shape{1, 4}), b(Shape{1, 4});
+  for (int i = 0; i < 4; ++i) {
+    a[i] = 0.5f * i - 0.7f;
+    b[i] = 1.0f - 0.4f * i;
+  }
+  const std::vector<std::tuple<const char*, const char*, std::vector<float>>> cases = {
+      {"sum", "Add", {a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]}},
+      {"mul", "Multiply", {a[0] * b[0], a[1] * b[1], a[2] * b[2], a[3] * b[3]}},
+      {"ave", "Average", {(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2, (a[3] + b[3]) / 2}},
+      {"max", "Maximum", {std::max(a[0], b[0]), std::max(a[1], b[1]), std::max(a[2], b[2]), std::max(a[3], b[3])}},
+      {"concat", "Concatenate", {a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]}},
+      {"dot", "Dot", {a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]}}};
+  for (const auto& [mode, cls, want] : cases) {
+    Model merged(translateKerasModel(model({{"mode", mode}, {"concat_axis", -1}, {"dot_axes", 1}, {"mode_type", "raw"}})).config);
+    EXPECT_STREQ(merged.layer("merged")->className(), cls) << mode;
+    const Tensor got = merged.predict({a, b})[0];
+    ASSERT_EQ(got.size(), static_cast<int64_t>(want.size())) << mode;
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(got[int64_t(i)], want[i]) << mode << " element " << i;
+  }
+  Model cosine(translateKerasModel(model({{"mode", "cos"}, {"dot_axes", 1}})).config);
+  const float na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2] + a[3] * a[3]);
+  const float nb = std::sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2] + b[3] * b[3]);
+  EXPECT_NEAR(cosine.predict({a, b})[0][0], (a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]) / (na * nb), 1e-6);
+  EXPECT_TRUE(throwsWith([&] { translateKerasModel(model({{"mode", {"4wEAAAAA", nullptr, nullptr}}, {"mode_type", "lambda"}})); },
+                         {"merged (Merge): its mode is Python code (a function)"}));
 }
 
 }  // namespace

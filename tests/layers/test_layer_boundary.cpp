@@ -57,7 +57,7 @@ TEST_P(LayerBoundary, RejectsTheWrongNumberOfInputsAtBuild) {
   ParamStore store;
   EXPECT_TRUE(throwsWith([&] { layer->build({}, store); }, {": expected ", " input", ", got 0"}));
   // The merge layers take any number of inputs from 2 up; every other layer has a maximum.
-  static const std::set<std::string> anyCount = {"add", "concatenate", "multiply"};
+  static const std::set<std::string> anyCount = {"add", "average", "concatenate", "maximum", "multiply"};
   if (anyCount.count(c.type)) {
     EXPECT_TRUE(throwsWith([&] { layer->build({c.shapes[0]}, store); }, {": expected at least 2 inputs, got 1"}));
     return;
