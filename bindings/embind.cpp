@@ -275,6 +275,7 @@ class Model {
   std::string summary() const { return guarded([&] { return model_->summary(); }); }
   double countParams() const { return static_cast<double>(model_->countParams()); }
   std::string layersJson() const { return guarded([&] { return attn::layersToJson(*model_).dump(); }); }
+  std::string inputsJson() const { return guarded([&] { return attn::inputsToJson(*model_).dump(); }); }
   std::string toJSON() const { return guarded([&] { return model_->toConfig().dump(); }); }
 
   // Weights: names and shapes once, then a view per weight (copied out by JS at once).
@@ -428,6 +429,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("summary", &Model::summary)
       .function("countParams", &Model::countParams)
       .function("layersJson", &Model::layersJson)
+      .function("inputsJson", &Model::inputsJson)
       .function("toJSON", &Model::toJSON)
       .function("weightsJson", &Model::weightsJson)
       .function("weightView", &Model::weightView)

@@ -9,6 +9,7 @@ import { recordEpoch } from './chart.js';
 import { finishRun, selectTask } from './controls.js';
 import { drawExplore, explore, exploreError, setExploreInput } from './explore.js';
 import { download } from './files.js';
+import './keras_model.js';
 import { $, exploreResult, fmt, setStatus, showError, state, worker } from './page.js';
 
 // ---- the worker ------------------------------------------------------------------------------

@@ -142,13 +142,19 @@ export interface History {
   stopped: boolean;
 }
 export interface Weight { name: string; shape: number[]; data: Float32Array }
-export interface LayerInfo { name: string; type: string; outputShape: (number | null)[] | (number | null)[][]; params: number }
+export interface InputInfo { name: string; shape: (number | null)[] }
+export interface LayerInfo {
+  name: string; type: string; outputShape: (number | null)[] | (number | null)[][]; params: number;
+  /** The layer reports attention weights: model.getAttention(x, { layer: name }) works on it. */
+  attention: boolean;
+}
 
 export interface Model {
   readonly name: string;
   readonly inputCount: number;
   readonly outputCount: number;
   readonly layers: LayerInfo[];
+  readonly inputs: InputInfo[];
   /** Options loadKerasModel left out because they act only in training (recurrent dropouts). */
   readonly importWarnings: string[];
   readonly isDisposed: boolean;

@@ -198,6 +198,8 @@ export function createKerasImport(M, Model) {
       if (key !== 'customLayers') throw new Error(`loadKerasModel: unknown option '${key}' (known: customLayers)`);
     }
     if (source === null || typeof source !== 'object') throw new Error('loadKerasModel: expected a file, its bytes, or { modelJson, weights }');
+    // One .keras or .h5 file picked in <input type=file multiple>: that file.
+    if (isFileList(source) && source.length === 1 && !/\.json$/i.test(source[0]?.name ?? '')) source = source[0];
     if (!('modelJson' in source) && !isFileList(source)) {
       const bytes = await bytesOf(source, 'the model file');
       if (startsWith(bytes, HDF5_MAGIC)) {

@@ -154,6 +154,7 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
     }
     countParams() { return this.#live.countParams(); }
     get layers() { return JSON.parse(this.#live.layersJson()); }
+    get inputs() { return JSON.parse(this.#live.inputsJson()); }
     // What loadKerasModel left out (options that act only in training), as sentences.
     get importWarnings() { return JSON.parse(this.#live.importWarnings()); }
     toJSON() { return JSON.parse(this.#live.toJSON()); }

@@ -136,7 +136,9 @@ std::vector<LayerInfo> Model::layers() const {
   std::vector<LayerInfo> out;
   for (const auto& node : nodes_) {
     if (node->hidden) continue;
-    out.push_back({node->name, node->className, node->outputShapes, node->layer ? node->layer->countParams() : 0});
+    const Layer* layer = node->layer.get();
+    out.push_back({node->name, node->className, node->outputShapes, layer ? layer->countParams() : 0,
+                   layer && layer->attentionWeights() != nullptr});
   }
   return out;
 }

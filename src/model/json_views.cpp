@@ -30,8 +30,16 @@ Json layersToJson(const Model& model) {
       shape = Json::array();
       for (const Shape& s : info.outputShapes) shape.push_back(batchShape(s));
     }
-    out.push_back({{"name", info.name}, {"type", info.type}, {"outputShape", shape}, {"params", info.params}});
+    out.push_back({{"name", info.name}, {"type", info.type}, {"outputShape", shape}, {"params", info.params},
+                   {"attention", info.attention}});
   }
+  return out;
+}
+
+Json inputsToJson(const Model& model) {
+  Json out = Json::array();
+  for (int i = 0; i < model.inputCount(); ++i)
+    out.push_back({{"name", model.inputName(i)}, {"shape", batchShape(model.inputShape(i))}});
   return out;
 }
 

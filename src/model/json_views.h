@@ -12,8 +12,10 @@ namespace attn {
 
 // {"loss": 0.12, "accuracy": 0.9}
 Json logsToJson(const Logs& logs);
-// [{name, type, outputShape: [null, ...] (or a list of them), params}]
+// [{name, type, outputShape: [null, ...] (or a list of them), params, attention}]
 Json layersToJson(const Model& model);
+// The model's inputs, in the order predict and fit take them: [{name, shape: [null, ...]}]
+Json inputsToJson(const Model& model);
 // Every output of the named layer (one for most layers; LSTM with returnState has three).
 std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName);
 // Builds a layer created by createLayer (its options were checked there, where the mistake is

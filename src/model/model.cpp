@@ -113,6 +113,7 @@ Layer* Model::layer(const std::string& name) {
 
 int Model::outputCount() const { return static_cast<int>(outputs_.size()); }
 Shape Model::inputShape(int i) const { return nodes_[inputNodes_.at(i)]->inputShape; }
+const std::string& Model::inputName(int i) const { return nodes_[inputNodes_.at(i)]->name; }
 Shape Model::outputShape(int i) const { return nodes_[outputs_.at(i).node]->outputShapes[outputs_.at(i).index]; }
 
 Json Model::toConfig() const {

@@ -95,6 +95,7 @@ struct LayerInfo {
   std::string type;  // Keras class name
   std::vector<Shape> outputShapes;  // per sample
   int64_t params = 0;
+  bool attention = false;  // reports attention weights (getAttention)
 };
 
 class Model;
@@ -190,6 +191,7 @@ class Model {
   int inputCount() const { return static_cast<int>(inputNodes_.size()); }
   int outputCount() const;
   Shape inputShape(int i) const;   // per sample
+  const std::string& inputName(int i) const;
   Shape outputShape(int i) const;  // per sample
 
  private:

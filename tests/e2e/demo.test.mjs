@@ -291,6 +291,68 @@ test('sentiment: a visitor CSV trains, and unparseable CSV is reported with its 
   await page.check('input[name=text-source][value=builtin]');
 });
 
+test('Open a Keras model: a .keras, an .h5 and a TF.js model.json predict as their references and show every attention layer', async () => {
+  const fixtures = `${root}tests/fixtures/keras/`;
+  const kerasResult = () => page.evaluate(() => ({ ...document.querySelector('#keras-result').dataset,
+                                                   text: document.querySelector('#keras-result').textContent }));
+  const openFiles = async (files) => {
+    await page.setInputFiles('#keras-file', files);
+    await page.waitForFunction(() => ['predicted', 'error'].includes(document.querySelector('#keras-result').dataset.state),
+      null, { timeout: 60000 });
+    return kerasResult();
+  };
+  // Types a sample of the fixture's reference input and compares the prediction with its writer's.
+  const predictRow = async (expected, rowIndex) => {
+    const samples = expected.inputs.map((t) => {
+      const per = t.data.length / t.shape[0];
+      const flat = t.data.slice(rowIndex * per, (rowIndex + 1) * per);
+      const nest = (values, dims) => (dims.length === 1 ? values
+        : Array.from({ length: dims[0] }, (_, k) => nest(values.slice(k * values.length / dims[0], (k + 1) * values.length / dims[0]), dims.slice(1))));
+      return nest(flat, t.shape.slice(1));
+    });
+    await page.fill('#keras-input', JSON.stringify(samples.length === 1 ? samples[0] : samples));
+    await page.click('#keras-predict');
+    const r = await kerasResult();
+    assert.equal(r.state, 'predicted', r.text);
+    const got = JSON.parse(r.prediction)[0];
+    const per = expected.prediction.data.length / expected.prediction.shape[0];
+    const want = expected.prediction.data.slice(rowIndex * per, (rowIndex + 1) * per);
+    want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-4, `output ${i}: ${got[i]} vs ${w}`));
+    return r;
+  };
+
+  let r = await openFiles(`${fixtures}keras_attention.keras`);
+  assert.equal(r.state, 'predicted', r.text);
+  assert.deepEqual(JSON.parse(r.attentionLayers), ['dot', 'additive', 'mha']);
+  assert.match(await page.textContent('#keras-summary'), /mha \(MultiHeadAttention\)/);
+  assert.equal(await page.locator('#keras-maps canvas').count(), 3);
+  const expected = JSON.parse(await readFile(`${fixtures}keras_attention.expected.json`, 'utf8'));
+  await predictRow(expected, 1);  // the row padded at the front
+  await page.locator('#keras').screenshot({ path: `${out}keras.png` });
+
+  r = await openFiles(`${fixtures}cnn_lstm.h5`);
+  assert.equal(r.state, 'predicted', r.text);
+  assert.deepEqual(JSON.parse(r.attentionLayers), []);
+  await predictRow(JSON.parse(await readFile(`${fixtures}cnn_lstm/expected.json`, 'utf8')), 2);
+
+  r = await openFiles([`${fixtures}two_inputs/model.json`, `${fixtures}two_inputs/weights.bin`]);
+  assert.equal(r.state, 'predicted', r.text);
+  await predictRow(JSON.parse(await readFile(`${fixtures}two_inputs/expected.json`, 'utf8')), 0);
+
+  // A broken file is reported and the last model stays usable.
+  await page.setInputFiles('#keras-file', { name: 'broken.keras', mimeType: 'application/octet-stream', buffer: Buffer.from('PK not a zip') });
+  await page.waitForFunction(() => document.querySelector('#keras-result').dataset.state === 'error', null, { timeout: 30000 });
+  assert.match((await kerasResult()).text, /loadKerasModel: /);
+  await page.click('#error-close');
+  await page.fill('#keras-input', '[1, 2, 3]');
+  await page.click('#keras-predict');
+  assert.match((await kerasResult()).text, /the model has 2 inputs \(words, sensor\)/);
+  await page.fill('#keras-input', '[1, 2]');
+  await page.click('#keras-predict');
+  assert.match((await kerasResult()).text, /input 'words' needs 6 numbers \(shape \[6\]\), got 1/);
+  await page.click('#error-close');
+});
+
 test('works at phone width', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await configure('max', { epochs: 3, batchSize: 32, samples: 600 });

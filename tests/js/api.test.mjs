@@ -286,9 +286,10 @@ test('summary, countParams, layers', () => {
     assert.match(text, /Total params: 156/);
     assert.match(text, /\(None, 6, 4\)/);
     const layers = model.layers;
-    assert.deepEqual(layers.map((l) => [l.name, l.type, l.params]),
-      [['input_1', 'InputLayer', 0], ['lstm_enc', 'LSTM', 112], ['attn', 'Attention', 40], ['out', 'Dense', 4]]);
+    assert.deepEqual(layers.map((l) => [l.name, l.type, l.params, l.attention]),
+      [['input_1', 'InputLayer', 0, false], ['lstm_enc', 'LSTM', 112, false], ['attn', 'Attention', 40, true], ['out', 'Dense', 4, false]]);
     assert.deepEqual(layers[1].outputShape, [null, 6, 4]);
+    assert.deepEqual(model.inputs, [{ name: 'input_1', shape: [null, 6, 2] }]);
   } finally {
     model.dispose();
   }

@@ -162,6 +162,10 @@ test('Keras 3 .keras: the attention package v5 in both score modes, weights foun
   try {
     const x = asTensor(expected.inputs[0]);
     assertClose(model.predict(x), expected.prediction, 'attention_package.keras');
+    // The file alone in a file list (<input type=file multiple>) reads the same.
+    const listed = await aw.loadKerasModel([new Blob([bytes])]);
+    assertClose(listed.predict(x), expected.prediction, 'attention_package.keras in a list');
+    listed.dispose();
     for (const layer of ['luong', 'bahdanau']) {
       assert.equal(model.layers.find((l) => l.name === layer).type, 'Attention');
       assertClose(model.getAttention(x, { layer }), expected.attention[layer], `${layer} attention`);

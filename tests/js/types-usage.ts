@@ -118,6 +118,9 @@ export async function everything(): Promise<void> {
   model.setWeights([{ data: [1, 2], shape: [2, 1] }]);
   const layers: LayerInfo[] = model.layers;
   const first: string = layers[0].name;
+  const reportsAttention: boolean = layers[0].attention;
+  const inputShape: (number | null)[] = model.inputs[0].shape;
+  void reportsAttention; void inputShape;
   void weightsAttn; void defaultAttn; void acts; void table; void count; void first;
 
   // Saving
