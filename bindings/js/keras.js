@@ -10,7 +10,28 @@ import { plainOptions, toJson } from './marshal.js';
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const startsWith = (bytes, magic) => magic.every((b, i) => bytes[i] === b);
-const BYTES_PER_ELEMENT = { float32: 4, int32: 4 };
+const BYTES_PER_ELEMENT = { float32: 4, int32: 4, uint8: 1, uint16: 2, float16: 2 };
+
+// IEEE half precision -> float (tensorflowjs_converter's --quantize_float16).
+function halfToFloat(h) {
+  const exponent = (h >> 10) & 0x1f, fraction = h & 0x3ff, sign = h & 0x8000 ? -1 : 1;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+// A TF.js weight's bytes as float32. Quantized weights (--quantize_uint8 / _uint16) are affine:
+// value = q * scale + min; float16 ones are halves.
+function decodeWeight(raw, storedAs, quantization) {
+  switch (storedAs) {
+    case 'int32': return Float32Array.from(new Int32Array(raw));
+    case 'float16': return Float32Array.from(new Uint16Array(raw), halfToFloat);
+    case 'uint8': case 'uint16': {
+      const { scale, min } = quantization;
+      return Float32Array.from(storedAs === 'uint8' ? new Uint8Array(raw) : new Uint16Array(raw), (q) => q * scale + min);
+    }
+    default: return new Float32Array(raw);
+  }
+}
 
 const isFileList = (value) => Array.isArray(value) || (typeof FileList !== 'undefined' && value instanceof FileList);
 
@@ -227,9 +248,13 @@ export function createKerasImport(M, Model) {
       let offset = 0;
       for (const spec of group.weights ?? []) {
         const where = `weightsManifest[${g}] '${spec.name}'`;
-        if (spec.quantization) throw new Error(`loadKerasModel: ${where} is quantized; convert the model without quantization`);
-        const size = BYTES_PER_ELEMENT[spec.dtype ?? 'float32'];
-        if (!size) throw new Error(`loadKerasModel: ${where} has dtype '${spec.dtype}' (expected float32 or int32)`);
+        const quantized = spec.quantization;
+        const storedAs = quantized ? quantized.dtype : spec.dtype ?? 'float32';
+        const size = BYTES_PER_ELEMENT[storedAs];
+        if (!size) throw new Error(`loadKerasModel: ${where} is stored as '${storedAs}' (expected float32, int32, or quantized uint8, uint16 or float16)`);
+        if (quantized && storedAs !== 'float16' && !(Number.isFinite(quantized.scale) && Number.isFinite(quantized.min))) {
+          throw new Error(`loadKerasModel: ${where} is quantized to ${storedAs} without a finite scale and min`);
+        }
         if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0 && d < 2 ** 31)) {
           throw new Error(`loadKerasModel: ${where} has shape ${JSON.stringify(spec.shape)}`);
         }
@@ -237,9 +262,7 @@ export function createKerasImport(M, Model) {
         if (offset + bytes > joined.length) {
           throw new Error(`loadKerasModel: the weights files end before ${where} (${joined.length} bytes, ${offset + bytes} needed)`);
         }
-        const raw = joined.slice(offset, offset + bytes).buffer;
-        weights.push({ name: spec.name, shape: spec.shape,
-                       data: spec.dtype === 'int32' ? Float32Array.from(new Int32Array(raw)) : new Float32Array(raw) });
+        weights.push({ name: spec.name, shape: spec.shape, data: decodeWeight(joined.slice(offset, offset + bytes).buffer, storedAs, quantized) });
         offset += bytes;
       }
       if (offset !== joined.length) {

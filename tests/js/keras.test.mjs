@@ -200,3 +200,67 @@ test('Keras 3 .keras: Attention, AdditiveAttention and MultiHeadAttention on mas
     model.dispose();
   }
 });
+
+// tensorflowjs_converter's --quantize_uint8 / --quantize_uint16 / --quantize_float16 store each
+// weight as {dtype, scale, min} (affine: value = q * scale + min) or as IEEE halves. The same
+// model with float32 weights holding exactly the dequantized values is the reference.
+test('quantized TF.js weights (uint8, uint16, float16) are read as their dequantized values', async () => {
+  const { modelJson, weights, expected } = fixture('cnn_lstm');
+  const all = new Float32Array(weights[0].buffer.slice(weights[0].byteOffset, weights[0].byteOffset + weights[0].byteLength));
+  const toHalf = (v) => {  // -> [bits, the value those bits hold]
+    const sign = v < 0 ? 1 : 0, a = Math.abs(v);
+    if (a < 2 ** -14) return [sign << 15, 0];
+    let e = Math.floor(Math.log2(a)), m = Math.round((a / 2 ** e - 1) * 1024);
+    if (m === 1024) { e += 1; m = 0; }
+    return [(sign << 15) | ((e + 15) << 10) | m, (sign ? -1 : 1) * 2 ** e * (1 + m / 1024)];
+  };
+  const quantizedSpecs = [], quantizedParts = [], referenceParts = [];
+  let offset = 0;
+  modelJson.weightsManifest[0].weights.forEach((spec, k) => {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    const values = all.slice(offset, offset + n);
+    offset += n;
+    const dtype = ['uint8', 'uint16', 'float16'][k % 3];
+    let stored, exact;
+    if (dtype === 'float16') {
+      const halves = Array.from(values, toHalf);
+      stored = Uint16Array.from(halves, (h) => h[0]);
+      exact = Float32Array.from(halves, (h) => h[1]);
+      quantizedSpecs.push({ ...spec, quantization: { dtype } });
+    } else {
+      const levels = dtype === 'uint8' ? 255 : 65535;
+      const min = Math.min(...values), scale = (Math.max(...values) - min) / levels || 1;
+      const q = Array.from(values, (v) => Math.round((v - min) / scale));
+      stored = dtype === 'uint8' ? Uint8Array.from(q) : Uint16Array.from(q);
+      exact = Float32Array.from(q, (v) => v * scale + min);
+      quantizedSpecs.push({ ...spec, quantization: { dtype, scale, min } });
+    }
+    quantizedParts.push(new Uint8Array(stored.buffer));
+    referenceParts.push(new Uint8Array(exact.buffer));
+  });
+  const join = (parts) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  };
+  const quantizedJson = structuredClone(modelJson);
+  quantizedJson.weightsManifest[0].weights = quantizedSpecs;
+  const quantized = await aw.loadKerasModel({ modelJson: quantizedJson, weights: [join(quantizedParts)] });
+  const reference = await aw.loadKerasModel({ modelJson, weights: [join(referenceParts)] });
+  try {
+    const x = asTensor(expected.inputs[0]);
+    const want = reference.predict(x);
+    assertClose(quantized.predict(x), { shape: want.shape, data: Array.from(want.data) }, 'quantized weights');
+    // and close to the float32 model: quantization only rounds the weights.
+    const drift = Math.max(...Array.from(want.data, (v, i) => Math.abs(v - expected.prediction.data[i])));
+    assert.ok(drift > 0 && drift < 0.02, `dequantized model drifts ${drift} from the float32 one`);
+  } finally {
+    quantized.dispose();
+    reference.dispose();
+  }
+  const broken = structuredClone(quantizedJson);
+  broken.weightsManifest[0].weights[0].quantization = { dtype: 'uint8' };
+  await assert.rejects(aw.loadKerasModel({ modelJson: broken, weights: [join(quantizedParts)] }),
+    /'conv\/kernel' is quantized to uint8 without a finite scale and min/);
+});
