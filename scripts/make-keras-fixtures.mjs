@@ -113,47 +113,51 @@ const series = (batch, steps, features, seed) => tf.tensor3d(values(batch * step
   await save('many_layers', m, series(3, 8, 3, 29));
 }
 
-// The CNN-LSTM again as a legacy Keras .h5 file (tests/fixtures/keras/cnn_lstm.h5), in the layout
-// Keras 2's saving code writes (keras/engine/saving.py; checked against real Keras 2.2 files):
-// root attributes keras_version, backend, model_config and training_config (JSON text); group
-// model_weights with attribute layer_names; per layer a group with attribute weight_names and the
-// datasets at "<layer>/<weight>:0". Same weights as the TF.js files, so expected.json holds.
-{
+// The CNN-LSTM and the many-layer model again as legacy Keras .h5 files
+// (tests/fixtures/keras/<name>.h5), in the layout Keras 2's saving code writes
+// (keras/engine/saving.py; checked against real Keras 2.2 files): root attributes keras_version,
+// backend, model_config and training_config (JSON text); group model_weights with attribute
+// layer_names; per layer a group with attribute weight_names and the datasets at
+// "<layer>/<weight>:0". Same weights as the TF.js files, so their expected.json holds.
+async function writeLegacyH5(name, trainingConfig) {
   const { default: h5wasm } = await import('h5wasm');
   const { FS } = await h5wasm.ready;
-  const dir = join(root, 'cnn_lstm');
-  const modelJson = JSON.parse((await import('node:fs')).readFileSync(join(dir, 'model.json'), 'utf8'));
-  const weightData = (await import('node:fs')).readFileSync(join(dir, 'weights.bin'));
-  const f = new h5wasm.File('/cnn_lstm.h5', 'w');
+  const { readFileSync } = await import('node:fs');
+  const dir = join(root, name);
+  const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const weightData = readFileSync(join(dir, 'weights.bin'));
+  const f = new h5wasm.File(`/${name}.h5`, 'w');
   f.create_attribute('keras_version', '2.2.4');
   f.create_attribute('backend', 'tensorflow');
   f.create_attribute('model_config', JSON.stringify(modelJson.modelTopology));
-  f.create_attribute('training_config', JSON.stringify({
-    optimizer_config: { class_name: 'Adam', config: { lr: 0.002, beta_1: 0.9, beta_2: 0.999, decay: 0.0, epsilon: 1e-7, amsgrad: false } },
-    loss: 'binary_crossentropy', metrics: ['acc'], sample_weight_mode: null, loss_weights: null }));
+  if (trainingConfig) f.create_attribute('training_config', JSON.stringify(trainingConfig));
   const weightsGroup = f.create_group('model_weights');
   const layerNames = modelJson.modelTopology.config.layers.map((l) => l.config.name);
   weightsGroup.create_attribute('layer_names', layerNames);
-  let offset = 0;
   const specs = modelJson.weightsManifest[0].weights;
+  const offsets = [];
+  specs.reduce((at, spec) => { offsets.push(at); return at + 4 * spec.shape.reduce((a, b) => a * b, 1); }, 0);
   for (const layer of layerNames) {
     const group = weightsGroup.create_group(layer);
-    const mine = specs.filter((s) => s.name.split('/')[0] === layer);
-    const names = mine.map((s) => `${s.name}:0`);
+    const mine = specs.map((spec, k) => ({ spec, offset: offsets[k] })).filter(({ spec }) => spec.name.split('/')[0] === layer);
+    const names = mine.map(({ spec }) => `${spec.name}:0`);
     if (names.length) group.create_attribute('weight_names', names);
     const inner = mine.length ? group.create_group(layer) : null;
-    for (const spec of mine) {
+    for (const { spec, offset } of mine) {
       const count = spec.shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(weightData.buffer.slice(weightData.byteOffset + offset, weightData.byteOffset + offset + 4 * count));
-      offset += 4 * count;
       inner.create_dataset({ name: `${spec.name.split('/').slice(1).join('/')}:0`, data, shape: spec.shape, dtype: '<f' });
     }
   }
   f.close();
-  writeFileSync(join(root, 'cnn_lstm.h5'), FS.readFile('/cnn_lstm.h5'));
-  FS.unlink('/cnn_lstm.h5');
-  console.log('cnn_lstm.h5 written');
+  writeFileSync(join(root, `${name}.h5`), FS.readFile(`/${name}.h5`));
+  FS.unlink(`/${name}.h5`);
+  console.log(`${name}.h5 written`);
 }
+await writeLegacyH5('cnn_lstm', {
+  optimizer_config: { class_name: 'Adam', config: { lr: 0.002, beta_1: 0.9, beta_2: 0.999, decay: 0.0, epsilon: 1e-7, amsgrad: false } },
+  loss: 'binary_crossentropy', metrics: ['acc'], sample_weight_mode: null, loss_weights: null });
+await writeLegacyH5('many_layers', null);
 
 // The two-input model again as a Keras 3 .keras file (tests/fixtures/keras/two_inputs.keras), in
 // the layout Keras 3's saving_lib writes (checked against real .keras files of Keras 3.10 and

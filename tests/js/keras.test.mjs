@@ -98,6 +98,19 @@ test('weights that do not fit, truncated shards and other files give clear error
   model.dispose();
 });
 
+test('a legacy Keras .h5 file of every other layer (normalizations, pooling, merges, reshapes) predicts as TF.js', async () => {
+  const bytes = new Uint8Array(readFileSync(new URL('many_layers.h5', dir)));
+  const { expected } = fixture('many_layers');
+  const model = await aw.loadKerasModel(bytes);
+  try {
+    // BatchNormalization's moving statistics come after its gamma and beta in the file.
+    assertClose(model.predict(asTensor(expected.inputs[0])), expected.prediction, 'many_layers.h5');
+    assert.equal(model.layers.find((l) => l.name === 'peak').type, 'Maximum');
+  } finally {
+    model.dispose();
+  }
+});
+
 test('a legacy Keras .h5 file: the same model, predictions, names and training config', async () => {
   const bytes = new Uint8Array(readFileSync(new URL('cnn_lstm.h5', dir)));
   const { expected } = fixture('cnn_lstm');
