@@ -229,18 +229,14 @@ class Model {
     guarded([&] { model_->compile(parseJson(options, "compile")); });
   }
 
-  FitSession* beginFit(TensorList& xs, TensorList& ys, const std::string& options) {
-    return guarded([&] {
-      attn::FitOptions fit = attn::parseFitOptions(parseJson(options, "fit"));
-      return new FitSession(model_, model_->beginFit(xs.take(), ys.take(), std::move(fit)));
-    });
-  }
-  FitSession* beginFitWithValidation(TensorList& xs, TensorList& ys, TensorList& vx, TensorList& vy,
-                                     const std::string& options) {
+  // Empty lists stand for absent validation data and sample weights.
+  FitSession* beginFit(TensorList& xs, TensorList& ys, TensorList& vx, TensorList& vy, TensorList& sampleWeights,
+                       const std::string& options) {
     return guarded([&] {
       attn::FitOptions fit = attn::parseFitOptions(parseJson(options, "fit"));
       fit.validationXs = vx.take();
       fit.validationYs = vy.take();
+      fit.sampleWeights = sampleWeights.take();
       return new FitSession(model_, model_->beginFit(xs.take(), ys.take(), std::move(fit)));
     });
   }
@@ -268,8 +264,11 @@ class Model {
       return new TensorList(std::move(out));
     });
   }
-  TensorList* getActivations(TensorList& xs, const std::string& layer) {
-    return guarded([&] { return new TensorList(attn::allActivations(*model_, xs.items(), layer)); });
+  TensorList* getActivations(TensorList& xs, const std::string& layer, const std::string& options) {
+    return guarded([&] {
+      const attn::RunOptions run = attn::parseRunOptions(parseJson(options, "getActivations"), "getActivations");
+      return new TensorList(attn::allActivations(*model_, xs.items(), layer, run.batchSize));
+    });
   }
 
   std::string summary() const { return guarded([&] { return model_->summary(); }); }
@@ -420,7 +419,6 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("outputCount", &Model::outputCount)
       .function("compile", &Model::compile)
       .function("beginFit", &Model::beginFit, allow_raw_pointers())
-      .function("beginFitWithValidation", &Model::beginFitWithValidation, allow_raw_pointers())
       .function("predict", &Model::predict, allow_raw_pointers())
       .function("evaluate", &Model::evaluate)
       .function("trainOnBatch", &Model::trainOnBatch)

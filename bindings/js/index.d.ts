@@ -132,6 +132,10 @@ export interface Callbacks {
 }
 export interface FitOptions {
   epochs?: number; batchSize?: number; validationSplit?: number; validationData?: [Inputs, Inputs];
+  /** Keras' sample_weight: one weight per sample (or a list, one per output). */
+  sampleWeight?: TensorLike | TensorLike[];
+  /** Keras' class_weight: {classId: weight} for a one-output model. */
+  classWeight?: Record<number, number>;
   shuffle?: boolean; seed?: number; signal?: AbortSignal; callbacks?: Callbacks; verbose?: number;
 }
 export interface History {
@@ -166,7 +170,7 @@ export interface Model {
   evaluate(x: Inputs, y: Inputs, options?: { batchSize?: number }): { loss: number; accuracy?: number; [metric: string]: number | undefined };
   trainOnBatch(x: Inputs, y: Inputs): { loss: number; [metric: string]: number };
   getAttention(x: Inputs, options?: { layer?: string }): Tensor<Float32Array>;
-  getActivations(x: Inputs, layer: string): Tensor<Float32Array> | Tensor<Float32Array>[];
+  getActivations(x: Inputs, layer: string, options?: { batchSize?: number }): Tensor<Float32Array> | Tensor<Float32Array>[];
   summary(print?: ((text: string) => void) | null): string;
   countParams(): number;
   getWeights(): Weight[];

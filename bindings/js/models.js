@@ -83,8 +83,8 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
 
     async fit(x, y, options = {}) {
       const o = { ...plainOptions(options, 'fit') };
-      const { callbacks = {}, signal, validationData } = o;
-      delete o.callbacks; delete o.signal; delete o.validationData;
+      const { callbacks = {}, signal, validationData, sampleWeight } = o;
+      delete o.callbacks; delete o.signal; delete o.validationData; delete o.sampleWeight;
       if (o.verbose !== undefined) delete o.verbose;
       const h = this.#live;
       const handles = [];
@@ -92,7 +92,9 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
       try {
         const xs = toWasmList(x, h.inputCount(), 'fit: x', 'input'); handles.push(xs);
         const ys = toWasmList(y, h.outputCount(), 'fit: y', 'output'); handles.push(ys);
-        let vx = null, vy = null;
+        // Absent extras go as empty lists.
+        let vx = new M.TensorList(), vy = new M.TensorList(), weights = new M.TensorList();
+        handles.push(vx, vy, weights);
         if (validationData !== undefined) {
           if (!Array.isArray(validationData) || validationData.length !== 2) {
             throw new Error('fit: option \'validationData\' must be [x, y]');
@@ -100,7 +102,10 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
           vx = toWasmList(validationData[0], h.inputCount(), 'fit: validationData x', 'input'); handles.push(vx);
           vy = toWasmList(validationData[1], h.outputCount(), 'fit: validationData y', 'output'); handles.push(vy);
         }
-        session = vx ? h.beginFitWithValidation(xs, ys, vx, vy, toJson(o)) : h.beginFit(xs, ys, toJson(o));
+        if (sampleWeight !== undefined) {
+          weights = toWasmList(sampleWeight, h.outputCount(), 'fit: sampleWeight', 'output'); handles.push(weights);
+        }
+        session = h.beginFit(xs, ys, vx, vy, weights, toJson(o));
         const samples = session.samples();
         this.stopTraining = false;
         await callbacks.onTrainBegin?.();
@@ -141,10 +146,10 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
       return this.#overInputs('getAttention', x, options, (h, xs, o) => h.getAttention(xs, o));
     }
 
-    getActivations(x, layerName) {
+    getActivations(x, layerName, options = {}) {
       this.#live;  // a disposed model says so first
       if (typeof layerName !== 'string') throw new Error('getActivations: the layer name must be a string');
-      return this.#overInputs('getActivations', x, {}, (h, xs) => h.getActivations(xs, layerName));
+      return this.#overInputs('getActivations', x, options, (h, xs, o) => h.getActivations(xs, layerName, o));
     }
 
     summary(print = console.log) {

@@ -142,7 +142,7 @@ class Translator {
       const Json& value = it.value();
       if (key == "name") {
         config["name"] = value;
-      } else if (kDroppedKeys.count(key) || key.size() > 12 && key.rfind("_initializer") == key.size() - 12) {
+      } else if (kDroppedKeys.count(key) || (key.size() > 12 && key.rfind("_initializer") == key.size() - 12)) {
         continue;
       } else if (key.size() > 11 && key.rfind("_constraint") == key.size() - 11) {
         if (!value.is_null()) ok = refuse(name, cls, "option '" + key + "' (weight constraints) is not supported");

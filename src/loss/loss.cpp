@@ -213,9 +213,12 @@ double computeLoss(LossKind kind, const LossInput& in, Tensor* grad, const std::
   const float* p = in.prediction->data();
   const float* y = in.target->data();
   float* g = grad ? grad->data() : nullptr;
+  // Sample weights scale each sample's rows; the mean stays over the rows the mask keeps (Keras).
+  const float* sampleWeight = in.sampleWeight ? in.sampleWeight->data() : nullptr;
+  const int64_t rowsPerSample = std::max<int64_t>(1, layout.rows / std::max(1, in.prediction->dim(0)));
   double total = 0;
   for (int64_t r = 0; r < layout.rows; ++r) {
-    const float w = mask ? mask[r] : 1.f;
+    const float w = (mask ? mask[r] : 1.f) * (sampleWeight ? sampleWeight[r / rowsPerSample] : 1.f);
     if (w == 0.f) continue;
     const float gradScale = static_cast<float>(scale * w / weight);
     total += w * rowLoss(kind, p + r * layout.width, sparse ? y + r : y + r * layout.width, layout.width,

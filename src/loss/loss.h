@@ -30,6 +30,7 @@ struct LossInput {
   bool fromLogits = false;
   const Tensor* target = nullptr;
   const Tensor* mask = nullptr;        // one weight per row, or null
+  const Tensor* sampleWeight = nullptr;  // one weight per sample (B), or null: multiplies its rows' losses
 };
 
 // Returns the mean loss. When `grad` is non-null, ACCUMULATES scale * dLoss/dPrediction (or

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <sstream>
 
 #include "core/check.h"
 #include "model/fit_options.h"
@@ -25,6 +26,48 @@ std::vector<Tensor> sliceRows(const std::vector<Tensor>& data, int begin, int en
   return out;
 }
 
+// Keras' class_weight as per-sample weights: each sample's class is the argmax of its target, or
+// its rounded value when the target has one column; classes not listed weigh 1.
+Tensor classWeightsPerSample(const std::map<int, float>& classWeight, const Tensor& target) {
+  ATTN_CHECK(target.rank() <= 2, "fit: classWeight needs targets of shape (N) or (N, classes), got ",
+             target.shape().str(), " (for sequences, use sampleWeight)");
+  const int samples = target.dim(0);
+  const int width = target.rank() == 2 ? target.dim(1) : 1;
+  Tensor weights(Shape{samples});
+  for (int i = 0; i < samples; ++i) {
+    const float* row = target.data() + int64_t(i) * width;
+    const int cls = width > 1 ? static_cast<int>(std::max_element(row, row + width) - row)
+                              : static_cast<int>(std::lround(row[0]));
+    const auto found = classWeight.find(cls);
+    weights[i] = found == classWeight.end() ? 1.f : found->second;
+  }
+  return weights;
+}
+
+// Per output, (N) weights from (N) or (N, 1), finite and >= 0.
+std::vector<Tensor> checkedSampleWeights(std::vector<Tensor> weights, int outputs, int samples) {
+  ATTN_CHECK(static_cast<int>(weights.size()) == outputs, "fit: sampleWeight needs one array per output (",
+             outputs, "), got ", weights.size());
+  for (size_t o = 0; o < weights.size(); ++o) {
+    Tensor& w = weights[o];
+    std::ostringstream name;
+    name << "fit: sampleWeight";
+    if (outputs > 1) name << "[" << o << "]";
+    const std::string which = name.str();
+    ATTN_CHECK(w.size() == samples && (w.rank() == 1 || (w.rank() == 2 && w.dim(1) == 1)), which,
+               " must hold one weight per sample (", samples, "), got shape ", w.shape().str());
+    for (int64_t i = 0; i < w.size(); ++i)
+      ATTN_CHECK(std::isfinite(w[i]) && w[i] >= 0.f, which, " holds ", w[i], " at sample ", i,
+                 "; weights must be finite and >= 0");
+    if (w.rank() == 2) {
+      Tensor flat(Shape{samples});
+      std::memcpy(flat.data(), w.data(), samples * sizeof(float));
+      w = std::move(flat);
+    }
+  }
+  return weights;
+}
+
 }  // namespace
 
 FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor> ys, FitOptions options)
@@ -33,6 +76,15 @@ FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor>
   checkFitOptions(options);
   const int samples = model.checkData("fit", xs_, &ys_);
   trainCount_ = samples;
+  ATTN_CHECK(options.classWeight.empty() || options.sampleWeights.empty(),
+             "fit: classWeight and sampleWeight cannot both be given (as in Keras): fold the class weights into sampleWeight");
+  if (!options.sampleWeights.empty()) {
+    sampleWeights_ = checkedSampleWeights(std::move(options.sampleWeights), static_cast<int>(ys_.size()), samples);
+  } else if (!options.classWeight.empty()) {
+    ATTN_CHECK(ys_.size() == 1, "fit: classWeight needs a model with one output, this one has ", ys_.size(),
+               "; give sampleWeight per output instead");
+    sampleWeights_.push_back(classWeightsPerSample(options.classWeight, ys_[0]));
+  }
   if (!options.validationXs.empty() || !options.validationYs.empty()) {
     model.checkData("fit (validationData)", options.validationXs, &options.validationYs);
     valXs_ = std::move(options.validationXs);
@@ -47,6 +99,7 @@ FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor>
     valYs_ = sliceRows(ys_, splitAt, samples);
     valCount_ = samples - splitAt;
     trainCount_ = splitAt;
+    if (!sampleWeights_.empty()) sampleWeights_ = sliceRows(sampleWeights_, 0, splitAt);  // validation is unweighted
   }
   compileGeneration_ = model.compileGeneration_;
   batchSize_ = options.batchSize;
@@ -114,7 +167,7 @@ FitProgress FitSession::step() {
   if (batch_ == 0) startEpoch();
   const int start = batch_ * batchSize_;
   const int count = std::min(batchSize_, trainCount_ - start);
-  model_.gatherBatch(xs_, &ys_, order_.data(), start, count);
+  model_.gatherBatch(xs_, &ys_, order_.data(), start, count, sampleWeights_.empty() ? nullptr : &sampleWeights_);
   progress.epoch = epoch_;
   progress.batch = batch_;
   progress.samplesSeen = start + count;

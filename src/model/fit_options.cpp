@@ -1,5 +1,6 @@
 #include "model/fit_options.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/check.h"
@@ -22,6 +23,19 @@ FitOptions parseFitOptions(const Json& options) {
   fit.validationSplit = reader.number("validationSplit", 0.f);
   fit.shuffle = reader.boolean("shuffle", true);
   fit.seed = reader.seed("seed");
+  const Json& classWeight = reader.raw("classWeight");
+  if (!classWeight.is_null()) {
+    ATTN_CHECK(classWeight.is_object(), "fit: classWeight must be an object {classId: weight}, got ", classWeight.dump());
+    for (auto it = classWeight.begin(); it != classWeight.end(); ++it) {
+      const std::string& key = it.key();
+      const bool id = !key.empty() && key.size() < 9 &&
+                      std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+      ATTN_CHECK(id, "fit: classWeight key '", key, "' is not a class id (0, 1, 2, ...)");
+      ATTN_CHECK(it.value().is_number() && std::isfinite(it.value().get<double>()) && it.value().get<double>() >= 0,
+                 "fit: classWeight['", key, "'] must be a number >= 0, got ", it.value().dump());
+      fit.classWeight[std::stoi(key)] = it.value().get<float>();
+    }
+  }
   reader.finish();
   checkFitOptions(fit);
   return fit;

@@ -43,12 +43,13 @@ Json inputsToJson(const Model& model) {
   return out;
 }
 
-std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName) {
+std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName,
+                                   int batchSize) {
   int outputs = 1;
   for (const LayerInfo& info : model.layers())
     if (info.name == layerName) outputs = static_cast<int>(info.outputShapes.size());
   std::vector<Tensor> out;
-  for (int i = 0; i < outputs; ++i) out.push_back(model.getActivations(xs, layerName, i));
+  for (int i = 0; i < outputs; ++i) out.push_back(model.getActivations(xs, layerName, i, batchSize));
   return out;
 }
 

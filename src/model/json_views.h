@@ -17,7 +17,8 @@ Json layersToJson(const Model& model);
 // The model's inputs, in the order predict and fit take them: [{name, shape: [null, ...]}]
 Json inputsToJson(const Model& model);
 // Every output of the named layer (one for most layers; LSTM with returnState has three).
-std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName);
+std::vector<Tensor> allActivations(Model& model, const std::vector<Tensor>& xs, const std::string& layerName,
+                                   int batchSize = 32);
 // Builds a layer created by createLayer (its options were checked there, where the mistake is
 // made, as Keras' constructors do) on per-sample input shapes without allocating parameters, so
 // a symbolic `layer.apply(x)` fails at once, as in Keras. Returns the per-sample output shapes.

@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,12 @@ struct FitOptions {
   std::vector<Tensor> validationXs, validationYs;  // validationData; overrides validationSplit
   bool shuffle = true;
   std::optional<uint64_t> seed;  // shuffling and dropout; absent: drawn from the model's Rng
+  // Keras' sample_weight: per output, one weight per sample ((N) or (N, 1)); each sample's loss is
+  // multiplied by it and the batch loss stays a mean over the batch's samples.
+  std::vector<Tensor> sampleWeights;
+  // Keras' class_weight (one-output models): class id -> weight, 1 for classes not listed; the
+  // class of a sample is its target's argmax, or its rounded value for a single column.
+  std::map<int, float> classWeight;
   FitCallbacks callbacks;
 };
 
@@ -128,6 +135,7 @@ class FitSession {
 
   Model& model_;
   std::vector<Tensor> xs_, ys_, valXs_, valYs_;
+  std::vector<Tensor> sampleWeights_;  // per output (N); empty: unweighted
   int trainCount_ = 0, valCount_ = 0, batchSize_ = 32, epochs_ = 1, batchesPerEpoch_ = 0;
   bool shuffle_ = true;
   Rng shuffleRng_, dropoutRng_;
@@ -207,9 +215,10 @@ class Model {
 
   void checkCompiled(const char* entry) const;
   int checkData(const char* entry, const std::vector<Tensor>& xs, const std::vector<Tensor>* ys) const;
-  // Copies rows order[start, start + count) (or start.. when order is null) into the batch tensors.
+  // Copies rows order[start, start + count) (or start.. when order is null) into the batch tensors;
+  // with sampleWeights, the batch's weights too (the loss is then weighted).
   void gatherBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>* ys, const int* order, int start,
-                   int count);
+                   int count, const std::vector<Tensor>* sampleWeights = nullptr);
   void forward(bool training, Rng* rng);
   // Forward (+ backward and an optimizer step when training) on the batch tensors; adds the
   // batch's loss and metrics into totals/weights (in metricNames_ order). Returns the batch loss.
@@ -235,7 +244,8 @@ class Model {
   std::vector<std::string> metricNames_;  // "loss", ["<out>_loss"...], metrics...
   int compileGeneration_ = 0;             // bumped by compile(): a running FitSession then refuses to step
 
-  std::vector<Tensor> batchInputs_, batchTargets_;
+  std::vector<Tensor> batchInputs_, batchTargets_, batchSampleWeights_;
+  bool batchWeighted_ = false;  // the batch carries sample weights
   Tensor stateSnapshot_;  // non-trainable values before the running training batch (sized once)
 };
 

@@ -72,7 +72,7 @@ int Model::checkData(const char* entry, const std::vector<Tensor>& xs, const std
 }
 
 void Model::gatherBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>* ys, const int* order, int start,
-                        int count) {
+                        int count, const std::vector<Tensor>* sampleWeights) {
   auto gather = [&](const Tensor& src, Tensor& dst) {
     const Shape& s = src.shape();
     Shape b = s;
@@ -87,6 +87,11 @@ void Model::gatherBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>
   for (size_t i = 0; i < xs.size(); ++i) gather(xs[i], batchInputs_[i]);
   if (ys)
     for (size_t o = 0; o < ys->size(); ++o) gather((*ys)[o], batchTargets_[o]);
+  batchWeighted_ = sampleWeights != nullptr;
+  if (sampleWeights) {
+    batchSampleWeights_.resize(sampleWeights->size());
+    for (size_t o = 0; o < sampleWeights->size(); ++o) gather((*sampleWeights)[o], batchSampleWeights_[o]);
+  }
 }
 
 // ---- forward / backward ---------------------------------------------------------------------------
@@ -159,7 +164,8 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
     const Tensor* mask = node.outMasks[slot.index];
     const int64_t rows = output->size() / std::max(1, output->shape().back());
     if (mask && mask->size() != rows) mask = nullptr;
-    LossInput in{slot.fused ? node.layer->outputLogits() : output, slot.fused, &batchTargets_[o], mask};
+    LossInput in{slot.fused ? node.layer->outputLogits() : output, slot.fused, &batchTargets_[o], mask,
+                 batchWeighted_ ? &batchSampleWeights_[o] : nullptr};
     const double value = computeLoss(slot.loss, in, training ? &node.grads[slot.index] : nullptr, node.name);
     loss += value;
     if (slot.lossSlot >= 0) {
@@ -167,6 +173,7 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
       weights[slot.lossSlot] += batch;
     }
     // Metrics read the layer's real output, not its logits.
+    // Keras' compiled metrics are not weighted (weighted_metrics would be).
     LossInput real{output, false, in.target, mask};
     for (size_t m = 0; m < slot.metrics.size(); ++m) {
       const int at = slot.metricSlots[m];

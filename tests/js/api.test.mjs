@@ -268,6 +268,11 @@ test('getAttention (default and named layer) and getActivations', () => {
     assertError(() => model.getAttention(x, { layer: 'lstm_enc' }), /getAttention/, /lstm_enc/, /has no attention weights/);
     assertError(() => model.getAttention(x, { layer: 'nope' }), /getAttention: no layer named 'nope'/);
     assertError(() => model.getActivations(x, 'nope'), /getActivations: no layer named 'nope'/);
+    // batchSize: the same values whatever the batch (no layer here couples the samples).
+    assert.ok(sameBits(model.getAttention(x, { batchSize: 1 }).data, a.data));
+    assert.ok(sameBits(model.getActivations(x, 'lstm_enc', { batchSize: 2 }).data, h.data));
+    assertError(() => model.getActivations(x, 'lstm_enc', { batchSize: 0 }), /getActivations/, /batchSize/);
+    assertError(() => model.getActivations(x, 'lstm_enc', { batch: 2 }), /getActivations: unknown option 'batch'/);
   } finally {
     model.dispose();
   }

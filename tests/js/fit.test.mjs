@@ -312,3 +312,74 @@ test('fit errors name the problem, free everything, and the module keeps working
     model.dispose();
   }
 });
+
+// Keras' sample_weight / class_weight: each sample's loss is multiplied by its weight, and the
+// batch loss stays a mean over the batch's samples (Keras' sum_over_batch_size).
+function classifier(seed = 3, learningRate = 0.1) {
+  const model = aw.sequential({ layers: [L.dense({ units: 4, activation: 'tanh', inputShape: [3] }), L.dense({ units: 1, activation: 'sigmoid' })], seed });
+  model.compile({ optimizer: { type: 'sgd', learningRate }, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+const CX = randomTensor([8, 3], 11);
+const CY = { data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0]), shape: [8, 1] };
+
+test('sampleWeight: the logged loss is Keras\' weighted mean, and a zero weight removes a sample', async () => {
+  const weights = [2, 1, 0.5, 0, 1, 3, 0, 1];
+  const model = classifier();
+  try {
+    // The loss of the one batch is computed before its update: from the predictions of now.
+    const p = model.predict(CX).data;
+    const bce = (pi, yi) => -(yi * Math.log(pi) + (1 - yi) * Math.log(1 - pi));
+    const want = weights.reduce((sum, w, i) => sum + w * bce(p[i], CY.data[i]), 0) / weights.length;
+    const h = await model.fit(CX, CY, { epochs: 1, batchSize: 8, shuffle: false, sampleWeight: weights });
+    assert.ok(Math.abs(h.history.loss[0] - want) < 1e-5, `${h.history.loss[0]} vs ${want}`);
+  } finally {
+    model.dispose();
+  }
+  // Weights [1, 1, 0, 0]: the same step as the first two samples alone at half the learning
+  // rate (the mean is still over 4 samples).
+  const x4 = { data: CX.data.slice(0, 12), shape: [4, 3] }, y4 = { data: CY.data.slice(0, 4), shape: [4, 1] };
+  const x2 = { data: CX.data.slice(0, 6), shape: [2, 3] }, y2 = { data: CY.data.slice(0, 2), shape: [2, 1] };
+  const a = classifier(5, 0.1), b = classifier(5, 0.05);
+  try {
+    await a.fit(x4, y4, { epochs: 1, batchSize: 4, shuffle: false, sampleWeight: { data: [1, 1, 0, 0], shape: [4] } });
+    await b.fit(x2, y2, { epochs: 1, batchSize: 2, shuffle: false });
+    const wa = weightsOf(a), wb = weightsOf(b);
+    wa.forEach((w, k) => w.forEach((v, i) => assert.ok(Math.abs(v - wb[k][i]) < 1e-6, `weight ${k}[${i}]: ${v} vs ${wb[k][i]}`)));
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+});
+
+test('classWeight: the same training as the per-sample weights of each sample\'s class', async () => {
+  const a = classifier(7), b = classifier(7);
+  try {
+    await a.fit(CX, CY, { epochs: 3, batchSize: 4, seed: 2, classWeight: { 0: 1, 1: 3 } });
+    await b.fit(CX, CY, { epochs: 3, batchSize: 4, seed: 2, sampleWeight: Array.from(CY.data, (y) => (y ? 3 : 1)) });
+    assert.ok(sameWeights(weightsOf(a), weightsOf(b)));
+    const c = classifier(7);
+    await c.fit(CX, CY, { epochs: 3, batchSize: 4, seed: 2 });
+    assert.ok(!sameWeights(weightsOf(a), weightsOf(c)), 'class weights change the training');
+    c.dispose();
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+});
+
+test('sampleWeight and classWeight errors name the option', async () => {
+  const model = classifier();
+  try {
+    await assertRejects(() => model.fit(CX, CY, { sampleWeight: [1, 2, 3] }), /fit: sampleWeight/, /8/, /3/);
+    await assertRejects(() => model.fit(CX, CY, { sampleWeight: [1, 1, 1, -1, 1, 1, 1, 1] }), /fit: sampleWeight/, /-1/, />= 0/);
+    await assertRejects(() => model.fit(CX, CY, { classWeight: { 0: 1, 1: 2 }, sampleWeight: Array(8).fill(1) }),
+      /fit: classWeight and sampleWeight cannot both be given/);
+    await assertRejects(() => model.fit(CX, CY, { classWeight: { zero: 1 } }), /fit: classWeight/, /'zero'/, /class id/);
+    await assertRejects(() => model.fit(CX, CY, { classWeight: { 1: 'heavy' } }), /fit: classWeight/, /'1'/, /number/);
+    // The module keeps working.
+    await model.fit(CX, CY, { epochs: 1 });
+  } finally {
+    model.dispose();
+  }
+});

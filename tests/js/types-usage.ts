@@ -94,6 +94,9 @@ export async function everything(): Promise<void> {
   const stopped: boolean = history.stopped;
   void losses; void stopped;
   await model.fit(xs, ys, { validationData: [xs, ys] });
+  await model.fit(xs, ys, { sampleWeight: [1, 2, 0.5], classWeight: { 0: 1, 1: 4 } });
+  const few = model.getActivations(xs, 'dense', { batchSize: 8 });
+  void few;
   // @ts-expect-error epochs is a number
   await model.fit(xs, ys, { epochs: '3' });
   const p = model.predict(xs, { batchSize: 4 }) as Tensor<Float32Array>;

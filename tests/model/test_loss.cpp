@@ -148,6 +148,22 @@ TEST(Loss, MaskAveragesOverKeptRowsOnly) {
   EXPECT_EQ(grad[2], 0.f);
 }
 
+TEST(Loss, SampleWeightsScaleEachSamplesRowsAndKeepTheMeanOverKeptRows) {
+  // (B=2, T=2, C=1), squared errors 1, 4 | 9, 16; mask drops sample 1's last step; weights 3, 0.5.
+  Tensor p(Shape{2, 2, 1}, {1.f, 2.f, 3.f, 4.f}), y(Shape{2, 2, 1});
+  Tensor mask(Shape{2, 2}, {1.f, 1.f, 1.f, 0.f});
+  Tensor weights(Shape{2}, {3.f, 0.5f});
+  const LossInput in{&p, false, &y, &mask, &weights};
+  // Keras: sum of weighted kept rows over the count of kept rows: (3*1 + 3*4 + 0.5*9) / 3.
+  EXPECT_NEAR(computeLoss(LossKind::MeanSquaredError, in, nullptr, "test"), (3.0 + 12.0 + 4.5) / 3.0, 1e-9);
+  Tensor grad(p.shape());
+  computeLoss(LossKind::MeanSquaredError, in, &grad, "test");
+  // d/dp of w * (p - y)^2 / 3
+  EXPECT_NEAR(grad[0], 3.f * 2.f * 1.f / 3.f, 1e-6);
+  EXPECT_NEAR(grad[2], 0.5f * 2.f * 3.f / 3.f, 1e-6);
+  EXPECT_EQ(grad[3], 0.f);
+}
+
 TEST(Loss, AccuracyVariants) {
   Tensor p(Shape{4, 1}, {0.9f, 0.4f, 0.6f, 0.1f});
   Tensor y(Shape{4, 1}, {1.f, 1.f, 0.f, 0.f});
