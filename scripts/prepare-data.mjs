@@ -70,14 +70,14 @@ const source = {
     'addresses -> EMAIL; exact duplicate bodies dropped; first 300 words',
 };
 writeFileSync(join(out, 'spam.json'), JSON.stringify({ ...source, emails }));
-// The demo's subset: balanced, 600 per class, first 60 words, in a fixed shuffled order.
+// The demo's subset: balanced, 1,000 per class, first 100 words, in a fixed shuffled order.
 let state = 12345;
 const next = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 const pick = (label) => emails.filter((e) => e.spam === label).map((e) => [next(), e]).sort((a, b) => a[0] - b[0])
-  .slice(0, 600).map(([, e]) => ({ text: words(e.text, 60), spam: e.spam }));
+  .slice(0, 1000).map(([, e]) => ({ text: words(e.text, 100), spam: e.spam }));
 const demo = [...pick(0), ...pick(1)].map((e) => [next(), e]).sort((a, b) => a[0] - b[0]).map(([, e]) => e);
 writeFileSync(join(out, 'spam-demo.json'), JSON.stringify({ ...source, preparation: `${source.preparation}; ` +
-  'demo subset: 600 ham and 600 spam, first 60 words', emails: demo }));
+  'demo subset: 1,000 ham and 1,000 spam, first 100 words', emails: demo }));
 const count = (label) => emails.filter((e) => e.spam === label).length;
 console.log(`spam.json: ${emails.length} emails (${count(1)} spam, ${count(0)} ham; ${duplicates} duplicates, ` +
   `${empty} without a text body dropped); spam-demo.json: ${demo.length}`);

@@ -49,6 +49,9 @@ const handlers = {
   },
   done(m) {
     finishRun(m.stopped ? 'stopped' : 'done');
+    // The real-data tasks' measure of the attention (erasure test, fault location), under the map.
+    $('#attention-check').textContent = m.check ? m.check.text : '';
+    setStatus(m.check ? { [m.check.name]: m.check.value.toFixed(4) } : {});
   },
   explored(m) {
     if (m.id !== state.exploreId) return;  // a newer edit is on its way

@@ -1,5 +1,6 @@
 // The task picker, the settings form, starting and stopping a run, and the sentiment CSV.
-import { textCsv } from 'attention-wasm/data';
+import { seriesCsv, textCsv } from 'attention-wasm/data';
+import { SENSOR_WINDOWS } from './real_data.mjs';
 import { TASK_INFO, TASK_NAMES, builtInSentiment, toCsv, labelledRows } from './tasks.mjs';
 import { resetChart } from './chart.js';
 import { download } from './files.js';
@@ -12,11 +13,29 @@ export const FIELDS_BY_TASK = {
   add: ['cell', 'units', 'attentionType', 'score', 'samples'],
   max: ['cell', 'units', 'attentionType', 'score', 'samples'],
   text: ['cell', 'units', 'attentionType', 'score'],
+  spam: ['cell', 'units', 'attentionType', 'score'],
+  sensor: ['cell', 'units', 'attentionType', 'score'],
 };
+
+// The real data sets, loaded once on the page (the worker cannot import the CSV reader by name)
+// and handed to the worker with the task's options.
+const realData = {};
+export function loadRealData(name) {
+  const file = (path) => fetch(new URL(`../build/data/${path}`, import.meta.url)).then((r) => {
+    if (!r.ok) throw new Error(`build/data/${path}: HTTP ${r.status}; \`npm run demo\` prepares the real data sets`);
+    return r;
+  });
+  if (name === 'spam') realData.spam ??= file('spam-demo.json').then((r) => r.json()).then((j) => ({ emails: j.emails }));
+  if (name === 'sensor') realData.sensor ??= file('sensor.csv').then((r) => r.text()).then((text) => ({ windows: seriesCsv(text, SENSOR_WINDOWS) }));
+  const pending = realData[name];
+  pending?.catch(() => { delete realData[name]; });  // a failed load is tried again next time
+  return pending ?? Promise.resolve({});
+}
 
 // Shows the fields the selected task uses; the score only matters to the many-to-one layer.
 export function showFields() {
   const shown = FIELDS_BY_TASK[state.task];
+  for (const option of form.querySelectorAll('option[data-only]')) option.hidden = option.dataset.only !== state.task;
   for (const label of form.querySelectorAll('[data-for]')) {
     const field = label.dataset.for;
     label.hidden = !shown.includes(field) || (field === 'score' && form.elements.attentionType.value !== 'attention');
@@ -52,8 +71,9 @@ export function selectTask(name) {
   }
   showFields();
   $('#units-label').textContent = name === 'dense' ? 'hidden units' : 'units';
-  const text = name === 'text';
-  $('#text-data').hidden = !text;
+  const text = name === 'text' || name === 'spam';
+  $('#text-data').hidden = name !== 'text';
+  $('#attention-check').textContent = '';
   $('#sentences').hidden = !text;
   $('#bars').hidden = text;
   $('#numbers-form').hidden = text;
@@ -67,6 +87,7 @@ export function selectTask(name) {
   $('#explore-map').replaceChildren();
   $('#explore-tokens').replaceChildren();
   $('#numbers').value = '';
+  $('#sentence').value = '';
   exploreResult.dataset.state = 'idle';
   exploreResult.textContent = 'Train a model to explore it.';
   $('#export-model').disabled = true;
@@ -130,7 +151,14 @@ form.addEventListener('submit', (e) => {
   setStatus({ state: 'training', epoch: '0', epochs: String(state.epochs), loss: null, firstLoss: null, metric: null,
               attentionArgmax: null, attentionHits: null, attentionDigest: null, firstAttentionDigest: null, samplesPerSecond: null },
             'building the model…');
-  worker.postMessage({ type: 'train', task: state.task, ...settings });
+  $('#attention-check').textContent = '';
+  const task = state.task;
+  loadRealData(task).then((data) => {
+    worker.postMessage({ type: 'train', task, ...settings, taskOptions: { ...settings.taskOptions, ...data } });
+  }, (error) => {
+    showError('data', error.message);
+    finishRun('error');
+  });
 });
 
 $('#stop').addEventListener('click', () => {

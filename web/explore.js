@@ -1,6 +1,6 @@
 // Explore: edit an input (bars or a sentence) and see the prediction and attention at once.
 import { renderHeatmap, highlightTokens } from 'attention-wasm/viz';
-import { attentionRows } from './tasks.mjs';
+import { TASK_INFO, attentionRows } from './tasks.mjs';
 import { $, exploreResult, state, worker } from './page.js';
 
 // ---- explore: edit an input, see prediction + attention at once ---------------------------------
@@ -16,7 +16,7 @@ export function exploreError(message, id = ++state.exploreId) {
 export function explore() {
   if (!state.hasModel && !state.running) return;
   let message;
-  if (state.task === 'text') {
+  if (state.task === 'text' || state.task === 'spam') {
     const text = $('#sentence').value;
     if (!text.trim()) return;
     message = { type: 'explore', text };
@@ -40,7 +40,7 @@ export function exploreSoon() {
 
 export function setExploreInput(sample) {
   if (state.meta.inputKind === 'text') {
-    if (!$('#sentence').value) $('#sentence').value = 'honestly the concert felt wonderful to me';
+    if (!$('#sentence').value) $('#sentence').value = TASK_INFO[state.task].exampleText;
     return;
   }
   state.values = Float32Array.from(sample);
@@ -167,8 +167,8 @@ export function drawExplore(m) {
   const where = m.words ? `the word '${m.words[peak - m.offset] ?? '(padding)'}'` : `position ${peak}`;
   const expectedWhere = m.truthPositions.length
     ? ` (expected ${m.words ? m.truthPositions.map((t) => `'${m.words[t - m.offset]}'`).join(' or ') : m.truthPositions.join(' or ')})` : '';
-  const said = state.meta.inputKind === 'text'
-    ? `${prediction >= 0.5 ? 'positive' : 'negative'} (p = ${prediction.toFixed(3)})` : prediction.toFixed(3);
+  const [no, yes] = TASK_INFO[state.task].classNames ?? ['negative', 'positive'];
+  const said = state.meta.inputKind === 'text' ? `${prediction >= 0.5 ? yes : no} (p = ${prediction.toFixed(3)})` : prediction.toFixed(3);
   exploreResult.dataset.state = 'ok';
   exploreResult.dataset.argmax = String(peak);
   exploreResult.dataset.prediction = String(prediction);

@@ -1,5 +1,5 @@
 // Files: export and import a model, export the attention map as PNG.
-import { readSettings } from './controls.js';
+import { loadRealData, readSettings } from './controls.js';
 import { $, clearError, showError, state, worker } from './page.js';
 
 // ---- files ---------------------------------------------------------------------------------------
@@ -27,7 +27,14 @@ $('#import-model').addEventListener('change', async () => {
     return;
   }
   const bytes = await file.arrayBuffer();
-  worker.postMessage({ type: 'load', bytes, task: state.task, taskOptions: settings.taskOptions }, [bytes]);
+  let data;
+  try {
+    data = await loadRealData(state.task);
+  } catch (error) {
+    showError('import', error.message);
+    return;
+  }
+  worker.postMessage({ type: 'load', bytes, task: state.task, taskOptions: { ...settings.taskOptions, ...data } }, [bytes]);
 });
 $('#export-png').addEventListener('click', () => {
   const canvas = $('#heatmap canvas');

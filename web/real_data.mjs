@@ -223,3 +223,95 @@ export function faultLocation(weights, steps) {
   }
   return { windows, rate: windows ? hits / windows : 0, chance: windows ? chance / windows : 0 };
 }
+
+// ---- the demo's two real-data tasks (makeTask('spam' | 'sensor', options, aw)) --------------------
+// The page loads the data (build/data/spam-demo.json; sensor.csv through seriesCsv with
+// SENSOR_WINDOWS) and passes it in options: { emails } or { windows }.
+export const SENSOR_WINDOWS = { window: 32, stride: 2, groupColumn: 'mote_id', featureColumns: ['humidity', 'temperature'] };
+
+function demoModel(aw, input, states, o, attentionUnits) {
+  const type = o.attentionType ?? 'additiveSelfAttention';
+  let context;
+  if (type === 'attention') context = aw.layers.attention({ units: attentionUnits, score: o.score ?? 'bahdanau', name: 'attention' }).apply(states);
+  else if (type === 'additiveSelfAttention') context = aw.layers.additiveSelfAttention({ name: 'attention' }).apply(states);
+  else if (type === 'multiHeadAttention') context = ATTENTION_TYPES.mha.apply(aw, states);
+  else throw new Error(`attention type must be 'attention', 'additiveSelfAttention' or 'multiHeadAttention', got '${type}'`);
+  const output = aw.layers.dense({ units: 1, activation: 'sigmoid' }).apply(context);
+  const model = aw.model({ inputs: input, outputs: output, seed: o.seed ?? 1 });
+  model.compile({ optimizer: { type: 'adam', learningRate: o.learningRate ?? 0.005 }, loss: 'binaryCrossentropy', metrics: ['accuracy'] });
+  return model;
+}
+const recurrentLayer = (aw, o) => aw.layers[o.cell === 'gru' ? 'gru' : 'lstm']({ units: o.units ?? 16, returnSequences: true });
+
+export function spamDemoTask(options, aw) {
+  if (!Array.isArray(options.emails)) throw new Error("the spam task needs the emails (build/data/spam-demo.json): makeTask('spam', { emails }, aw)");
+  const maxLen = 100;
+  const task = spamTask(options.emails, aw, { seed: options.seed ?? 1, maxLen, numWords: 3000 });
+  const encode = (text) => {
+    const words = task.tokenizer.words(text).slice(0, maxLen);
+    const ids = task.tokenizer.textsToSequences([text])[0].slice(0, maxLen);
+    return { words, ids, x: aw.padSequences([ids], { maxLen }), offset: maxLen - ids.length };
+  };
+  return {
+    describe: `${options.emails.length} SpamAssassin emails (message bodies only, first ${maxLen} words; headers and ` +
+      'HTML removed). Embedding (mask_zero) -> recurrent layer -> attention -> sigmoid; the attention is drawn on the words. ' +
+      'After training, the erasure test says whether deleting the most attended words changes the verdict more than deleting others.',
+    inputKind: 'text', inputShape: [maxLen], maxLen, loss: 'binaryCrossentropy', metric: 'accuracy',
+    data: { xTrain: task.xTrain, yTrain: task.yTrain, xTest: task.xTest, yTest: task.yTest },
+    tokenizer: task.tokenizer, encode, wordsOf: task.wordsOf, colLabels: null,
+    truth: () => [], target: () => null,
+    build(awApi, o = {}) {
+      const input = awApi.input({ shape: [maxLen] });
+      const embedded = awApi.layers.embedding({ inputDim: task.vocab, outputDim: 16, maskZero: true }).apply(input);
+      return demoModel(awApi, input, recurrentLayer(awApi, o).apply(embedded), o, 16);
+    },
+    // Per word, the attention it gets (self-attention: averaged over the words attending to it).
+    attentionOf: (model, x) => positionWeights(model.getAttention(x, { layer: 'attention' }), x),
+    // The erasure test on the test emails (k = 5): the attention's gain over random, first and last words.
+    attentionCheck(model) {
+      const weights = positionWeights(model.getAttention(task.xTest, { layer: 'attention' }), task.xTest);
+      const e = erasure(model, task.xTest, weights, { k: 5, seed: 1 });
+      return { name: 'erasureGain', value: e.gain,
+               text: `erasure test: deleting the 5 most attended words drops the verdict's log-odds by ${e.attention.toFixed(2)}, ` +
+                 `5 random words by ${e.random.toFixed(2)}, the first 5 by ${e.first.toFixed(2)}, the last 5 by ${e.last.toFixed(2)} ` +
+                 `(${e.emails} emails): the attention is ${e.gain > 0 ? 'faithful' : 'not faithful'} here` };
+    },
+  };
+}
+
+export function sensorDemoTask(options, aw) {
+  if (!options.windows) throw new Error("the sensor task needs the windows (seriesCsv of build/data/sensor.csv): makeTask('sensor', { windows }, aw)");
+  const task = sensorTask(options.windows, aw, { testGroup: '4', seed: options.seed ?? 1 });
+  const [, T, F] = task.xTest.shape;
+  // The test windows drawn in the map: the ones with faulty readings first (those with a fault
+  // onset or end inside them), then normal ones.
+  const faulty = [], normal = [];
+  for (let b = 0; b < task.yTest.shape[0]; b++) (task.yTest.data[b] ? faulty : normal).push(b);
+  const shown = [...faulty.filter((b) => { const s = task.stepsTest.data.subarray(b * T, (b + 1) * T); return s.includes(0); }).slice(0, 6), ...normal.slice(0, 2)];
+  const order = [...shown, ...Array.from({ length: task.yTest.shape[0] }, (_, b) => b).filter((b) => !shown.includes(b))];
+  const stepsOf = (b) => Array.from(task.stepsTest.data.subarray(b * T, (b + 1) * T).keys()).filter((t) => task.stepsTest.data[b * T + t]);
+  return {
+    describe: `${task.xTrain.shape[0]} windows of ${T} humidity/temperature readings from motes 1-3 to train on ` +
+      `(${task.yTrain.data.reduce((a, b) => a + b, 0)} hold a labelled fault; classWeight 1:20), ${task.xTest.shape[0]} from mote 4 to test. ` +
+      'LSTM -> attention -> sigmoid; the map shows test windows at a fault, the faulty readings outlined.',
+    inputKind: 'sequence', inputShape: [T, F], valueRange: [-5, 40], loss: 'binaryCrossentropy', metric: 'accuracy',
+    // Every test window, the drawn ones first (the worker draws the first exampleCount).
+    data: { xTrain: task.xTrain, yTrain: task.yTrain, xTest: take(task.xTest, order), yTest: take(task.yTest, order) },
+    exampleCount: shown.length,
+    classWeight: { 0: 1, 1: SENSOR_DEFAULTS.faultWeight },
+    // Truth of the i-th drawn example: its faulty readings.
+    truth: (v, traits, i) => (i !== undefined && i < shown.length ? stepsOf(shown[i]) : []),
+    target: () => null,
+    colLabels: Array.from({ length: T }, (_, t) => t),
+    build(awApi, o = {}) {
+      const input = awApi.input({ shape: [T, F] });
+      return demoModel(awApi, input, recurrentLayer(awApi, o).apply(input), { attentionType: 'attention', score: 'bahdanau', learningRate: 0.01, ...o }, 16);
+    },
+    attentionCheck(model) {
+      const found = faultLocation(model.getAttention(task.xTest, { layer: 'attention' }), task.stepsTest);
+      return { name: 'faultLocation', value: found.rate,
+               text: `the most attended reading is a faulty one in ${(100 * found.rate).toFixed(0)}% of the ${found.windows} test windows ` +
+                 `that hold a fault onset or end (chance ${(100 * found.chance).toFixed(0)}%)` };
+    },
+  };
+}

@@ -10,8 +10,11 @@
 //   await model.fit(task.data.xTrain, task.data.yTrain, { epochs: 10 });
 //   model.getAttention(task.data.xTest);   // peaks at task.truth(row) for each test row
 
+import { sensorDemoTask, spamDemoTask } from './real_data.mjs';
+
 // What each task is for, and the settings it trains well with: read by the demo page before
-// any data exists, and by the examples' command lines.
+// any data exists, and by the examples' command lines. realData: the page loads that data set
+// (build/data/) and passes it in the task's options.
 export const TASK_INFO = {
   dense: {
     title: 'Dense hello world',
@@ -39,8 +42,27 @@ export const TASK_INFO = {
   },
   text: {
     title: 'Sentiment (attention on words)',
-    teaches: 'Attention as an explanation: which words the classifier looked at. Padding is masked, so it gets none.',
-    defaults: { cell: 'lstm', units: 16, attentionType: 'attention', score: 'luong', epochs: 15, batchSize: 16, learningRate: 0.01, samples: 200 },
+    teaches: 'Attention as an explanation: which words the classifier looked at. Padding is masked, so it gets none. ' +
+      'The default, additive self-attention, passes the erasure test on real emails; the many-to-one layer does not.',
+    defaults: { cell: 'lstm', units: 16, attentionType: 'additiveSelfAttention', score: 'luong', epochs: 15, batchSize: 16, learningRate: 0.01, samples: 200 },
+    exampleText: 'honestly the concert felt wonderful to me',
+  },
+  spam: {
+    title: 'Spam (real emails)',
+    teaches: 'Attention on real text, and whether to believe it: after training, deleting the words it points at must ' +
+      'change the verdict more than deleting random, first or last words. Multi-head self-attention passes here; ' +
+      'the many-to-one layer does not, and additive self-attention only with the larger model of examples/spam.mjs.',
+    defaults: { cell: 'lstm', units: 16, attentionType: 'multiHeadAttention', score: 'luong', epochs: 4, batchSize: 32, learningRate: 0.005 },
+    realData: 'spam',
+    classNames: ['ham', 'spam'],
+    exampleText: 'dear friend you have been selected to receive a free offer click here to order now and save money',
+  },
+  sensor: {
+    title: 'Sensor faults (real readings)',
+    teaches: 'Attention over time on real sensor readings: does it land on the labelled faulty readings of a mote the ' +
+      'model never saw? Faults are rare, so training weighs them 20 times (classWeight).',
+    defaults: { cell: 'lstm', units: 16, attentionType: 'attention', score: 'bahdanau', epochs: 6, batchSize: 64, learningRate: 0.01 },
+    realData: 'sensor',
   },
 };
 
@@ -415,8 +437,9 @@ function sentiment(options, aw) {
   };
 }
 
-export const TASK_NAMES = ['dense', 'recurrent', 'add', 'max', 'text'];
-const FACTORIES = { dense: denseHelloWorld, recurrent: recurrentHelloWorld, add: addTwoNumbers, max: findMax, text: sentiment };
+export const TASK_NAMES = ['dense', 'recurrent', 'add', 'max', 'text', 'spam', 'sensor'];
+const FACTORIES = { dense: denseHelloWorld, recurrent: recurrentHelloWorld, add: addTwoNumbers, max: findMax, text: sentiment,
+                    spam: spamDemoTask, sensor: sensorDemoTask };
 
 // makeTask(name, options, aw) -> { title, describe, teaches, inputKind, inputShape, valueRange,
 //   loss, metric, data: { xTrain, yTrain, xTest, yTest }, truth(row, { conv }) -> expected attention

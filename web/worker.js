@@ -30,6 +30,10 @@ const post = (message, transfer = []) => self.postMessage(message, transfer);
 // What the truth of an attention map depends on besides the data: a Conv1D front end.
 const modelTraits = () => ({ conv: model.layers.some((layer) => layer.type === 'Conv1D') });
 
+// The attention map the page draws: per position, for tasks whose layer attends from every
+// position (self-attention), as the task reads it.
+const attentionOf = (x) => (task.attentionOf ? task.attentionOf(model, x) : model.getAttention(x, { layer: 'attention' }));
+
 // Errors are always shown by the page, with what was being done: never swallowed here.
 const fail = (during, error, id) => post({ type: 'error', during, id, message: error?.message ?? String(error) });
 
@@ -44,8 +48,8 @@ function describeTask(t) {
 
 // The attention of the fixed example batch, with per-row truth (and words for text).
 function attentionSnapshot() {
-  const attention = model.getAttention(examples.x, { layer: 'attention' });
-  const truth = Array.from({ length: examples.x.shape[0] }, (_, i) => task.truth(row(examples.x, i), modelTraits()));
+  const attention = attentionOf(examples.x);
+  const truth = Array.from({ length: examples.x.shape[0] }, (_, i) => task.truth(row(examples.x, i), modelTraits(), i));
   const words = task.inputKind === 'text'
     ? Array.from({ length: examples.x.shape[0] }, (_, i) => task.wordsOf(row(examples.x, i))) : null;
   // Predictions next to the labels, so the page can mark each example right or wrong.
@@ -63,7 +67,8 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
     model?.dispose();
     model = null;
     model = task.build(aw, modelOptions);
-    examples = { x: head(task.data.xTest, EXAMPLES), y: head(task.data.yTest, EXAMPLES) };
+    const shown = task.exampleCount ?? EXAMPLES;
+    examples = { x: head(task.data.xTest, shown), y: head(task.data.yTest, shown) };
     post({ type: 'built', summary: model.summary(null), params: model.countParams(), task: describeTask(task),
            sample: Array.from(row(task.data.xTest, 0)) });
     // The map before any training, so "changes as it trains" has a starting point.
@@ -77,6 +82,7 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
     let lastPost = 0;
     const history = await model.fit(task.data.xTrain, task.data.yTrain, {
       ...fitOptions,
+      ...(task.classWeight ? { classWeight: task.classWeight } : {}),
       validationData: [task.data.xTest, task.data.yTest],
       shuffle: true,
       signal: controller.signal,
@@ -98,7 +104,9 @@ async function train({ task: name, taskOptions, modelOptions, fitOptions }) {
         },
       },
     });
-    post({ type: 'done', stopped: history.stopped || controller.signal.aborted, history: history.history });
+    // Real-data tasks measure whether the attention explains the model (erasure, fault location).
+    const check = task.attentionCheck && !history.stopped ? task.attentionCheck(model) : null;
+    post({ type: 'done', stopped: history.stopped || controller.signal.aborted, history: history.history, check });
   } finally {
     training = false;
     controller = null;
@@ -121,7 +129,7 @@ function explore({ id, values, text }) {
     x = { data: Float32Array.from(values), shape: [1, ...task.inputShape] };
   }
   const prediction = model.predict(x);
-  const attention = model.getAttention(x, { layer: 'attention' });
+  const attention = attentionOf(x);
   const flat = row(x, 0);
   post({ type: 'explored', id, prediction: Array.from(prediction.data), attention, words, offset,
          expected: task.target(flat), truthPositions: task.truth(flat, modelTraits()) });
@@ -145,7 +153,7 @@ function load({ bytes, task: name, taskOptions }) {
   model?.dispose();
   model = loaded;
   task = target;
-  examples = { x: head(task.data.xTest, EXAMPLES), y: head(task.data.yTest, EXAMPLES) };
+  examples = { x: head(task.data.xTest, task.exampleCount ?? EXAMPLES), y: head(task.data.yTest, task.exampleCount ?? EXAMPLES) };
   post({ type: 'loaded', summary: model.summary(null), params: model.countParams(), task: describeTask(task),
          sample: Array.from(row(task.data.xTest, 0)) });
   post({ type: 'epoch', epoch: -1, logs: {}, imported: true, ...attentionSnapshot() });

@@ -238,7 +238,7 @@ test('recurrent hello world: attention before and after the LSTM peaks on step 1
 });
 
 test('sentiment: attention lands on the deciding word, shown on the words; typing moves it', async () => {
-  await configure('text', { cell: 'lstm', units: 16, score: 'luong', epochs: 10, batchSize: 16, learningRate: 0.01, seed: 1 });
+  await configure('text', { cell: 'lstm', units: 16, attentionType: 'attention', score: 'luong', epochs: 10, batchSize: 16, learningRate: 0.01, seed: 1 });
   const h = await train();
   assertLearned(h, { lossRatio: 0.6, minHits: 6 });
   assert.ok(Number(h.metric) >= 0.8, `training accuracy ${h.metric}`);
@@ -289,6 +289,32 @@ test('sentiment: a visitor CSV trains, and unparseable CSV is reported with its 
   const h = await train();
   assert.equal(h.epoch, '2');
   await page.check('input[name=text-source][value=builtin]');
+});
+
+test('spam (real emails): trains in the page, draws the attention on the words, and passes the erasure test', async () => {
+  await configure('spam', { epochs: 4, seed: 1 });
+  assert.equal(await page.locator('#controls select[name=attentionType]').inputValue(), 'multiHeadAttention', 'the faithful type is the default');
+  const h = await train(180000);
+  assert.equal(h.state, 'done');
+  assert.ok(Number(h.metric) >= 0.9, `training accuracy ${h.metric}`);
+  assert.notEqual(h.attentionDigest, h.firstAttentionDigest, 'the attention map should change during training');
+  // The truth for real emails is the erasure test: the attended words must matter more than
+  // random, first or last words.
+  assert.ok(Number(h.erasureGain) > 0, `erasure gain ${h.erasureGain}: ${await page.textContent('#attention-check')}`);
+  assert.match(await page.textContent('#attention-check'), /the attention is faithful here/);
+  assert.ok(await page.locator('#sentences .attention-token').count() > 8 * 10, 'the test emails are drawn word by word');
+  await page.fill('#sentence', 'click here to claim your free prize now');
+  await page.waitForFunction(() => /Model says (spam|ham) \(p = /.test(document.querySelector('#explore-result').textContent), null, { timeout: 10000 });
+  await page.screenshot({ path: `${out}spam.png`, fullPage: true });
+});
+
+test('sensor faults (real readings): attention lands on the outlined faulty readings of the unseen mote', async () => {
+  await configure('sensor', { epochs: 6, seed: 1 });
+  const h = await train(180000);
+  assert.equal(h.state, 'done');
+  assertLearned(h, { lossRatio: 0.8, minHits: 4 });
+  assert.ok(Number(h.faultLocation) >= 0.8, `fault location ${h.faultLocation}: ${await page.textContent('#attention-check')}`);
+  await page.screenshot({ path: `${out}sensor.png`, fullPage: true });
 });
 
 test('Open a Keras model: a .keras, an .h5 and a TF.js model.json predict as their references and show every attention layer', async () => {
