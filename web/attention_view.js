@@ -1,6 +1,6 @@
 // The attention map of the fixed test batch, drawn with the package's viz entry.
 import { renderHeatmap, highlightTokens } from 'attention-wasm/viz';
-import { attentionRows } from './tasks.mjs';
+import { TASK_INFO, attentionRows } from './tasks.mjs';
 import { $, digest, setStatus, state } from './page.js';
 
 // ---- the attention map of the fixed test batch ---------------------------------------------------
@@ -37,15 +37,16 @@ export function drawSentences(m, rows) {
     const keep = words.flatMap((w, t) => (w ? [t] : []));
     const line = document.createElement('p');
     line.className = 'sentence';
-    highlightTokens(line, keep.map((t) => words[t]), keep.map((t) => rows[b].weights[t]));
+    highlightTokens(line, keep.map((t) => words[t]), keep.map((t) => rows[b].weights[t]), { normalize: 'stretch' });
     const spans = line.querySelectorAll('.attention-token');
     keep.forEach((t, k) => { if (m.truth[b].includes(t)) spans[k].classList.add('key'); });
     const p = m.predictions[b];
     const verdict = document.createElement('span');
     const right = (p >= 0.5) === (m.targets[b] >= 0.5);
     verdict.className = `verdict ${right ? 'right' : 'wrong'}`;
-    verdict.textContent = `${p >= 0.5 ? 'positive' : 'negative'} ${right ? '✓' : '✗'}`;
-    verdict.title = `p(positive) = ${p.toFixed(3)}; label ${m.targets[b] >= 0.5 ? 'positive' : 'negative'}`;
+    const [no, yes] = TASK_INFO[state.task].classNames ?? ['negative', 'positive'];
+    verdict.textContent = `${p >= 0.5 ? yes : no} ${right ? '✓' : '✗'}`;
+    verdict.title = `p(${yes}) = ${p.toFixed(3)}; label ${m.targets[b] >= 0.5 ? yes : no}`;
     line.appendChild(verdict);
     box.appendChild(line);
   });

@@ -149,7 +149,7 @@ export function drawExplore(m) {
   const peak = rows[0].peak;
   if (m.words) {
     const own = m.words.map((_, i) => weights[m.offset + i]);
-    highlightTokens($('#explore-tokens'), m.words, own);
+    highlightTokens($('#explore-tokens'), m.words, own, { normalize: 'stretch' });
     $('#explore-map').replaceChildren();
   } else if (m.attention.shape.length === 3 && m.attention.shape[2] > 1) {
     // (1, T, D): one heatmap row per feature, as the bars are laid out.

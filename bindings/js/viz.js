@@ -36,9 +36,23 @@ function canvasIn(target) {
   return canvas;
 }
 
+// A row's weights mapped to [0, 1] for drawing. 'stretch' runs from the row's smallest positive
+// weight to its largest, so a faithful but flat map (tanh-bounded scores) becomes readable;
+// zeros (masked steps) stay 0. Otherwise each weight over `scale`.
+function shade(values, mode, scale) {
+  if (mode === 'stretch') {
+    let low = Infinity, high = 0;
+    for (const v of values) if (v > 0 && Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+    const span = high - low;
+    return values.map((v) => (!(v > 0) ? 0 : span > 0 ? (v - low) / span : 1));
+  }
+  return values.map((v) => (scale > 0 && Number.isFinite(v) ? Math.max(0, v / scale) : 0));
+}
+
 // renderHeatmap(canvasOrElement, weights (B,T) | (T,F), { rowLabels, colLabels, truth, normalize,
 //   cellSize, title }) -> the canvas. `truth`: per row, the column index (or indices) that should
-// hold the attention; drawn as outlined cells. normalize: 'global' (default) | 'row' | 'none'.
+// hold the attention; drawn as outlined cells. normalize: 'global' (default) | 'row' (each row by
+// its largest) | 'stretch' (each row from its smallest positive weight to its largest) | 'none'.
 export function renderHeatmap(target, weights, options = {}) {
   const { data, rows, cols } = asMatrix(weights);
   const canvas = canvasIn(target);
@@ -65,11 +79,12 @@ export function renderHeatmap(target, weights, options = {}) {
   for (const v of data) if (Number.isFinite(v)) globalMax = Math.max(globalMax, v);
   const top = titleHeight + labelHeight;
   for (let r = 0; r < rows; r++) {
-    let rowMax = 0;
-    for (let c = 0; c < cols; c++) rowMax = Math.max(rowMax, data[r * cols + c]);
+    const row = Array.from(data.subarray ? data.subarray(r * cols, (r + 1) * cols) : data.slice(r * cols, (r + 1) * cols));
+    const rowMax = Math.max(0, ...row.filter(Number.isFinite));
     const scale = normalize === 'none' ? 1 : normalize === 'row' ? rowMax : globalMax;
+    const shades = shade(row, normalize, scale);
     for (let c = 0; c < cols; c++) {
-      ctx.fillStyle = colorFor(scale > 0 ? data[r * cols + c] / scale : 0);
+      ctx.fillStyle = colorFor(shades[c]);
       ctx.fillRect(labelWidth + c * cell, top + r * cell, cell, cell);
     }
   }
@@ -102,9 +117,10 @@ export function renderHeatmap(target, weights, options = {}) {
   return canvas;
 }
 
-// highlightTokens(element, tokens, weights): one <span> per token, its background as strong as
-// its weight (relative to the largest), the exact weight in the tooltip.
-export function highlightTokens(element, tokens, weights) {
+// highlightTokens(element, tokens, weights, { normalize }): one <span> per token, its background
+// as strong as its weight relative to the largest ('max', default) or stretched from the smallest
+// positive weight to the largest ('stretch'), the exact weight in the tooltip.
+export function highlightTokens(element, tokens, weights, options = {}) {
   if (!element || typeof element.appendChild !== 'function') {
     throw new Error('highlightTokens: expected a DOM element to write into');
   }
@@ -112,19 +128,22 @@ export function highlightTokens(element, tokens, weights) {
   if (values.length !== tokens.length) {
     throw new Error(`highlightTokens: got ${tokens.length} tokens but ${values.length} weights`);
   }
-  const max = Math.max(1e-12, ...values.filter(Number.isFinite));
+  const normalize = options.normalize ?? 'max';
+  if (normalize !== 'max' && normalize !== 'stretch') throw new Error(`highlightTokens: normalize must be 'max' or 'stretch', got '${normalize}'`);
+  const strengths = shade(values, normalize, Math.max(1e-12, ...values.filter(Number.isFinite)));
   element.replaceChildren();
   tokens.forEach((token, i) => {
     const span = document.createElement('span');
     span.className = 'attention-token';
     span.textContent = String(token);
-    const strength = Math.max(0, values[i] / max);
+    const strength = strengths[i];
     span.style.backgroundColor = `rgba(255, 140, 0, ${(0.08 + 0.92 * strength).toFixed(3)})`;
     span.style.padding = '1px 3px';
     span.style.margin = '1px';
     span.style.borderRadius = '3px';
     span.title = `weight ${values[i].toFixed(4)}`;
     span.dataset.weight = String(values[i]);
+    span.dataset.strength = strength.toFixed(4);
     element.appendChild(span);
     element.appendChild(document.createTextNode(' '));
   });

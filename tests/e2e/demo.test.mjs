@@ -303,6 +303,10 @@ test('spam (real emails): trains in the page, draws the attention on the words, 
   assert.ok(Number(h.erasureGain) > 0, `erasure gain ${h.erasureGain}: ${await page.textContent('#attention-check')}`);
   assert.match(await page.textContent('#attention-check'), /the attention is faithful here/);
   assert.ok(await page.locator('#sentences .attention-token').count() > 8 * 10, 'the test emails are drawn word by word');
+  // Each email's shading is stretched from its least to its most attended word (normalize: 'stretch').
+  const strengths = await page.$$eval('#sentences > :first-child .attention-token', (els) => els.map((e) => Number(e.dataset.strength)));
+  assert.equal(Math.max(...strengths), 1);
+  assert.equal(Math.min(...strengths), 0);
   await page.fill('#sentence', 'click here to claim your free prize now');
   await page.waitForFunction(() => /Model says (spam|ham) \(p = /.test(document.querySelector('#explore-result').textContent), null, { timeout: 10000 });
   await page.screenshot({ path: `${out}spam.png`, fullPage: true });

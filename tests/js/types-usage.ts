@@ -154,6 +154,8 @@ export async function everything(): Promise<void> {
   // Showing attention
   const canvas: HTMLCanvasElement = renderHeatmap(document.createElement('div'), defaultAttn, { rowLabels: ['a'], truth: [1] });
   highlightTokens(document.createElement('p'), ['a', 'b'], [0.2, 0.8]);
+  highlightTokens(document.createElement('p'), ['a', 'b'], [0.2, 0.8], { normalize: 'stretch' });
+  renderHeatmap(document.createElement('div'), defaultAttn, { normalize: 'stretch' });
   const color: string = colorFor(0.5);
   void canvas; void color;
 
