@@ -167,9 +167,6 @@ await writeLegacyH5('many_layers', null);
 // by attribute name (forward_layer, backward_layer, cell). HDF5 lists keys alphabetically, so
 // backward_layer comes before forward_layer in the file.
 {
-  const { default: h5wasm } = await import('h5wasm');
-  const { zipSync, strToU8 } = await import('fflate');
-  const { FS } = await h5wasm.ready;
   const { readFileSync } = await import('node:fs');
   const dir = join(root, 'two_inputs');
   const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -188,38 +185,15 @@ await writeLegacyH5('many_layers', null);
     'probs/kernel': 'layers/dense/vars/0',
     'probs/bias': 'layers/dense/vars/1',
   };
-  const f = new h5wasm.File('/two_inputs.weights.h5', 'w');
-  const groups = new Map([['', f]]);
-  const groupOf = (path) => {
-    if (!groups.has(path)) {
-      const cut = path.lastIndexOf('/');
-      groups.set(path, groupOf(cut < 0 ? '' : path.slice(0, cut)).create_group(path.slice(cut + 1)));
-    }
-    return groups.get(path);
-  };
+  const tensors = {};
   let offset = 0;
-  const written = [];
   for (const spec of modelJson.weightsManifest[0].weights) {
     const count = spec.shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(weightData.buffer.slice(weightData.byteOffset + offset, weightData.byteOffset + offset + 4 * count));
+    tensors[paths[spec.name]] = tf.tensor(new Float32Array(weightData.buffer.slice(weightData.byteOffset + offset,
+      weightData.byteOffset + offset + 4 * count)), spec.shape);
     offset += 4 * count;
-    written.push({ path: paths[spec.name], data, shape: spec.shape });
   }
-  // Created in HDF5's own (alphabetical) order, as a file Keras wrote reads back.
-  for (const w of written.sort((a, b) => a.path.localeCompare(b.path))) {
-    const cut = w.path.lastIndexOf('/');
-    groupOf(w.path.slice(0, cut)).create_dataset({ name: w.path.slice(cut + 1), data: w.data, shape: w.shape, dtype: '<f' });
-  }
-  f.close();
-  const config = { ...modelJson.modelTopology, compile_config: null };
-  const zip = zipSync({
-    'metadata.json': strToU8(JSON.stringify({ keras_version: '3.10.0', date_saved: 'fixture' })),
-    'config.json': strToU8(JSON.stringify(config)),
-    'model.weights.h5': FS.readFile('/two_inputs.weights.h5'),
-  }, { mtime: new Date('2026-01-01T00:00:00Z') });
-  writeFileSync(join(root, 'two_inputs.keras'), zip);
-  FS.unlink('/two_inputs.weights.h5');
-  console.log('two_inputs.keras written');
+  await writeKeras3('two_inputs.keras', { ...modelJson.modelTopology, compile_config: null }, tensors);
 }
 
 // ---- Keras 3 .keras files with attention layers -------------------------------------------------
@@ -261,13 +235,12 @@ const lstmConfig = (units, returnSequences) => ({
   bias_constraint: null, dropout: 0.0, recurrent_dropout: 0.0, seed: null,
 });
 
-// weights: [{path, shape}]; values seeded by position. Returns {path: tensor}.
-async function writeKeras3(file, config, weights) {
+// A Keras 3 .keras file from a config and {weight path: tensor}; the datasets are created in
+// HDF5's own (alphabetical) order, as a file Keras wrote reads back.
+async function writeKeras3(file, config, tensors) {
   const { default: h5wasm } = await import('h5wasm');
   const { zipSync, strToU8 } = await import('fflate');
   const { FS } = await h5wasm.ready;
-  const tensors = Object.fromEntries(weights.map(({ path, shape }, k) =>
-    [path, tf.tensor(values(numel(shape), 700 + 37 * k, 0.6), shape)]));
   const f = new h5wasm.File('/fixture.weights.h5', 'w');
   const groups = new Map([['', f]]);
   const groupOf = (path) => {
@@ -277,7 +250,7 @@ async function writeKeras3(file, config, weights) {
     }
     return groups.get(path);
   };
-  for (const path of Object.keys(tensors).sort()) {  // HDF5's own order
+  for (const path of Object.keys(tensors).sort()) {
     const cut = path.lastIndexOf('/');
     const t = tensors[path];
     groupOf(path.slice(0, cut)).create_dataset({ name: path.slice(cut + 1), data: t.dataSync(), shape: t.shape, dtype: '<f' });
@@ -290,8 +263,12 @@ async function writeKeras3(file, config, weights) {
   }, { mtime: new Date('2026-01-01T00:00:00Z') });
   writeFileSync(join(root, file), zip);
   FS.unlink('/fixture.weights.h5');
+  console.log(`${file} written`);
   return tensors;
 }
+// weights: [{path, shape}], given seeded values by position. Returns {path: tensor}.
+const writeSeededKeras3 = (file, config, weights) => writeKeras3(file, config, Object.fromEntries(weights.map(({ path, shape }, k) =>
+  [path, tf.tensor(values(numel(shape), 700 + 37 * k, 0.6), shape)])));
 const tensorJson = (t) => ({ shape: t.shape, data: Array.from(t.dataSync(), (v) => Number(v.toPrecision(9))) });
 function writeExpected(file, source, inputs, prediction, attention) {
   writeFileSync(join(root, file), JSON.stringify({
@@ -336,7 +313,7 @@ const maskedSoftmax = (scores, pairMask) => tf.softmax(pairMask ? tf.sub(scores,
       loss: 'binary_crossentropy', loss_weights: null, metrics: ['accuracy'], weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false,
     },
   };
-  const W = await writeKeras3('attention_package.keras', config, [
+  const W = await writeSeededKeras3('attention_package.keras', config, [
     { path: 'layers/lstm/cell/vars/0', shape: [D, 4 * U] },
     { path: 'layers/lstm/cell/vars/1', shape: [U, 4 * U] },
     { path: 'layers/lstm/cell/vars/2', shape: [4 * U] },
@@ -407,7 +384,7 @@ const maskedSoftmax = (scores, pairMask) => tf.softmax(pairMask ? tf.sub(scores,
       input_layers: [['words', 0, 0]], output_layers: [['probs', 0, 0]],
     },
   };
-  const W = await writeKeras3('keras_attention.keras', config, [
+  const W = await writeSeededKeras3('keras_attention.keras', config, [
     { path: 'layers/embedding/vars/0', shape: [V, E] },
     { path: 'layers/lstm/cell/vars/0', shape: [E, 4 * U] },
     { path: 'layers/lstm/cell/vars/1', shape: [U, 4 * U] },
