@@ -86,6 +86,38 @@ BENCHMARK(BM_GemmSmall)
     ->Args({64, 64, 32, 1})
     ->Args({64, 32, 64, 0});
 
+// The recurrent product of an LSTM step, h (batch x U) times U (U x 4U) forward and dz (batch x 4U)
+// times Uᵀ backward, as the time loop runs it: U packed at every call (gemm), or packed once per
+// sequence and reused by every step (packB + gemmPackedB, what the recurrent layers do).
+void recurrentSteps(benchmark::State& state, Trans tb, bool packedOnce) {
+  const int batch = static_cast<int>(state.range(0)), units = static_cast<int>(state.range(1)), steps = 20;
+  const int K = tb == Trans::No ? units : 4 * units, N = tb == Trans::No ? 4 * units : units;
+  const auto h = randomMatrix(int64_t(batch) * K, 1), u = randomMatrix(int64_t(units) * 4 * units, 2);
+  std::vector<float> z(int64_t(batch) * N);
+  attn::kernels::PackedB packed;
+  for (auto _ : state) {
+    if (packedOnce) attn::kernels::packB(tb, K, N, u.data(), 4 * units, packed);
+    for (int t = 0; t < steps; ++t) {
+      if (packedOnce)
+        attn::kernels::gemmPackedB(Trans::No, batch, 1.f, h.data(), K, packed, 1.f, z.data(), N);
+      else
+        attn::kernels::gemm(Trans::No, tb, batch, N, K, 1.f, h.data(), K, u.data(), 4 * units, 1.f, z.data(), N);
+    }
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOPs"] = benchmark::Counter(2.0 * batch * N * K * steps, benchmark::Counter::kIsIterationInvariantRate,
+                                                benchmark::Counter::kIs1000);
+}
+void BM_RecurrentForwardPackedPerStep(benchmark::State& s) { recurrentSteps(s, Trans::No, false); }
+void BM_RecurrentForwardPackedOnce(benchmark::State& s) { recurrentSteps(s, Trans::No, true); }
+void BM_RecurrentBackwardPackedPerStep(benchmark::State& s) { recurrentSteps(s, Trans::Yes, false); }
+void BM_RecurrentBackwardPackedOnce(benchmark::State& s) { recurrentSteps(s, Trans::Yes, true); }
+#define ATTN_RECURRENT_SHAPES ArgNames({"batch", "units"})->Args({64, 64})->Args({32, 64})->Args({64, 128})
+BENCHMARK(BM_RecurrentForwardPackedPerStep)->ATTN_RECURRENT_SHAPES;
+BENCHMARK(BM_RecurrentForwardPackedOnce)->ATTN_RECURRENT_SHAPES;
+BENCHMARK(BM_RecurrentBackwardPackedPerStep)->ATTN_RECURRENT_SHAPES;
+BENCHMARK(BM_RecurrentBackwardPackedOnce)->ATTN_RECURRENT_SHAPES;
+
 void BM_Activation(benchmark::State& state) {
   const auto act = static_cast<attn::Activation>(state.range(0));
   const int64_t n = 1 << 16;

@@ -1,6 +1,7 @@
 // GEMM: C = alpha * op(A) * op(B) + beta * C, the Goto/BLIS way. Panels of op(A) and op(B) are
 // packed into contiguous, zero-padded slivers (packing absorbs the transposes and alpha), and a
 // register-blocked micro-kernel (tile shape in simd.h) runs over them with K blocked for L1.
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -178,7 +179,7 @@ void packA(Trans t, const float* A, int lda, int row0, int col0, int mc, int kc,
 }
 
 // op(B)[row0 : row0+kc, col0 : col0+nc] -> NR-column slivers.
-void packB(Trans t, const float* B, int ldb, int row0, int col0, int kc, int nc, float* out) {
+void packBlockOfB(Trans t, const float* B, int ldb, int row0, int col0, int kc, int nc, float* out) {
   for (int s = 0; s < nc; s += NR) {
     const int cols = std::min(NR, nc - s);
     float* dst = out + s * kc;
@@ -266,6 +267,51 @@ void gemv(Trans ta, Trans tb, int M, int K, float alpha, const float* A, int lda
   }
 }
 
+// Packing pays for itself from about 8x8x8 up (measured: a 16x16x8 A·Bᵀ runs 8x faster packed
+// than as dots). Below that, and for a C of one or two rows (a vector times a matrix), rows of C
+// built from axpys or dots are cheaper than a mostly empty tile. Narrow C (few columns) stays
+// packed: the one-vector kernel still beats scalar code.
+bool packsFor(Trans transA, Trans transB, int M, int N, int K) {
+  const bool tiny = static_cast<int64_t>(M) * N * K <= 8 * 8 * 8 && transB == Trans::No;
+  const bool fewRowsVectorised = M < std::max(2, MR / 4) && (transB == Trans::No || transA == Trans::No);
+  return !tiny && !fewRowsVectorised;
+}
+
+constexpr int roundUp(int n, int to) { return (n + to - 1) / to * to; }
+
+// A PackedB's slivers: its storage from the first 64-byte boundary on (the micro-kernel loads
+// B aligned), 16 floats of slack allocated for it.
+constexpr size_t kAlignFloats = 64 / sizeof(float);
+const float* sliversOf(const PackedB& p) {
+  const auto address = reinterpret_cast<uintptr_t>(p.storage.data());
+  return p.storage.data() + (((64 - address % 64) % 64) / sizeof(float));
+}
+float* sliversOf(PackedB& p) { return const_cast<float*>(sliversOf(static_cast<const PackedB&>(p))); }
+
+// The blocked product over packed slivers; blockOfB(jc, pc, kc, nc) gives op(B)'s block of
+// columns [jc, jc+nc) and depth [pc, pc+kc), packed, in this loop's order.
+template <class BlockOfB>
+void blockedGemm(Trans transA, int M, int N, int K, float alpha, const float* A, int lda, float beta, float* C, int ldc,
+                 BlockOfB&& blockOfB) {
+  PackBuffers& buffers = packBuffers();
+  const size_t aSize = static_cast<size_t>(std::min(M, MC) + MR) * std::min(K, KC);
+  if (buffers.a.size() < aSize) buffers.a.resize(aSize);
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      // Only the first K block applies the caller's beta; later blocks accumulate onto it.
+      const float blockBeta = pc == 0 ? beta : 1.f;
+      const float* b = blockOfB(jc, pc, kc, nc);
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = std::min(MC, M - ic);
+        packA(transA, A, lda, ic, pc, mc, kc, alpha, buffers.a.data());
+        macroKernel(mc, nc, kc, buffers.a.data(), b, C + static_cast<int64_t>(ic) * ldc + jc, ldc, blockBeta);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
@@ -279,39 +325,55 @@ void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const fl
     gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-  // Packing pays for itself from about 8x8x8 up (measured: a 16x16x8 A·Bᵀ runs 8x faster packed
-  // than as dots). Below that, and for a C of one or two rows (a vector times a matrix), rows of C
-  // built from axpys or dots are cheaper than a mostly empty tile. Narrow C (few columns) stays
-  // packed: the one-vector kernel still beats scalar code.
-  const bool tiny = static_cast<int64_t>(M) * N * K <= 8 * 8 * 8 && transB == Trans::No;
-  const bool fewRowsVectorised = M < std::max(2, MR / 4) && (transB == Trans::No || transA == Trans::No);
-  if (tiny || fewRowsVectorised) {
+  if (!packsFor(transA, transB, M, N, K)) {
     smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 
   PackBuffers& buffers = packBuffers();
-  const int kcMax = std::min(K, KC);
-  const size_t aSize = static_cast<size_t>(std::min(M, MC) + MR) * kcMax;
-  const size_t bSize = static_cast<size_t>(std::min(N, NC) + NR) * kcMax;
-  if (buffers.a.size() < aSize) buffers.a.resize(aSize);
+  const size_t bSize = static_cast<size_t>(std::min(N, NC) + NR) * std::min(K, KC);
   if (buffers.b.size() < bSize) buffers.b.resize(bSize);
+  blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, [&](int jc, int pc, int kc, int nc) -> const float* {
+    packBlockOfB(transB, B, ldb, pc, jc, kc, nc, buffers.b.data());
+    return buffers.b.data();
+  });
+}
 
-  for (int jc = 0; jc < N; jc += NC) {
-    const int nc = std::min(NC, N - jc);
+void packB(Trans transB, int K, int N, const float* B, int ldb, PackedB& out) {
+  out.trans = transB;
+  out.K = K;
+  out.N = N;
+  out.ldb = ldb;
+  out.source = B;
+  size_t total = 0;
+  for (int jc = 0; jc < N; jc += NC)
+    for (int pc = 0; pc < K; pc += KC) total += static_cast<size_t>(roundUp(std::min(NC, N - jc), NR)) * std::min(KC, K - pc);
+  if (out.storage.size() < total + kAlignFloats) out.storage.resize(total + kAlignFloats);
+  float* slivers = sliversOf(out);
+  size_t at = 0;
+  for (int jc = 0; jc < N; jc += NC)
     for (int pc = 0; pc < K; pc += KC) {
-      const int kc = std::min(KC, K - pc);
-      // Only the first K block applies the caller's beta; later blocks accumulate onto it.
-      const float blockBeta = pc == 0 ? beta : 1.f;
-      packB(transB, B, ldb, pc, jc, kc, nc, buffers.b.data());
-      for (int ic = 0; ic < M; ic += MC) {
-        const int mc = std::min(MC, M - ic);
-        packA(transA, A, lda, ic, pc, mc, kc, alpha, buffers.a.data());
-        macroKernel(mc, nc, kc, buffers.a.data(), buffers.b.data(), C + static_cast<int64_t>(ic) * ldc + jc, ldc,
-                    blockBeta);
-      }
+      const int nc = std::min(NC, N - jc), kc = std::min(KC, K - pc);
+      packBlockOfB(transB, B, ldb, pc, jc, kc, nc, slivers + at);
+      at += static_cast<size_t>(roundUp(nc, NR)) * kc;
     }
+}
+
+void gemmPackedB(Trans transA, int M, float alpha, const float* A, int lda, const PackedB& B, float beta, float* C,
+                 int ldc) {
+  const int N = B.N, K = B.K;
+  // The shapes gemm would not pack go the same unpacked way, so both give the same numbers.
+  if (M <= 0 || N <= 0 || K <= 0 || alpha == 0.f || N == 1 || !packsFor(transA, B.trans, M, N, K)) {
+    gemm(transA, B.trans, M, N, K, alpha, A, lda, B.source, B.ldb, beta, C, ldc);
+    return;
   }
+  const float* slivers = sliversOf(B);
+  size_t at = 0;
+  blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, [&](int /*jc*/, int /*pc*/, int kc, int nc) -> const float* {
+    const float* block = slivers + at;
+    at += static_cast<size_t>(roundUp(nc, NR)) * kc;
+    return block;
+  });
 }
 
 GemmTiling gemmTiling() { return {MR, NR, KC, MC, NC}; }

@@ -4,6 +4,7 @@
 // the only files that include xsimd; each has a naive scalar twin in reference.h for tests.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "kernels/activation.h"
 
@@ -16,6 +17,21 @@ enum class Trans { No, Yes };
 // beta == 0 overwrites C without reading it (C may hold garbage or NaN).
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc);
+
+// op(B) packed once for many products with it: a recurrent layer multiplies its recurrent
+// kernel at every step, and packing it per step costs as much as a small product. packB lays out
+// op(B) [K, N] in the micro-kernel's slivers (grow-only storage: repacking the same shape does not
+// allocate); gemmPackedB then computes C[M,N] = alpha * op(A)[M,K] * op(B) + beta * C, the same
+// numbers as gemm. B itself must not change or move between the two (small products read it).
+struct PackedB {
+  Trans trans = Trans::No;
+  int K = 0, N = 0, ldb = 0;
+  const float* source = nullptr;
+  std::vector<float> storage;  // the slivers start at its first 64-byte boundary (aligned loads)
+};
+void packB(Trans transB, int K, int N, const float* B, int ldb, PackedB& out);
+void gemmPackedB(Trans transA, int M, float alpha, const float* A, int lda, const PackedB& B, float beta, float* C,
+                 int ldc);
 
 // The register tile (rows x cols of C per micro-kernel call) and cache blocks (depth of K,
 // rows of A, cols of B) the compiled architecture uses: tests sweep shapes around them.

@@ -48,18 +48,15 @@ class Gru final : public RecurrentLayer {
         else
           kernels::fill(in + b * gateStride, 0.f, G);
       }
-      kernels::gemm(Trans::No, Trans::No, s.batch, G, U, 1.f, s.hPrev.data, s.hPrev.stride, recurrent_->value, G, 1.f,
-                    in, gateStride);
+      recurrentProduct(s.batch, s.hPrev, 0, 3, 1.f, Rows{in, gateStride});
       kernels::gruForwardStep({s.batch, U, s.gates, ConstRows(in, gateStride), s.hPrev, s.h, s.keep, gate_});
     } else {
       // a_zr += h_{t-1} U_zr; then z, r and rh = r * h_{t-1}
-      kernels::gemm(Trans::No, Trans::No, s.batch, 2 * U, U, 1.f, s.hPrev.data, s.hPrev.stride, recurrent_->value, G,
-                    1.f, s.gates.data, gateStride);
+      recurrentProduct(s.batch, s.hPrev, 0, 2, 1.f, s.gates);
       const Rows rh{resetState_.data() + int64_t(s.time) * U, s.h.stride};
       kernels::gruResetBeforeGates({s.batch, U, s.gates, s.hPrev, rh, gate_});
       // inner_h = rh U_h; h~ = tanh(a_h + inner_h); h = z h_{t-1} + (1 - z) h~
-      kernels::gemm(Trans::No, Trans::No, s.batch, U, U, 1.f, rh.data, rh.stride, recurrent_->value + 2 * U, G, 0.f,
-                    inner_.data(), U);
+      recurrentProduct(s.batch, rh, 2, 1, 0.f, Rows{inner_.data(), U});
       kernels::gruResetBeforeOutput({s.batch, U, s.gates, ConstRows(inner_.data(), U), s.hPrev, s.h, s.keep});
     }
   }
@@ -81,21 +78,18 @@ class Gru final : public RecurrentLayer {
                                 s.hPrev, s.dh, s.dGates, dInner, s.dhPrev, s.keep, gate_});
       // dh_{t-1} += d(inner) U^T
       if (s.step)
-        kernels::gemm(Trans::No, Trans::Yes, s.batch, U, G, 1.f, dInner.data, gateStride, recurrent_->value, G, 1.f,
-                      s.dhPrev.data, s.dhPrev.stride);
+        recurrentProductTransposed(s.batch, dInner, 0, 3, 1.f, s.dhPrev);
     } else {
       // da_z, da_h, dh_{t-1} = dh z
       kernels::gruResetBeforeBackwardOutput({s.batch, U, s.gates, s.hPrev, s.dh, s.dGates, s.dhPrev, s.keep, gate_});
       // d(rh) = da_h U_h^T
-      kernels::gemm(Trans::No, Trans::Yes, s.batch, U, U, 1.f, s.dGates.data + 2 * U, gateStride,
-                    recurrent_->value + 2 * U, G, 0.f, dRh_.data(), U);
+      recurrentProductTransposed(s.batch, ConstRows(s.dGates.data + 2 * U, gateStride), 2, 1, 0.f, Rows{dRh_.data(), U});
       // da_r, dh_{t-1} += d(rh) r
       kernels::gruResetBeforeBackwardGates(
           {s.batch, U, s.gates, s.hPrev, ConstRows(dRh_.data(), U), s.dGates, s.dhPrev, s.keep, gate_});
       // dh_{t-1} += [da_z da_r] U_zr^T
       if (s.step)
-        kernels::gemm(Trans::No, Trans::Yes, s.batch, U, 2 * U, 1.f, s.dGates.data, gateStride, recurrent_->value, G,
-                      1.f, s.dhPrev.data, s.dhPrev.stride);
+        recurrentProductTransposed(s.batch, s.dGates, 0, 2, 1.f, s.dhPrev);
     }
   }
 

@@ -13,7 +13,6 @@ namespace {
 
 using kernels::ConstRows;
 using kernels::Rows;
-using kernels::Trans;
 
 class Lstm final : public RecurrentLayer {
  public:
@@ -35,12 +34,11 @@ class Lstm final : public RecurrentLayer {
   }
 
   void forwardStep(const RecurrentForwardStep& s) override {
-    const int U = s.units, G = 4 * U;
+    const int U = s.units;
     const int64_t stateStride = s.h.stride;
     // z_t += h_{t-1} U
     if (s.step)
-      kernels::gemm(Trans::No, Trans::No, s.batch, G, U, 1.f, s.hPrev.data, s.hPrev.stride, recurrent_->value, G, 1.f,
-                    s.gates.data, s.gates.stride);
+      recurrentProduct(s.batch, s.hPrev, 0, 4, 1.f, s.gates);
     // gates, c_t, h_t (masked rows carry c, h)
     kernels::lstmForwardStep({s.batch, U, s.gates, previousCell(s.step, stateStride),
                               s.hPrev, Rows{cell_.data() + int64_t(s.step) * U, stateStride},
@@ -57,15 +55,14 @@ class Lstm final : public RecurrentLayer {
   }
 
   void backwardStep(const RecurrentBackwardStep& s) override {
-    const int U = s.units, G = 4 * U;
+    const int U = s.units;
     // dz_t from dh_t, dc_t; dc_{t-1} = dc_t f (masked rows: dz = 0, dh and dc pass through)
     kernels::lstmBackwardStep({s.batch, U, s.gates, previousCell(s.step, s.h.stride),
                                ConstRows(tanhCell_.data() + int64_t(s.step) * U, s.h.stride), s.dh,
                                Rows{dc_.data(), U}, s.dGates, s.dhPrev, s.keep, gate_});
     // dh_{t-1} += dz_t U^T  (h_0 is a constant: nothing to propagate from the first step)
     if (s.step)
-      kernels::gemm(Trans::No, Trans::Yes, s.batch, U, G, 1.f, s.dGates.data, s.dGates.stride, recurrent_->value, G,
-                    1.f, s.dhPrev.data, s.dhPrev.stride);
+      recurrentProductTransposed(s.batch, s.dGates, 0, 4, 1.f, s.dhPrev);
   }
 
  private:

@@ -64,7 +64,41 @@ const Tensor* RecurrentLayer::outputMask(int index) const {
 
 const Tensor& RecurrentLayer::stateSequence(int /*k*/) const { return *states_; }
 
+const kernels::PackedB& RecurrentLayer::packedRecurrent(int firstBlock, int blocks, Trans trans) {
+  PackedBlocks* entry = nullptr;
+  for (PackedBlocks& p : packedBlocks_)
+    if (p.firstBlock == firstBlock && p.blocks == blocks && p.trans == trans) entry = &p;
+  if (!entry) {
+    entry = &packedBlocks_.emplace_back();
+    entry->firstBlock = firstBlock;
+    entry->blocks = blocks;
+    entry->trans = trans;
+  }
+  if (entry->pass != pass_) {
+    const int U = units_, width = blocks * U;
+    const float* columns = recurrent_->value + int64_t(firstBlock) * U;
+    if (trans == Trans::No)  // U_blocks: (U, width)
+      kernels::packB(Trans::No, U, width, columns, gateWidth(), entry->packed);
+    else  // U_blocks^T: (width, U)
+      kernels::packB(Trans::Yes, width, U, columns, gateWidth(), entry->packed);
+    entry->pass = pass_;
+  }
+  return entry->packed;
+}
+
+void RecurrentLayer::recurrentProduct(int batch, ConstRows in, int firstBlock, int blocks, float beta, Rows out) {
+  kernels::gemmPackedB(Trans::No, batch, 1.f, in.data, int(in.stride), packedRecurrent(firstBlock, blocks, Trans::No),
+                       beta, out.data, int(out.stride));
+}
+
+void RecurrentLayer::recurrentProductTransposed(int batch, ConstRows in, int firstBlock, int blocks, float beta,
+                                                Rows out) {
+  kernels::gemmPackedB(Trans::No, batch, 1.f, in.data, int(in.stride), packedRecurrent(firstBlock, blocks, Trans::Yes),
+                       beta, out.data, int(out.stride));
+}
+
 void RecurrentLayer::onForward(const ForwardPass& pass) {
+  ++pass_;
   const Tensor& x = *pass.inputs[0];
   const float* mask = pass.maskData(0);
   const int B = x.dim(0), T = x.dim(1), U = units_, G = gateWidth();
@@ -98,6 +132,7 @@ void RecurrentLayer::onForward(const ForwardPass& pass) {
 }
 
 void RecurrentLayer::onBackward(const BackwardPass& pass) {
+  ++pass_;
   const Tensor& x = *pass.inputs[0];
   const float* mask = pass.maskData(0);
   const int B = x.dim(0), T = x.dim(1), U = units_, G = gateWidth();

@@ -13,9 +13,12 @@
 // returnSequences the state buffer is the output, in Keras' order: reversed time under
 // goBackwards). t = s, or T-1-s going backwards.
 #pragma once
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
+#include "kernels/kernels.h"
 #include "kernels/recurrent.h"
 #include "layers/layer.h"
 
@@ -71,6 +74,14 @@ class RecurrentLayer : public Layer {
   // The (B, T, U) sequence of returned state k >= 1 (LSTM: 1 = the cell state).
   virtual const Tensor& stateSequence(int k) const;
 
+  // The recurrent products of a step over U's gate blocks [firstBlock, firstBlock + blocks):
+  //   forward   out = in U_blocks + beta out,   backward  out = in U_blocks^T + beta out.
+  // Each block range is packed for the GEMM once per pass (at the first step that asks), not
+  // once per step: the same numbers as kernels::gemm on U, with the packing out of the loop.
+  void recurrentProduct(int batch, kernels::ConstRows in, int firstBlock, int blocks, float beta, kernels::Rows out);
+  void recurrentProductTransposed(int batch, kernels::ConstRows in, int firstBlock, int blocks, float beta,
+                                  kernels::Rows out);
+
   int units() const { return units_; }
   int gateWidth() const { return gateBlocks_ * units_; }
   const Tensor& states() const { return *states_; }  // (B, T, U): h at every step
@@ -90,6 +101,7 @@ class RecurrentLayer : public Layer {
   void onForward(const ForwardPass& pass) final;
   void onBackward(const BackwardPass& pass) final;
   int inputTime(int step, int steps) const { return goBackwards_ ? steps - 1 - step : step; }
+  const kernels::PackedB& packedRecurrent(int firstBlock, int blocks, kernels::Trans trans);
 
   int units_ = 0, gateBlocks_ = 1, stateCount_ = 1, inputDim_ = 0;
   bool gated_ = false, returnSequences_ = false, returnState_ = false, goBackwards_ = false;
@@ -98,6 +110,16 @@ class RecurrentLayer : public Layer {
   Tensor hidden_;                     // the states when they are not the output
   const Tensor* states_ = nullptr;    // outputs_[0] with returnSequences, else hidden_
   Tensor dhA_, dhB_, previous_;
+  // U's block ranges as packed this pass (forward and backward; at most four, GRU's): a pass
+  // counter, bumped whenever a pass starts, marks what U may have changed under.
+  struct PackedBlocks {
+    int firstBlock = 0, blocks = 0;
+    kernels::Trans trans = kernels::Trans::No;
+    uint64_t pass = 0;
+    kernels::PackedB packed;
+  };
+  std::vector<PackedBlocks> packedBlocks_;
+  uint64_t pass_ = 0;
 };
 
 }  // namespace attn

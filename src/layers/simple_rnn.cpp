@@ -10,7 +10,6 @@
 namespace attn {
 namespace {
 
-using kernels::Trans;
 
 class SimpleRnn final : public RecurrentLayer {
  public:
@@ -22,8 +21,7 @@ class SimpleRnn final : public RecurrentLayer {
     const int U = s.units;
     // a_t += h_{t-1} U
     if (s.step)
-      kernels::gemm(Trans::No, Trans::No, s.batch, U, U, 1.f, s.hPrev.data, s.hPrev.stride, recurrent_->value, U, 1.f,
-                    s.gates.data, s.gates.stride);
+      recurrentProduct(s.batch, s.hPrev, 0, 1, 1.f, s.gates);
     // h_t = f(a_t), or h_{t-1} on masked rows
     for (int b = 0; b < s.batch; ++b) {
       if (s.keep.data && *s.keep.row(b) == 0.f)
@@ -47,8 +45,7 @@ class SimpleRnn final : public RecurrentLayer {
     }
     // dh_{t-1} += da_t U^T
     if (s.step)
-      kernels::gemm(Trans::No, Trans::Yes, s.batch, U, U, 1.f, s.dGates.data, s.dGates.stride, recurrent_->value, U,
-                    1.f, s.dhPrev.data, s.dhPrev.stride);
+      recurrentProductTransposed(s.batch, s.dGates, 0, 1, 1.f, s.dhPrev);
   }
 };
 

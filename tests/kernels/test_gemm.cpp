@@ -172,5 +172,58 @@ TEST(Gemm, MatchesReferenceOverAwkwardShapes) {
           }
 }
 
+// gemmPackedB gives bitwise gemm's numbers for every shape (packed or not, across cache blocks and
+// around the tiles), transpose, alpha and beta: a recurrent layer may use either. Packing a
+// second B of the same shape reuses the storage, and the product follows the new B.
+TEST(GemmPackedB, BitwiseEqualToGemm) {
+  const kernels::GemmTiling t = kernels::gemmTiling();
+  Rng rng(31);
+  struct Case {
+    int M, N, K;
+  };
+  std::vector<Case> cases = {{1, 1, 1},     {2, 3, 4},      {8, 8, 8},   {32, 256, 64}, {64, 128, 128},
+                             {33, 200, 17}, {5, 4200, 20},  {301, 67, 300}, {1, 64, 64}, {16, 1, 16},
+                             {t.rows + 1, t.blockCols + 1, t.depth + 1}};
+  for (Case c : cases)
+    for (Trans ta : {Trans::No, Trans::Yes})
+      for (Trans tb : {Trans::No, Trans::Yes})
+        for (float alpha : {1.f, -0.75f})
+          for (float beta : {0.f, 1.f, 0.5f}) {
+            const int aCols = ta == Trans::No ? c.K : c.M, aRows = ta == Trans::No ? c.M : c.K;
+            const int bCols = tb == Trans::No ? c.N : c.K, bRows = tb == Trans::No ? c.K : c.N;
+            const int lda = aCols + 1, ldb = bCols + 2, ldc = c.N + 3;
+            std::vector<float> A(size_t(aRows) * lda), B(size_t(bRows) * ldb), C(size_t(c.M) * ldc);
+            for (auto& v : A) v = rng.normal();
+            for (auto& v : B) v = rng.normal();
+            for (auto& v : C) v = rng.normal();
+            std::vector<float> viaGemm = C, viaPacked = C;
+            kernels::gemm(ta, tb, c.M, c.N, c.K, alpha, A.data(), lda, B.data(), ldb, beta, viaGemm.data(), ldc);
+            kernels::PackedB packed;
+            kernels::packB(tb, c.K, c.N, B.data(), ldb, packed);
+            kernels::gemmPackedB(ta, c.M, alpha, A.data(), lda, packed, beta, viaPacked.data(), ldc);
+            ASSERT_EQ(viaGemm, viaPacked) << "M=" << c.M << " N=" << c.N << " K=" << c.K << " ta=" << int(ta)
+                                          << " tb=" << int(tb) << " alpha=" << alpha << " beta=" << beta;
+          }
+}
+
+TEST(GemmPackedB, RepackingTheSameShapeReusesStorageAndFollowsTheNewB) {
+  Rng rng(32);
+  const int M = 32, N = 256, K = 64;
+  std::vector<float> A(size_t(M) * K), B1(size_t(K) * N), B2(size_t(K) * N), got(size_t(M) * N), want(got);
+  for (auto& v : A) v = rng.normal();
+  for (auto& v : B1) v = rng.normal();
+  for (auto& v : B2) v = rng.normal();
+  kernels::PackedB packed;
+  kernels::packB(Trans::No, K, N, B1.data(), N, packed);
+  const float* storage = packed.storage.data();
+  const size_t capacity = packed.storage.capacity();
+  kernels::packB(Trans::No, K, N, B2.data(), N, packed);
+  EXPECT_EQ(packed.storage.data(), storage);
+  EXPECT_EQ(packed.storage.capacity(), capacity);
+  kernels::gemmPackedB(Trans::No, M, 1.f, A.data(), K, packed, 0.f, got.data(), N);
+  kernels::gemm(Trans::No, Trans::No, M, N, K, 1.f, A.data(), K, B2.data(), N, 0.f, want.data(), N);
+  EXPECT_EQ(got, want);
+}
+
 }  // namespace
 }  // namespace attn::gemm_test

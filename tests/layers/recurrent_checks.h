@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernels.h"
 #include "testing/layer_harness.h"
 
 namespace attn::testing {
@@ -40,6 +41,16 @@ inline void expectRecurrentGradients(const std::string& type, const Json& option
         EXPECT_TRUE(anyNonzero) << "kept step b=" << b << " t=" << t << " has no gradient";
       }
     }
+}
+
+// Tail padding for a batch big enough that the recurrent products take the packed-U path (more
+// rows than the GEMM's register tile; smaller batches multiply U unpacked). The central
+// differences of a gradient check change U between passes, so a pass that multiplied U as it was
+// packed before the change fails the check. Rows keep 1..steps steps, so masks run there too.
+inline std::vector<int> packedBatchPadding(int steps) {
+  std::vector<int> padded(kernels::gemmTiling().rows + 1);
+  for (size_t b = 0; b < padded.size(); ++b) padded[b] = int(b) % steps;
+  return padded;
 }
 
 // Masked steps must not influence anything: changing the input at masked steps leaves every

@@ -68,6 +68,12 @@ TEST(Gru, GradientsAcrossModes) {
   testing::expectRecurrentGradients("gru", {{"units", 4}, {"useBias", false}, {"resetAfter", false}}, 3, 2, {}, 0.5f);
 }
 
+TEST(Gru, GradientsThroughThePackedRecurrentKernel) {
+  for (bool resetAfter : {true, false})
+    testing::expectRecurrentGradients("gru", {{"units", 8}, {"resetAfter", resetAfter}, {"returnSequences", true}}, 4,
+                                      3, testing::packedBatchPadding(4), 0.5f);
+}
+
 TEST(Gru, GradientsWithHardSigmoidGates) {
   for (bool resetAfter : {true, false})
     testing::expectRecurrentGradients(

@@ -66,6 +66,12 @@ TEST(Lstm, GradientsWithRandomizedWeightsAndNoBias) {
   testing::expectRecurrentGradients("lstm", {{"units", 4}, {"useBias", false}}, 3, 3, {}, 0.5f);
 }
 
+TEST(Lstm, GradientsThroughThePackedRecurrentKernel) {
+  for (bool backwards : {false, true})
+    testing::expectRecurrentGradients("lstm", {{"units", 8}, {"returnSequences", true}, {"goBackwards", backwards}}, 4,
+                                      3, testing::packedBatchPadding(4), 0.5f);
+}
+
 // TF.js' default gate activation: clip(0.2 x + 0.5, 0, 1).
 TEST(Lstm, GradientsWithHardSigmoidGates) {
   for (bool sequences : {false, true})

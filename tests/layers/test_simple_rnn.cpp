@@ -54,6 +54,11 @@ TEST(SimpleRnn, GradientsAcrossModesAndActivations) {
   testing::expectRecurrentGradients("simpleRNN", {{"units", 4}, {"activation", "sigmoid"}, {"useBias", false}}, 3, 2);
 }
 
+TEST(SimpleRnn, GradientsThroughThePackedRecurrentKernel) {
+  testing::expectRecurrentGradients("simpleRNN", {{"units", 8}, {"returnSequences", true}}, 4, 3,
+                                    testing::packedBatchPadding(4), 0.5f);
+}
+
 TEST(SimpleRnn, MaskedGradientsAreZeroAtPaddedSteps) {
   for (bool sequences : {false, true})
     for (bool backwards : {false, true})
