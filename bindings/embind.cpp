@@ -87,6 +87,17 @@ val shapeToJs(const attn::Shape& shape) {
 
 // ---- data ------------------------------------------------------------------------------------
 
+attn::Shape shapeFromJs(const val& shape) {
+  std::vector<double> sizes = emscripten::vecFromJSArray<double>(shape);
+  std::vector<int> dims;
+  for (double d : sizes) {
+    ATTN_CHECK(d >= 0 && d < 2147483648.0 && d == static_cast<double>(static_cast<int64_t>(d)),
+               "tensor: shape sizes must be non-negative integers, got ", d);
+    dims.push_back(static_cast<int>(d));
+  }
+  return attn::Shape(dims);
+}
+
 class TensorList {
  public:
   TensorList() = default;
@@ -95,16 +106,22 @@ class TensorList {
   // Appends a tensor of `shape` (a JS array of sizes) and returns its index.
   int add(val shape) {
     return guarded([&] {
-      std::vector<double> sizes = emscripten::vecFromJSArray<double>(shape);
-      std::vector<int> dims;
-      for (double d : sizes) {
-        ATTN_CHECK(d >= 0 && d < 2147483648.0 && d == static_cast<double>(static_cast<int64_t>(d)),
-                   "tensor: shape sizes must be non-negative integers, got ", d);
-        dims.push_back(static_cast<int>(d));
-      }
-      items_.emplace_back(attn::Shape(dims));  // throws for ranks and sizes past the limits
+      items_.emplace_back(shapeFromJs(shape));  // throws for ranks and sizes past the limits
       return static_cast<int>(items_.size()) - 1;
     });
+  }
+  // Item i (appended when i == size()) resized to `shape` in place, and a view over it to fill:
+  // a list refilled batch after batch allocates only when a batch is larger than any before.
+  val stage(int i, val shape) {
+    if (i < 0 || i > size()) throwJsError("tensor list: index out of range");
+    guarded([&] {
+      const attn::Shape dims = shapeFromJs(shape);
+      if (i == size())
+        items_.emplace_back(dims);
+      else
+        at(i).resize(dims);
+    });
+    return view(i);
   }
   int size() const { return static_cast<int>(items_.size()); }
   val view(int i) {
@@ -253,9 +270,17 @@ class Model {
       return attn::logsToJson(model_->evaluate(xs.items(), ys.items(), run.batchSize)).dump();
     });
   }
-  std::string trainOnBatch(TensorList& xs, TensorList& ys) {
-    return guarded([&] { return attn::logsToJson(model_->trainOnBatch(xs.items(), ys.items())).dump(); });
+  // One batch; its logs stay here (logNames once, logValues a view): nothing to parse per batch.
+  void trainOnBatch(TensorList& xs, TensorList& ys) {
+    guarded([&] { logs_ = model_->trainOnBatch(xs.items(), ys.items()); });
   }
+  // The same over the batch JS staged into the model's own input and target lists.
+  void trainOnStaged() { trainOnBatch(stagedInputs_, stagedTargets_); }
+  TensorList* predictStaged(const std::string& options) { return predict(stagedInputs_, options); }
+  val stageInput(int i, val shape) { return stagedInputs_.stage(i, shape); }
+  val stageTarget(int i, val shape) { return stagedTargets_.stage(i, shape); }
+  std::string logNames() const { return attn::Json(logs_.names).dump(); }
+  val logValues() const { return val(emscripten::typed_memory_view(logs_.values.size(), logs_.values.data())); }
   TensorList* getAttention(TensorList& xs, const std::string& options) {
     return guarded([&] {
       const attn::RunOptions run = attn::parseRunOptions(parseJson(options, "getAttention"), "getAttention", true);
@@ -318,6 +343,8 @@ class Model {
   std::vector<attn::NamedTensor> weights_;
   std::vector<uint8_t> saved_;
   std::string warnings_ = "[]";
+  TensorList stagedInputs_, stagedTargets_;  // the last staged batch, kept for the next one
+  attn::Logs logs_;                          // of the last trainOnBatch
   LiveHandle live_;
 };
 
@@ -390,6 +417,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("add", &TensorList::add)
       .function("size", &TensorList::size)
       .function("view", &TensorList::view)
+      .function("stage", &TensorList::stage)
       .function("shape", &TensorList::shape);
   class_<LayerHandle>("LayerHandle")
       .class_function("create", &LayerHandle::create, allow_raw_pointers())
@@ -422,6 +450,12 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("predict", &Model::predict, allow_raw_pointers())
       .function("evaluate", &Model::evaluate)
       .function("trainOnBatch", &Model::trainOnBatch)
+      .function("trainOnStaged", &Model::trainOnStaged)
+      .function("predictStaged", &Model::predictStaged, allow_raw_pointers())
+      .function("stageInput", &Model::stageInput)
+      .function("stageTarget", &Model::stageTarget)
+      .function("logNames", &Model::logNames)
+      .function("logValues", &Model::logValues)
       .function("getAttention", &Model::getAttention, allow_raw_pointers())
       .function("getActivations", &Model::getActivations, allow_raw_pointers())
       .function("summary", &Model::summary)

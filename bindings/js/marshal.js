@@ -23,6 +23,19 @@ export function createMarshal(M) {
   // convert to float32 in that same copy).
   // `role` is 'input' or 'output': what the list holds one of per model input or output.
   function toWasmList(value, count, what, role) {
+    const tensors = tensorsOf(value, count, what, role);
+    const list = new M.TensorList();
+    try {
+      tensors.forEach((t) => list.view(list.add(t.shape)).set(t.data));
+    } catch (error) {
+      list.delete();
+      throw error;
+    }
+    return list;
+  }
+  // The tensors of one input/target per model input/output, checked and converted (a JS copy
+  // only for nested arrays and other typed arrays).
+  function tensorsOf(value, count, what, role) {
     // A list of tensors holds one per input/output, whatever their count (Keras also takes [x]
     // for a single-input model).
     const isList = Array.isArray(value) && value.length > 0 && value.every(isTensorObject);
@@ -34,18 +47,7 @@ export function createMarshal(M) {
     if (count > 1 && (!Array.isArray(items) || items.length !== count)) {
       throw new Error(`${what}: the model has ${count} of them; pass an array of ${count} tensors`);
     }
-    const list = new M.TensorList();
-    try {
-      items.forEach((item, i) => {
-        const t = tensor(item, undefined, count > 1 ? `${what}[${i}]` : what);
-        const index = list.add(t.shape);
-        list.view(index).set(t.data);
-      });
-    } catch (error) {
-      list.delete();
-      throw error;
-    }
-    return list;
+    return items.map((item, i) => tensor(item, undefined, count > 1 ? `${what}[${i}]` : what));
   }
   function isTensorObject(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value) && 'data' in value && 'shape' in value;
@@ -61,5 +63,5 @@ export function createMarshal(M) {
     return logs;
   }
 
-  return { toWasmList, listFromWasm, readLogs };
+  return { toWasmList, tensorsOf, listFromWasm, readLogs };
 }

@@ -21,10 +21,19 @@ function yieldToEventLoop() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer, functionalConfig }) {
+// Batches up to this many floats (4 MB) go into the input and target lists each model keeps in
+// wasm, resized in place (trainOnBatch, predict): a call per batch then creates no handles and
+// allocates nothing once the largest batch has been seen. Bigger arrays (a whole data set to
+// predict) cross in lists of their own, freed after the call, so the model does not hold a copy.
+const STAGED_FLOATS = 1 << 20;
+
+export function createModels(M, { toWasmList, tensorsOf, listFromWasm, readLogs }, { Layer, functionalConfig }) {
   // ---- models ----------------------------------------------------------------------------
+  const fitsStaging = (tensors) => tensors.reduce((n, t) => n + t.data.length, 0) <= STAGED_FLOATS;
+
   class Model {
     #handle;
+    #logNames = null;  // of trainOnBatch's logs, since the last compile
     constructor(handle) {
       this.#handle = ownHandle(this, handle);  // freed by dispose()
       this.stopTraining = false;
@@ -39,6 +48,7 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
 
     compile(options) {
       this.#live.compile(toJson(plainOptions(options, 'compile')));
+      this.#logNames = null;
     }
 
     // x into wasm, call(handle, xs, optionsJson) over it, its result back out as tensors.
@@ -55,7 +65,13 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
     }
 
     predict(x, options = {}) {
-      return this.#overInputs('predict', x, options, (h, xs, o) => h.predict(xs, o));
+      const o = plainOptions(options, 'predict');
+      const h = this.#live;
+      const xs = tensorsOf(x, h.inputCount(), 'predict: x', 'input');
+      if (!fitsStaging(xs)) return this.#overInputs('predict', xs, o, (handle, list, json) => handle.predict(list, json));
+      xs.forEach((t, i) => h.stageInput(i, t.shape).set(t.data));
+      const out = h.predictStaged(toJson(o));
+      try { return listFromWasm(out, true); } finally { out.delete(); }
     }
 
     evaluate(x, y, options = {}) {
@@ -72,13 +88,25 @@ export function createModels(M, { toWasmList, listFromWasm, readLogs }, { Layer,
 
     trainOnBatch(x, y) {
       const h = this.#live;
-      const xs = toWasmList(x, h.inputCount(), 'trainOnBatch: x', 'input');
-      try {
-        const ys = toWasmList(y, h.outputCount(), 'trainOnBatch: y', 'output');
-        try { return JSON.parse(h.trainOnBatch(xs, ys)); } finally { ys.delete(); }
-      } finally {
-        xs.delete();
+      const xs = tensorsOf(x, h.inputCount(), 'trainOnBatch: x', 'input');
+      const ys = tensorsOf(y, h.outputCount(), 'trainOnBatch: y', 'output');
+      if (fitsStaging(xs) && fitsStaging(ys)) {
+        xs.forEach((t, i) => h.stageInput(i, t.shape).set(t.data));
+        ys.forEach((t, i) => h.stageTarget(i, t.shape).set(t.data));
+        h.trainOnStaged();
+      } else {
+        const xl = toWasmList(xs, xs.length, 'trainOnBatch: x', 'input');
+        try {
+          const yl = toWasmList(ys, ys.length, 'trainOnBatch: y', 'output');
+          try { h.trainOnBatch(xl, yl); } finally { yl.delete(); }
+        } finally {
+          xl.delete();
+        }
       }
+      // Log names change only with compile(); the values are read from the core's logs.
+      const values = h.logValues();
+      if (this.#logNames?.length !== values.length) this.#logNames = JSON.parse(h.logNames());
+      return readLogs(this.#logNames, values);
     }
 
     async fit(x, y, options = {}) {

@@ -271,3 +271,55 @@ test('errors in the middle of the soak leave nothing behind either', async () =>
   assert.ok(aw.heapBytesInUse() <= heap + 4096, `heap in use grew: ${heap} -> ${aw.heapBytesInUse()}`);
   m.dispose();
 });
+
+// trainOnBatch and predict fill the model's own staged input and target lists in place: after
+// the first batch a call creates no handle and leaves the wasm heap exactly as it was, a smaller
+// batch after a larger one reads only its own rows, and the numbers are fit's (which crosses in
+// lists of its own). Arrays past the staging limit (1M floats) cross in a list freed after the
+// call, so the model does not keep a copy of a whole data set.
+test('trainOnBatch and predict reuse the staged batch: no handles or heap per call, the same numbers', async () => {
+  const { x, y } = data(64, 3);
+  const first10 = { data: x.data.slice(0, 30), shape: [10, 3] };
+  const staged = compiled(5), viaFit = compiled(5);
+  const loss = staged.trainOnBatch(x, y).loss;
+  const history = await viaFit.fit(x, y, { batchSize: 64, epochs: 1, shuffle: false });
+  assert.equal(loss, history.history.loss[0]);
+  assert.deepEqual(staged.getWeights(), viaFit.getWeights());
+  const all = staged.predict(x);
+  const some = staged.predict(first10);
+  assert.deepEqual(some.shape, [10, 1]);
+  assert.deepEqual(some.data, all.data.slice(0, 10));
+  const handles = aw.liveHandles();
+  const heap = aw.heapBytesInUse();
+  for (let i = 0; i < 100; i++) {
+    staged.trainOnBatch(x, y);
+    staged.predict(first10);
+    staged.predict(x);
+  }
+  assert.equal(aw.liveHandles(), handles);
+  assert.equal(aw.heapBytesInUse(), heap);
+
+  const rows = (1 << 20) / 3 + 1 | 0;  // just past the limit
+  const big = data(rows, 4);
+  const before = aw.heapBytesInUse();
+  const bigOut = staged.predict(big.x, { batchSize: 64 });  // the batch size its buffers have
+  assert.ok(aw.heapBytesInUse() <= before + 4096, `predict kept the big input: ${before} -> ${aw.heapBytesInUse()}`);
+  const head = staged.predict({ data: big.x.data.slice(0, 192), shape: [64, 3] });
+  assert.deepEqual(bigOut.data.slice(0, 64), head.data);
+  staged.dispose();
+  viaFit.dispose();
+});
+
+test('trainOnBatch logs follow compile: metric names of the last compile, values as numbers', () => {
+  const { x, y } = data(16);
+  const m = mlp();
+  m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+  const first = m.trainOnBatch(x, y);
+  assert.deepEqual(Object.keys(first), ['loss', 'mae']);
+  assert.ok(Object.values(first).every((v) => typeof v === 'number' && Number.isFinite(v)));
+  m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mse'] });
+  const second = m.trainOnBatch(x, y);
+  assert.deepEqual(Object.keys(second), ['loss', 'mse']);
+  assert.equal(second.loss, second.mse);
+  m.dispose();
+});
