@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/thread_pool.h"
 #include "model/model.h"
 
 namespace {
@@ -58,7 +59,11 @@ std::unique_ptr<attn::Model> buildModel(const attn::Json& all, const attn::Json&
   return model;
 }
 
-void runModel(benchmark::State& state, const attn::Json& all, const attn::Json& spec, bool train) {
+void runModel(benchmark::State& state, const attn::Json& all, const attn::Json& spec, bool train, int threads = 1) {
+  attn::setThreads(threads);
+  struct OneThreadAfter {
+    ~OneThreadAfter() { attn::setThreads(1); }
+  } restore;
   const int batch = all["batchSize"].get<int>();
   auto model = buildModel(all, spec);
   const int outputs = model->outputShape(0).back();
@@ -95,6 +100,12 @@ const bool registered = [] {
     const std::string name = std::string(train ? "BM_ModelTrain/" : "BM_ModelPredict/") + spec->at("name").get<std::string>();
     benchmark::RegisterBenchmark(name.c_str(), [spec, train](benchmark::State& s) { runModel(s, all, *spec, train); })
         ->Unit(benchmark::kMillisecond);
+    // Data-parallel training on two threads (wall-clock: the main thread's CPU time is half).
+    if (train)
+      benchmark::RegisterBenchmark(("BM_ModelTrainThreads2/" + spec->at("name").get<std::string>()).c_str(),
+                                   [spec](benchmark::State& s) { runModel(s, all, *spec, true, 2); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   }
   return true;
 }();

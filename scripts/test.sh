@@ -49,6 +49,16 @@ stage "sanitized build (clang, ASan + UBSan)" sanitized_build
 stage "native C++ tests under ASan + UBSan" sanitized_tests
 stage "fuzzing loadModel and the Keras importer, libFuzzer 45 s" bash scripts/fuzz.sh 45
 
+# The thread pool and data-parallel training under ThreadSanitizer (clang; only the model suite,
+# the one that trains on threads).
+tsan_tests() {
+  CXX=clang++ cmake -S . -B build/tsan -DATTN_TSAN=ON -DATTN_TESTS=ON -DATTN_BENCH=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
+  cmake --build build/tsan -j"$(nproc)" --target attn_tests_model
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 build/tsan/attn_tests_model --gtest_filter='Parallel*:ThreadPool*'
+}
+stage "threaded training under ThreadSanitizer" tsan_tests
+
 if compgen -G "tests/js/*.test.mjs" >/dev/null; then
   stage "JS package tests" node --test tests/js/
 fi

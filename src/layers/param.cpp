@@ -226,6 +226,18 @@ void ParamStore::allocate(Rng& rng) {
   allocated_ = true;
 }
 
+void ParamStore::shareTrainableValues(ParamStore& source) {
+  ATTN_CHECK(params_.size() == source.params_.size(), "model: a replica declares ", params_.size(), " weights, not ",
+             source.params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Param& p = params_[i];
+    const Param& from = source.params_[i];
+    ATTN_CHECK(p.shape == from.shape && p.trainable == from.trainable, "model: replica weight ", p.name,
+               " differs from ", from.name);
+    if (p.trainable) p.value = from.value;
+  }
+}
+
 float ParamStore::regularizationLoss() const {
   double loss = 0;
   for (const auto& p : params_) {

@@ -77,6 +77,10 @@ class ParamStore {
   int64_t totalSize() const;
 
   void zeroGrads() { grads_.zero(); }
+  // Points this store's trainable values at `source`'s, a store declared the same way (a replica
+  // of the same model), so a replica's passes read the model's weights without a copy; its
+  // gradients stay its own. Its own value block is then unused.
+  void shareTrainableValues(ParamStore& source);
   // Adds the regularizers' gradients to the gradient block and returns their loss
   // (sum l1 |w| + l2 w^2 over regularized parameters), as Keras adds them to the loss.
   float applyRegularization();

@@ -196,20 +196,25 @@ Activation fusableActivation(LossKind kind) {
   }
 }
 
+double lossRowWeight(const LossInput& in) {
+  const Layout layout = layoutOf(*in.prediction);
+  if (!in.mask) return static_cast<double>(layout.rows);
+  const float* mask = in.mask->data();
+  double weight = 0;
+  for (int64_t r = 0; r < layout.rows; ++r) weight += mask[r];
+  return weight;
+}
+
 double computeLoss(LossKind kind, const LossInput& in, Tensor* grad, const std::string& owner, float scale,
-                   double* rowWeight) {
+                   double* rowWeight, double normalizer) {
   checkShapes(kind, in, owner);
   const Layout layout = layoutOf(*in.prediction);
   const bool sparse = kind == LossKind::SparseCategoricalCrossentropy;
   const float* mask = in.mask ? in.mask->data() : nullptr;
-  double weight = 0;
-  if (mask) {
-    for (int64_t r = 0; r < layout.rows; ++r) weight += mask[r];
-  } else {
-    weight = static_cast<double>(layout.rows);
-  }
-  if (rowWeight) *rowWeight = weight;
-  if (weight <= 0) return 0.0;
+  const double kept = lossRowWeight(in);
+  if (rowWeight) *rowWeight = kept;
+  const double weight = normalizer > 0 ? normalizer : kept;
+  if (kept <= 0 || weight <= 0) return 0.0;
   const float* p = in.prediction->data();
   const float* y = in.target->data();
   float* g = grad ? grad->data() : nullptr;

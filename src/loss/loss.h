@@ -37,8 +37,13 @@ struct LossInput {
 // dLoss/dLogits) into it; it must already have the prediction's shape. Throws for sparse targets
 // that are not class ids in [0, C) (`owner` names the output in the message).
 // `rowWeight`, when given, receives the weight the mean was taken over (rows kept by the mask).
+// `normalizer` > 0 replaces that weight as the divisor: a shard of a batch then returns (and
+// differentiates) its share of the whole batch's mean, the shards' normalizer being the sum of
+// their lossRowWeight.
 double computeLoss(LossKind kind, const LossInput& in, Tensor* grad, const std::string& owner, float scale = 1.f,
-                   double* rowWeight = nullptr);
+                   double* rowWeight = nullptr, double normalizer = 0);
+// The weight a loss over `in` is averaged over: its rows, or the rows its mask keeps.
+double lossRowWeight(const LossInput& in);
 
 // Keras' "accuracy" variant for a loss and shapes: binary (threshold 0.5) when the loss is binary
 // cross-entropy or the prediction has one unit; sparse when targets are class ids; else argmax.

@@ -228,6 +228,20 @@ class Model {
   double runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
                   const FitProgress* at = nullptr);
   [[noreturn]] void failNonFinite(const FitProgress* at, const char* what, const std::string& detail);
+  // The loss input of output o over the last forward pass.
+  LossInput lossInput(size_t o);
+  // Each output's loss (into outputLosses; divided by normalizers[o] when given, else its mean),
+  // the metrics into totals/weights, and when training the backward pass into the gradients.
+  void lossAndBackward(bool training, std::vector<double>& outputLosses, std::vector<double>& totals,
+                       std::vector<double>& weights, const std::vector<double>* normalizers);
+  // Data-parallel training (threads() > 1): the batch is cut into one shard per thread, each
+  // run forward and backward by a replica of this model on the pool; the replicas' gradients,
+  // losses and metrics are summed in shard order, so a seed and a thread count give the same
+  // weights every time. Models with non-trainable state (BatchNormalization's moving statistics
+  // couple the batch) and batches smaller than two samples per shard train unsharded.
+  int shardsFor(int batch) const;
+  void runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
+                 std::vector<double>& weights);
   Logs logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const;
 
   std::string name_;
@@ -244,10 +258,21 @@ class Model {
   std::vector<std::string> metricNames_;  // "loss", ["<out>_loss"...], metrics...
   int compileGeneration_ = 0;             // bumped by compile(): a running FitSession then refuses to step
 
+  struct Shard;
+  std::vector<std::unique_ptr<Shard>> shards_;  // replicas for data-parallel training, made on first use
+  std::vector<double> outputLosses_;           // per output, of the running batch
+  std::vector<double> lossNormalizers_;        // per output, the sharded batch's loss row weights
+
   std::vector<Tensor> batchInputs_, batchTargets_, batchSampleWeights_;
   bool batchWeighted_ = false;  // the batch carries sample weights
   Tensor stateSnapshot_;  // non-trainable values before the running training batch (sized once)
 };
+
+// Data-parallel training (see Model::shardsFor) shards a batch only when trainable weights x
+// samples x time steps reaches `work` (default 4e6: below it, waking the threads costs more than
+// they save). 0 shards every batch of two samples or more per thread (tests). Returns the
+// previous value.
+double setMinimumShardWork(double work);
 
 // ---- building functional models in C++, mirroring the JS API -------------------------------
 //   auto x = attn::input({20, 1});

@@ -39,6 +39,15 @@ struct Model::OutputSlot {
   std::vector<int> metricSlots;     // per metric
 };
 
+// One shard of a data-parallel batch: a replica of the model (same graph, loss and metrics; its
+// weights copied from the model before each batch) and what its pass adds up.
+struct Model::Shard {
+  std::unique_ptr<Model> replica;
+  int compileGeneration = -1;  // of the model when the replica was compiled
+  Rng rng;                     // dropout, seeded per batch and shard
+  std::vector<double> outputLosses, totals, weights, rowWeights;
+};
+
 namespace detail {
 // "1 output", "3 outputs"
 inline std::string plural(int64_t n, const char* word) {

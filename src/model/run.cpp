@@ -5,6 +5,8 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "core/thread_pool.h"
+#include "kernels/kernels.h"
 #include "model/node.h"
 
 namespace attn {
@@ -132,20 +134,19 @@ void Model::failNonFinite(const FitProgress* at, const char* what, const std::st
        "(lower the learning rate, or check the data and the loss)");
 }
 
-double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
-                       const FitProgress* at) {
-  if (training) {
-    copyState(params_, stateSnapshot_.data(), false);
-    try {
-      forward(training, rng);
-    } catch (...) {  // bad token ids and the like: the batch never happened
-      copyState(params_, stateSnapshot_.data(), true);
-      throw;
-    }
-  } else {
-    forward(training, rng);
-  }
-  const int batch = batchInputs_[0].dim(0);
+LossInput Model::lossInput(size_t o) {
+  OutputSlot& slot = outputs_[o];
+  Node& node = *nodes_[slot.node];
+  const Tensor* output = node.outputs[slot.index];
+  const Tensor* mask = node.outMasks[slot.index];
+  const int64_t rows = output->size() / std::max(1, output->shape().back());
+  if (mask && mask->size() != rows) mask = nullptr;
+  return LossInput{slot.fused ? node.layer->outputLogits() : output, slot.fused, &batchTargets_[o], mask,
+                   batchWeighted_ ? &batchSampleWeights_[o] : nullptr};
+}
+
+void Model::lossAndBackward(bool training, std::vector<double>& outputLosses, std::vector<double>& totals,
+                            std::vector<double>& weights, const std::vector<double>* normalizers) {
   if (training) {
     params_.zeroGrads();
     for (auto& node : nodes_) {
@@ -156,25 +157,17 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
       }
     }
   }
-  double loss = 0;
+  outputLosses.assign(outputs_.size(), 0.0);
   for (size_t o = 0; o < outputs_.size(); ++o) {
     OutputSlot& slot = outputs_[o];
     Node& node = *nodes_[slot.node];
-    const Tensor* output = node.outputs[slot.index];
-    const Tensor* mask = node.outMasks[slot.index];
-    const int64_t rows = output->size() / std::max(1, output->shape().back());
-    if (mask && mask->size() != rows) mask = nullptr;
-    LossInput in{slot.fused ? node.layer->outputLogits() : output, slot.fused, &batchTargets_[o], mask,
-                 batchWeighted_ ? &batchSampleWeights_[o] : nullptr};
-    const double value = computeLoss(slot.loss, in, training ? &node.grads[slot.index] : nullptr, node.name);
-    loss += value;
-    if (slot.lossSlot >= 0) {
-      totals[slot.lossSlot] += value * batch;
-      weights[slot.lossSlot] += batch;
-    }
+    const LossInput in = lossInput(o);
+    outputLosses[o] = computeLoss(slot.loss, in, training ? &node.grads[slot.index] : nullptr, node.name, 1.f, nullptr,
+                                  normalizers ? (*normalizers)[o] : 0.0);
     // Metrics read the layer's real output, not its logits.
     // Keras' compiled metrics are not weighted (weighted_metrics would be).
-    LossInput real{output, false, in.target, mask};
+    const Tensor* output = node.outputs[slot.index];
+    LossInput real{output, false, in.target, in.mask};
     for (size_t m = 0; m < slot.metrics.size(); ++m) {
       const int at = slot.metricSlots[m];
       if (slot.metrics[m] == MetricKind::Accuracy) {
@@ -192,12 +185,128 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
       }
     }
   }
-  if (training) {
+  if (training)
     for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
       Node& node = **it;
       if (!node.layer) continue;
       node.layer->backward(BackwardPass{node.in, node.inMasks, node.gradPtrs, node.inGrads});
     }
+}
+
+namespace {
+double g_minimumShardWork = 4e6;
+}  // namespace
+
+double setMinimumShardWork(double work) {
+  const double previous = g_minimumShardWork;
+  g_minimumShardWork = work;
+  return previous;
+}
+
+int Model::shardsFor(int batch) const {
+  if (threads() < 2 || stateSnapshot_.size() > 0) return 1;
+  // A step's work grows with weights x samples x time steps; below the threshold waking the pool
+  // costs more than the shards save. Fixed per model and batch size: the same batches shard the
+  // same way on every run.
+  int64_t steps = 1;
+  for (int node : inputNodes_) {
+    const Shape& shape = nodes_[node]->inputShape;
+    if (shape.rank >= 2) steps = std::max<int64_t>(steps, shape[0]);
+  }
+  if (double(params_.trainableSize()) * batch * double(steps) < g_minimumShardWork) return 1;
+  return std::max(1, std::min(threads(), batch / 2));
+}
+
+void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
+                      std::vector<double>& weights) {
+  while (static_cast<int>(shards_.size()) < shards) shards_.push_back(std::make_unique<Shard>());
+  // Replicas: the same graph, loss and metrics (the optimizer stays here); rebuilt after compile.
+  for (int k = 0; k < shards; ++k) {
+    Shard& shard = *shards_[k];
+    if (!shard.replica) {
+      shard.replica = std::make_unique<Model>(toConfig(), 0, kMaxModelParameters);
+      shard.replica->params_.shareTrainableValues(params_);
+    }
+    if (shard.compileGeneration != compileGeneration_) {
+      shard.replica->compile(compileConfig_);
+      shard.compileGeneration = compileGeneration_;
+    }
+  }
+  const int batch = batchInputs_[0].dim(0);
+  const uint64_t batchSeed = (uint64_t(rng->nextU32()) << 32) | rng->nextU32();
+  const int64_t trainable = params_.trainableSize();
+  const size_t outputCount = outputs_.size();
+  // Pass 1: each shard copies the weights and its rows, runs forward, and weighs its loss rows.
+  auto forwardShard = [&](int k) {
+    Shard& shard = *shards_[k];
+    Model& replica = *shard.replica;
+    const int first = int(int64_t(batch) * k / shards), count = int(int64_t(batch) * (k + 1) / shards) - first;
+    replica.gatherBatch(batchInputs_, &batchTargets_, nullptr, first, count,
+                        batchWeighted_ ? &batchSampleWeights_ : nullptr);
+    shard.rng.seed(batchSeed + 0x9e3779b97f4a7c15ULL * uint64_t(k + 1));
+    replica.forward(true, &shard.rng);
+    shard.rowWeights.resize(outputCount);
+    for (size_t o = 0; o < outputCount; ++o) shard.rowWeights[o] = lossRowWeight(replica.lossInput(o));
+  };
+  threadPool().run(shards, forwardShard);
+  // The whole batch's loss normalizers, then pass 2: each shard's share of the loss, backward.
+  std::vector<double>& normalizers = lossNormalizers_;
+  normalizers.assign(outputCount, 0.0);
+  for (int k = 0; k < shards; ++k)
+    for (size_t o = 0; o < outputCount; ++o) normalizers[o] += shards_[k]->rowWeights[o];
+  auto backwardShard = [&](int k) {
+    Shard& shard = *shards_[k];
+    shard.totals.assign(totals.size(), 0.0);
+    shard.weights.assign(weights.size(), 0.0);
+    shard.replica->lossAndBackward(true, shard.outputLosses, shard.totals, shard.weights, &normalizers);
+  };
+  threadPool().run(shards, backwardShard);
+  // Sums in shard order: the same numbers whatever thread ran which shard.
+  outputLosses.assign(outputCount, 0.0);
+  for (int k = 0; k < shards; ++k) {
+    Shard& shard = *shards_[k];
+    const float* grads = shard.replica->params_.trainableGrads();
+    if (k == 0)
+      std::memcpy(params_.trainableGrads(), grads, trainable * sizeof(float));
+    else
+      kernels::addInPlace(grads, params_.trainableGrads(), trainable);
+    for (size_t o = 0; o < outputCount; ++o) outputLosses[o] += shard.outputLosses[o];
+    for (size_t i = 0; i < totals.size(); ++i) {
+      totals[i] += shard.totals[i];
+      weights[i] += shard.weights[i];
+    }
+  }
+}
+
+double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
+                       const FitProgress* at) {
+  const int batch = batchInputs_[0].dim(0);
+  const int shards = training ? shardsFor(batch) : 1;
+  if (shards > 1) {
+    runShards(shards, rng, outputLosses_, totals, weights);
+  } else {
+    if (training) {
+      copyState(params_, stateSnapshot_.data(), false);
+      try {
+        forward(training, rng);
+      } catch (...) {  // bad token ids and the like: the batch never happened
+        copyState(params_, stateSnapshot_.data(), true);
+        throw;
+      }
+    } else {
+      forward(training, rng);
+    }
+    lossAndBackward(training, outputLosses_, totals, weights, nullptr);
+  }
+  double loss = 0;
+  for (size_t o = 0; o < outputs_.size(); ++o) {
+    loss += outputLosses_[o];
+    if (outputs_[o].lossSlot >= 0) {
+      totals[outputs_[o].lossSlot] += outputLosses_[o] * batch;
+      weights[outputs_[o].lossSlot] += batch;
+    }
+  }
+  if (training) {
     loss += params_.applyRegularization();
     if (!std::isfinite(loss)) failNonFinite(at, "loss", std::isnan(loss) ? "NaN" : "Infinity");
     // One pass over the gradient block; names the first bad parameter only when there is one.

@@ -1,0 +1,58 @@
+// The library's threads: one pool, started once, sized by setThreads(). Training splits a batch
+// into one shard per thread (Model's data-parallel step); nothing else runs on the pool.
+//
+// run(count, task) calls task(0) .. task(count - 1), task i on thread i % size() (the caller is
+// thread 0), and returns when every call has; an exception from a task is rethrown in the
+// caller, the lowest task index first. The task is a template parameter, not a std::function, so
+// a call allocates nothing.
+#pragma once
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace attn {
+
+// Threads this build can run: 1 in a single-threaded build (wasm without pthreads), else 64.
+int maxThreads();
+// The threads training uses (default 1). Clamped to [1, maxThreads()]; returns what was set.
+int setThreads(int threads);
+int threads();
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  template <class Task>
+  void run(int count, Task& task) {
+    runTasks(count, [](void* context, int i) { (*static_cast<Task*>(context))(i); }, &task);
+  }
+
+ private:
+  using TaskFn = void (*)(void*, int);
+  void runTasks(int count, TaskFn fn, void* context);
+  void runShare(int thread);  // the tasks of one thread, exceptions kept by task index
+  void workerLoop(int thread);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  uint64_t generation_ = 0;  // bumped per run: a worker runs each generation once
+  int pending_ = 0;          // workers still running the current generation
+  bool stopping_ = false;
+  TaskFn fn_ = nullptr;
+  void* context_ = nullptr;
+  int count_ = 0;
+  std::vector<std::exception_ptr> errors_;  // by task index; grown, never shrunk
+};
+
+// The pool of threads() threads (rebuilt when setThreads changes the count).
+ThreadPool& threadPool();
+
+}  // namespace attn

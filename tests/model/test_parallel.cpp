@@ -1,0 +1,255 @@
+// Data-parallel training (attn::setThreads): a batch cut into shards, each run forward and
+// backward by a replica on the pool, gradients, losses and metrics summed in shard order.
+//  - the step is the unsharded step's mathematics: every loss (fused or not), masks and sample
+//    weights normalize over the WHOLE batch, so weights after a step match one thread's to
+//    float rounding, for 2 and 3 shards;
+//  - a seed and a thread count give bit-identical weights, dropout included;
+//  - BatchNormalization (its statistics couple the batch) trains unsharded: bit-identical;
+//  - a shard's error (a bad token id) leaves the weights as they were and the model usable.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+#include "core/random.h"
+#include "core/thread_pool.h"
+#include "model/fit_options.h"
+#include "model/model.h"
+
+namespace attn::parallel_test {
+namespace {
+
+Json layer(const char* className, Json config) { return Json{{"className", className}, {"config", config}}; }
+
+// Shards every batch (these models are small), and restores one thread whatever a test does.
+struct ThreadsGuard {
+  double minimumWork = setMinimumShardWork(0);
+  ~ThreadsGuard() {
+    setThreads(1);
+    setMinimumShardWork(minimumWork);
+  }
+};
+
+std::vector<float> weightsOf(const Model& model) {
+  std::vector<float> flat;
+  for (const NamedTensor& w : model.getWeights()) flat.insert(flat.end(), w.value.data(), w.value.data() + w.value.size());
+  return flat;
+}
+
+float maxRelativeDifference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  float worst = 0.f;
+  for (size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::fabs(a[i] - b[i]) / std::max(1e-3f, std::fabs(a[i])));
+  return worst;
+}
+
+// Tokens (N, T) with zero padding at the end of each row (masked by the embedding), and per-step
+// class ids (N, T) for a sequence output: every loss row that counts is a kept step.
+struct SequenceData {
+  Tensor tokens, classes, sampleWeights, binary;
+};
+SequenceData sequenceData(int n, int steps, uint64_t seed) {
+  Rng rng(seed);
+  SequenceData d{Tensor(Shape{n, steps}), Tensor(Shape{n, steps}), Tensor(Shape{n}), Tensor(Shape{n, 1})};
+  for (int i = 0; i < n; ++i) {
+    const int kept = 1 + static_cast<int>(rng.uniform() * steps);
+    for (int t = 0; t < steps; ++t) {
+      d.tokens[i * steps + t] = t < kept ? 1.f + std::floor(rng.uniform() * 9.f) : 0.f;
+      d.classes[i * steps + t] = std::floor(rng.uniform() * 3.f);
+    }
+    d.sampleWeights[i] = 0.25f + rng.uniform() * 2.f;
+    d.binary[i] = d.tokens[i * steps] > 5.f ? 1.f : 0.f;
+  }
+  return d;
+}
+
+// Embedding(maskZero) -> LSTM (sequences) -> Dense softmax per step: a masked sequence loss.
+std::unique_ptr<Model> taggerModel(const char* loss) {
+  auto model = sequentialModel({layer("Embedding", {{"inputDim", 10}, {"outputDim", 4}, {"maskZero", true},
+                                                    {"inputShape", {6}}}),
+                                layer("LSTM", {{"units", 5}, {"returnSequences", true}}),
+                                layer("Dense", {{"units", 3}, {"activation", "softmax"}})},
+                               "tagger", 7);
+  model->compile({{"optimizer", {{"type", "sgd"}, {"learningRate", 0.5}}}, {"loss", loss}, {"metrics", {"accuracy"}}});
+  return model;
+}
+
+// Embedding(maskZero) -> LSTM -> attention -> sigmoid (fused binary cross-entropy), with dropout.
+std::unique_ptr<Model> attentionModel(double dropout) {
+  auto model = sequentialModel({layer("Embedding", {{"inputDim", 10}, {"outputDim", 4}, {"maskZero", true},
+                                                    {"inputShape", {6}}}),
+                                layer("LSTM", {{"units", 6}, {"returnSequences", true}}),
+                                layer("Attention", {{"units", 4}}), layer("Dropout", {{"rate", dropout}}),
+                                layer("Dense", {{"units", 1}, {"activation", "sigmoid"}})},
+                               "classifier", 3);
+  model->compile({{"optimizer", {{"type", "adam"}, {"learningRate", 0.05}}},
+                  {"loss", "binaryCrossentropy"},
+                  {"metrics", {"accuracy"}}});
+  return model;
+}
+
+// Every task runs exactly once whatever the count (none, fewer than threads, many more), and
+// the lowest failing task's exception reaches the caller after all tasks have finished.
+TEST(ThreadPool, RunsEachTaskOnceAndRethrowsTheFirstError) {
+  if (maxThreads() < 3) GTEST_SKIP() << "a single-threaded build";
+  ThreadPool pool(3);
+  for (int count : {0, 1, 2, 3, 7, 100}) {
+    std::vector<int> runs(count, 0);
+    auto task = [&](int i) { ++runs[i]; };
+    pool.run(count, task);
+    EXPECT_EQ(runs, std::vector<int>(count, 1)) << count;
+  }
+  std::vector<int> runs(10, 0);
+  auto failing = [&](int i) {
+    ++runs[i];
+    if (i == 4 || i == 8) fail("task ", i);
+  };
+  try {
+    pool.run(10, failing);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "task 4");
+  }
+  EXPECT_EQ(runs, std::vector<int>(10, 1));
+  auto fine = [&](int i) { runs[i] = -1; };
+  pool.run(10, fine);  // still usable after an error
+  EXPECT_EQ(runs, std::vector<int>(10, -1));
+}
+
+TEST(Parallel, ThreadCountIsClampedToWhatTheBuildRuns) {
+  ThreadsGuard guard;
+  EXPECT_EQ(setThreads(0), 1);
+  EXPECT_EQ(setThreads(3), std::min(3, maxThreads()));
+  EXPECT_EQ(threads(), std::min(3, maxThreads()));
+}
+
+// One step of SGD: the sharded gradient is the whole batch's, so the weights after it agree with
+// one thread's to rounding, for a masked per-step loss with and without sample weights and for a
+// fused sigmoid loss. (A shard normalizing by its own rows instead would be off by ~2x.)
+TEST(Parallel, ShardedStepMatchesTheUnshardedStep) {
+  ThreadsGuard guard;
+  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+  const SequenceData d = sequenceData(37, 6, 5);
+  for (bool weighted : {false, true}) {
+    std::vector<float> reference;
+    double referenceLoss = 0;
+    for (int threadCount : {1, 2, 3}) {
+      SCOPED_TRACE(::testing::Message() << "threads " << threadCount << (weighted ? " weighted" : ""));
+      ASSERT_EQ(setThreads(threadCount), threadCount);
+      auto model = taggerModel("sparseCategoricalCrossentropy");
+      FitOptions options;
+      options.batchSize = 37;
+      options.shuffle = false;
+      if (weighted) options.sampleWeights = {d.sampleWeights};
+      const History h = model->fit({d.tokens}, {d.classes}, options);
+      if (threadCount == 1) {
+        reference = weightsOf(*model);
+        referenceLoss = h.at("loss")[0];
+        continue;
+      }
+      EXPECT_LT(maxRelativeDifference(reference, weightsOf(*model)), 2e-5f);
+      EXPECT_NEAR(h.at("loss")[0], referenceLoss, 1e-6 * std::fabs(referenceLoss));
+    }
+  }
+  std::vector<float> reference;
+  for (int threadCount : {1, 2}) {
+    setThreads(threadCount);
+    auto model = attentionModel(0.0);
+    model->trainOnBatch({d.tokens}, {d.binary});
+    if (threadCount == 1)
+      reference = weightsOf(*model);
+    else
+      EXPECT_LT(maxRelativeDifference(reference, weightsOf(*model)), 2e-5f);
+  }
+}
+
+// Same seed, same thread count: the same weights to the bit, dropout included, however the
+// threads were scheduled. Across thread counts training follows the same course (no dropout:
+// the losses agree to rounding after several epochs).
+TEST(Parallel, SameSeedAndThreadsGiveBitIdenticalWeights) {
+  ThreadsGuard guard;
+  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+  const SequenceData d = sequenceData(96, 6, 9);
+  auto train = [&](int threadCount, double dropout, double* finalLoss = nullptr) {
+    setThreads(threadCount);
+    auto model = attentionModel(dropout);
+    FitOptions options;
+    options.epochs = 3;
+    options.batchSize = 32;
+    options.seed = 4;
+    const History h = model->fit({d.tokens}, {d.binary}, options);
+    if (finalLoss) *finalLoss = h.at("loss").back();
+    return weightsOf(*model);
+  };
+  EXPECT_EQ(train(2, 0.3), train(2, 0.3));
+  EXPECT_EQ(train(3, 0.3), train(3, 0.3));
+  double one = 0, two = 0;
+  const auto single = train(1, 0.0, &one), dual = train(2, 0.0, &two);
+  EXPECT_NE(single, dual) << "two threads ran unsharded";
+  EXPECT_LT(maxRelativeDifference(single, dual), 1e-3f);
+  EXPECT_NEAR(one, two, 1e-4 * std::fabs(one));
+}
+
+TEST(Parallel, BatchNormalizationTrainsUnsharded) {
+  ThreadsGuard guard;
+  Rng rng(2);
+  Tensor x(Shape{40, 3}), y(Shape{40, 1});
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = rng.normal();
+  for (int i = 0; i < 40; ++i) y[i] = x[i * 3] - x[i * 3 + 2];
+  auto train = [&](int threadCount) {
+    setThreads(threadCount);
+    auto model = sequentialModel({layer("Dense", {{"units", 4}, {"inputShape", {3}}}),
+                                  layer("BatchNormalization", Json::object()), layer("Dense", {{"units", 1}})},
+                                 "bn", 1);
+    model->compile({{"optimizer", "adam"}, {"loss", "mse"}});
+    FitOptions options;
+    options.epochs = 2;
+    options.batchSize = 20;
+    options.seed = 1;
+    model->fit({x}, {y}, options);
+    return weightsOf(*model);
+  };
+  EXPECT_EQ(train(1), train(2));
+}
+
+// Under the default work threshold a small model's step stays on one thread: bit-identical to
+// a one-thread run, since waking the pool would cost more than the step.
+TEST(Parallel, SmallStepsStayOnOneThread) {
+  ThreadsGuard guard;
+  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+  setMinimumShardWork(guard.minimumWork);
+  const SequenceData d = sequenceData(64, 6, 2);
+  auto train = [&](int threadCount) {
+    setThreads(threadCount);
+    auto model = attentionModel(0.0);
+    model->trainOnBatch({d.tokens}, {d.binary});
+    return weightsOf(*model);
+  };
+  EXPECT_EQ(train(1), train(2));
+}
+
+TEST(Parallel, AShardsErrorLeavesTheWeightsAndTheModelUsable) {
+  ThreadsGuard guard;
+  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+  setThreads(2);
+  const SequenceData d = sequenceData(16, 6, 3);
+  auto model = attentionModel(0.0);
+  model->trainOnBatch({d.tokens}, {d.binary});
+  const auto before = weightsOf(*model);
+  Tensor bad = d.tokens;
+  bad[15 * 6] = 42.f;  // in the second shard
+  try {
+    model->trainOnBatch({bad}, {d.binary});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("42"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(weightsOf(*model), before);
+  model->trainOnBatch({d.tokens}, {d.binary});
+  EXPECT_NE(weightsOf(*model), before);
+}
+
+}  // namespace
+}  // namespace attn::parallel_test
