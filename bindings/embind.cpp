@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/check.h"
+#include "core/thread_pool.h"
 #include "core/json.h"
 #include "io/keras_import.h"
 #include "io/model_file.h"
@@ -408,6 +409,8 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("takeError", &takeError);
   function("heapBytesInUse", &heapBytesInUse);
   function("simdArchitecture", &simdArchitecture);
+  function("setThreads", &attn::setThreads);
+  function("threads", &attn::threads);
   function("functionalConfig", &functionalConfig);
   function("inputShape", &inputShape);
   function("layerFactoryNames", &layerFactoryNames);

@@ -19,7 +19,7 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   cmake -S . -B build/sse -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=sse -DATTN_TESTS=OFF >/dev/null
   cmake --build build/sse -j"$jobs" --target attn_bench
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
-  cmake --build build/wasm -j"$jobs" --target attention_wasm attn_wasm_gemm_bench attn_wasm_layer_bench
+  cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_threads attn_wasm_gemm_bench attn_wasm_layer_bench
 fi
 
 reps=3
@@ -52,6 +52,7 @@ node build/wasm/attn_wasm_layer_bench.cjs 0.3 | tee "$raw/wasm-layers.txt"
 echo "== models in Node: attention-wasm, TF.js wasm, TF.js cpu"
 node bench/js/node.mjs ours "$raw/node-ours.json"
 node --no-liftoff bench/js/node.mjs ours "$raw/node-ours-noliftoff.json"
+BENCH_THREADS=2 node bench/js/node.mjs ours "$raw/node-ours-threads2.json"
 node bench/js/node.mjs tfjs-wasm "$raw/node-tfjs-wasm.json"
 # TF.js cpu trains the BiLSTM model at minutes per step (one step had not finished after 4 min
 # of CPU time on the 2-vCPU benchmark machine): left out unless BENCH_TFJS_CPU_ALL=1.

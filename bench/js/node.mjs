@@ -24,11 +24,13 @@ const cpuClock = () => { const u = process.cpuUsage(); return (u.user + u.system
 const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500, cpuClock }
   : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500, cpuClock };
 
-const aw = await init();
+// One thread unless BENCH_THREADS says otherwise (scripts/bench.sh runs ours again on 2).
+const aw = await init({ threads: Number(process.env.BENCH_THREADS ?? 1) });
 const info = { impl, node: process.version, flags: process.execArgv, skipped: skip, results: {} };
 let tf = null;
 if (impl === 'ours') {
   info.backend = aw.backend;
+  info.threads = aw.threads;
   info.simdArchitecture = aw.simdArchitecture;
 } else if (impl === 'tfjs-cpu' || impl === 'tfjs-wasm') {
   tf = await import('@tensorflow/tfjs');

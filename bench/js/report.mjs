@@ -69,6 +69,7 @@ const wasmGemmRuns = { node: wasmGemm('wasm-gemm.txt'), nodeNoLiftoff: wasmGemm(
 const runs = {
   ours: readJson('node-ours.json'),
   oursNoLiftoff: readJson('node-ours-noliftoff.json'),
+  oursThreads2: readJson('node-ours-threads2.json'),
   chromium: readJson('chromium-ours.json'),
   chromiumNoLiftoff: readJson('chromium-ours-noliftoff.json'),
   tfjsWasm: readJson('node-tfjs-wasm.json'),
@@ -92,6 +93,9 @@ const rows = modelKeys.map((key) => {
     nativeSseMs: nativeSse?.results[nativeName(key)]?.bestMs ?? null,
     nativeSseMeanMs: nativeSse?.results[nativeName(key)]?.meanMs ?? null,
     nativeCpuMs: native?.results[nativeName(key)]?.bestCpuMs ?? null,
+    // Data-parallel training on 2 threads (wall-clock; train models only).
+    nativeThreads2Ms: native?.results[`BM_ModelTrainThreads2/${key}/real_time`]?.bestMs ?? null,
+    nativeSseThreads2Ms: nativeSse?.results[`BM_ModelTrainThreads2/${key}/real_time`]?.bestMs ?? null,
     nativeSseCpuMs: nativeSse?.results[nativeName(key)]?.bestCpuMs ?? null,
   };
   row.skipped = Object.entries(runs).filter(([, run]) => run?.skipped?.includes(key)).map(([name]) => name);
@@ -211,6 +215,13 @@ md.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const cell = (name) => (r.skipped.includes(name) ? 'skipped' : fx(r[`${name}Ms`]));
   md.push(`| ${r.model} | ${r.task} | ${r.params ?? '–'} | ${fx(r.nativeMs)} | ${fx(r.nativeSseMs)} | **${fx(r.oursMs)}** | ${cell('oursNoLiftoff')} | ${cell('chromium')} | ${cell('chromiumNoLiftoff')} | ${cell('tfjsWasm')} | ${cell('tfjsCpu')} | ${cell('chromiumTfjsWasm')} |`);
+}
+md.push('', '## Training on 2 threads vs 1 (data-parallel shards; wall-clock ms per batch: native best repetition, Node median)', '');
+md.push('| model | native, 1 thread | native, 2 threads | speed-up | native SSE, 1 | native SSE, 2 | speed-up | wasm Node, 1 | wasm Node, 2 | speed-up |');
+md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows.filter((row) => row.task === 'train')) {
+  const up = (one, two) => (one && two ? `${fx(one / two)}x` : '–');
+  md.push(`| ${r.model} | ${fx(r.nativeMs)} | ${fx(r.nativeThreads2Ms)} | ${up(r.nativeMs, r.nativeThreads2Ms)} | ${fx(r.nativeSseMs)} | ${fx(r.nativeSseThreads2Ms)} | ${up(r.nativeSseMs, r.nativeSseThreads2Ms)} | ${fx(r.oursMs)} | ${fx(r.oursThreads2Ms)} | ${up(r.oursMs, r.oursThreads2Ms)} |`);
 }
 md.push('', '## CPU ms per batch (Node: process.cpuUsage over the timed steps; native: cpu_time, best repetition)', '');
 md.push('| model | native | native SSE | wasm Node | wasm Node --no-liftoff | TF.js wasm (Node) | TF.js cpu (Node) |');

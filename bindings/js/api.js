@@ -11,7 +11,9 @@ import { createModels } from './models.js';
 import { tensor } from './tensor.js';
 import { padSequences, text } from './text.js';
 
-export function createApi(M) {
+// M: the module; threaded: whether it is the pthreads variant, whose pool the module started
+// with M.threadPoolSize workers (training then uses that many + 1 threads).
+export function createApi(M, { threaded = false } = {}) {
   throwParkedErrors(M);
   const marshal = createMarshal(M);
   const graph = createGraph(M);
@@ -20,9 +22,11 @@ export function createApi(M) {
   const { input, layers } = graph;
 
   const simd = M.simdArchitecture();
+  const threads = threaded ? M.setThreads(M.threadPoolSize + 1) : 1;
   return Object.freeze({
     version: M.version(),
-    backend: simd === 'scalar' ? 'wasm' : 'wasm-simd128',
+    backend: (simd === 'scalar' ? 'wasm' : 'wasm-simd128') + (threaded ? '-threads' : ''),
+    threads,
     simdArchitecture: simd,
     tensor: (values, shape) => tensor(values, shape),
     input,

@@ -204,7 +204,10 @@ export declare const text: {
 
 export interface AttentionWasm {
   readonly version: string;
-  readonly backend: 'wasm-simd128' | 'wasm';
+  /** The variant loaded: '-threads' when training runs on several threads (Node today). */
+  readonly backend: 'wasm-simd128' | 'wasm' | 'wasm-simd128-threads' | 'wasm-threads';
+  /** Threads training runs on (1 where memory cannot be shared between threads). */
+  readonly threads: number;
   readonly simdArchitecture: string;
   tensor(values: TensorLike, shape?: number[]): Tensor;
   input(options: { shape: number[]; name?: string; dtype?: 'float32' | 'int32' }): SymbolicTensor;
@@ -226,4 +229,6 @@ export interface AttentionWasm {
 }
 
 export declare function init(options?: { locateFile?: (path: string, prefix: string) => string;
-  wasmBinary?: ArrayBuffer | Uint8Array }): Promise<AttentionWasm>;
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Threads to train on (default: the host's cores, at most 4); 1 loads the single-threaded variant. */
+  threads?: number }): Promise<AttentionWasm>;

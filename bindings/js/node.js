@@ -1,10 +1,13 @@
 // Node entry: the browser-targeted glue cannot fetch() a file URL in Node, so read the .wasm
 // here and hand its bytes to the factory.
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
 import { setKerasFileLoader } from './keras.js';
+import { threadCount } from './threads.js';
 
 // Node has no bundle to keep small: the .keras / .h5 readers load on first use.
 setKerasFileLoader(() => import('./keras_files.js').then((module) => module.readers));
@@ -15,12 +18,32 @@ export { padSequences, text } from './text.js';
 let instance = null;
 
 export function init(options = {}) {
-  instance ??= readFile(new URL('./attention_wasm.wasm', import.meta.url))
-    .then((wasmBinary) => createAttentionWasm({ ...options, wasmBinary }))
-    .then(createApi)
-    .catch((error) => {
-      instance = null;
-      throw error;
-    });
+  instance ??= load(options).catch((error) => {
+    instance = null;
+    throw error;
+  });
   return instance;
+}
+
+// Node shares memory between worker threads: the threaded variant unless one thread is asked for.
+async function load({ threads: requested, ...options }) {
+  const threads = threadCount(requested, { cores: availableParallelism(), canShare: typeof SharedArrayBuffer === 'function' });
+  if (threads === 1) {
+    const wasmBinary = await readFile(new URL('./attention_wasm.wasm', import.meta.url));
+    return createApi(await createAttentionWasm({ ...options, wasmBinary }));
+  }
+  // A classic-script factory (its pthread workers load it with require); the workers' own script
+  // is the .cjs copy, since this package's .js files are ES modules to Node.
+  const createThreaded = createRequire(import.meta.url)('./attention_wasm_threads.cjs');
+  const wasmBinary = await readFile(new URL('./attention_wasm_threads.wasm', import.meta.url));
+  const module = await createThreaded({
+    ...options,
+    wasmBinary,
+    threadPoolSize: threads - 1,
+    locateFile: (name, directory) => directory + name.replace(/\.worker\.js$/, '.worker.cjs'),
+  });
+  // The pool's workers (started with the module) must not keep the process alive once the
+  // program is done: they idle in the training pool's wait for good.
+  for (const worker of module.PThread.unusedWorkers) worker.unref();
+  return createApi(module, { threaded: true });
 }

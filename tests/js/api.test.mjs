@@ -23,7 +23,9 @@ test('version and backend', async () => {
   const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
   assert.equal(aw.version, manifest.version);
   assert.match(aw.version, /^\d+\.\d+\.\d+$/);
-  assert.equal(aw.backend, 'wasm-simd128');
+  // Node shares memory with worker threads: the threaded variant unless one thread is asked for.
+  assert.equal(aw.backend, aw.threads > 1 ? 'wasm-simd128-threads' : 'wasm-simd128');
+  assert.ok(Number.isInteger(aw.threads) && aw.threads >= 1);
   assert.equal(typeof aw.simdArchitecture, 'string');
   assert.ok(aw.memoryBytes() > 0);
 });

@@ -1,0 +1,90 @@
+// The threaded variant (Node shares memory with worker threads, so init() picks it unless one
+// thread is asked for). Each case runs in a child process, since init() loads one module per
+// process: the variant and thread count chosen, bit-identical weights for a seed and a thread
+// count (dropout included), the same course across thread counts, errors still reaching JS as
+// checked Errors, and a process that exits by itself (the pool's workers do not hold it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+// Runs `body` (an async function's source, given aw) after init(options) in a fresh Node and
+// returns what it printed as JSON.
+function inChild(options, body) {
+  const source = `import { init } from 'attention-wasm';
+    const aw = await init(${JSON.stringify(options)});
+    const result = await (${body})(aw);
+    console.log(JSON.stringify({ backend: aw.backend, threads: aw.threads, result }));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 120000 });
+  assert.equal(child.status, 0, `child failed (signal ${child.signal}): ${child.stderr.slice(-2000)}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop());
+}
+
+// LSTM(32) over 40 steps -> attention -> dropout -> sigmoid: large enough a step to shard.
+const trainBody = `async (aw) => {
+  const L = aw.layers;
+  const m = aw.sequential({ seed: 3, layers: [L.lstm({ units: 32, returnSequences: true, inputShape: [40, 4] }),
+    L.attention({ units: 16 }), L.dropout({ rate: 0.2 }), L.dense({ units: 1, activation: 'sigmoid' })] });
+  m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+  let s = 7;
+  const rand = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const x = new Float32Array(128 * 40 * 4).map(rand);
+  const y = new Float32Array(128).map((_, i) => (x[i * 160] > 0.5 ? 1 : 0));
+  const h = await m.fit({ data: x, shape: [128, 40, 4] }, { data: y, shape: [128, 1] }, { epochs: 2, batchSize: 32, seed: 5 });
+  return { loss: h.history.loss, weights: m.getWeights().map((w) => Array.from(w.data)) };
+}`;
+
+test('init picks the threaded variant in Node unless one thread is asked for', () => {
+  const one = inChild({ threads: 1 }, 'async () => null');
+  assert.deepEqual([one.backend, one.threads], ['wasm-simd128', 1]);
+  const two = inChild({ threads: 2 }, 'async () => null');
+  assert.deepEqual([two.backend, two.threads], ['wasm-simd128-threads', 2]);
+  const auto = inChild({}, 'async () => null');
+  assert.equal(auto.threads, Math.min(availableParallelism(), 4));
+});
+
+test('a seed and a thread count give bit-identical weights; thread counts follow the same course', () => {
+  const a = inChild({ threads: 2 }, trainBody);
+  const b = inChild({ threads: 2 }, trainBody);
+  assert.deepEqual(a.result.weights, b.result.weights);
+  const single = inChild({ threads: 1 }, trainBody.replace("L.dropout({ rate: 0.2 }), ", ''));
+  const dual = inChild({ threads: 2 }, trainBody.replace("L.dropout({ rate: 0.2 }), ", ''));
+  assert.notDeepEqual(single.result.weights, dual.result.weights, 'two threads trained unsharded');
+  let worst = 0;
+  single.result.weights.forEach((w, i) => w.forEach((v, j) => {
+    worst = Math.max(worst, Math.abs(v - dual.result.weights[i][j]) / Math.max(1e-3, Math.abs(v)));
+  }));
+  assert.ok(worst < 1e-3, `weights across thread counts differ by ${worst}`);
+  assert.ok(Math.abs(single.result.loss[1] - dual.result.loss[1]) < 1e-4);
+});
+
+test('the threaded variant reports bad input as checked Errors and keeps working', () => {
+  const out = inChild({ threads: 2 }, `async (aw) => {
+    const messages = [];
+    for (const f of [() => aw.layers.dense({ units: 2, foo: 1 }),
+      () => aw.sequential({ layers: [aw.layers.dense({ units: 2, inputShape: [3] })] }).predict({ data: new Float32Array(4), shape: [2, 2] })]) {
+      try { f(); messages.push('no error'); } catch (e) { messages.push(e.message); }
+    }
+    return messages;
+  }`);
+  assert.match(out.result[0], /^dense: unknown option 'foo'/);
+  assert.match(out.result[1], /^predict: input 0 .* expected shape \(None, 3\), got \(2, 2\)/);
+});
+
+test('init rejects a thread count that is not a positive integer, then loads when asked right', () => {
+  const source = `import { init } from 'attention-wasm';
+    const messages = [];
+    for (const threads of [0, 1.5, '2']) {
+      try { await init({ threads }); messages.push('loaded'); } catch (e) { messages.push(e.message); }
+    }
+    messages.push((await init({ threads: 2 })).threads);
+    console.log(JSON.stringify(messages));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 60000 });
+  assert.equal(child.status, 0, child.stderr.slice(-2000));
+  const messages = JSON.parse(child.stdout.trim());
+  for (const m of messages.slice(0, 3)) assert.match(m, /^init: option 'threads' must be a positive integer/);
+  assert.equal(messages[3], 2);
+});
