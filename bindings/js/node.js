@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
@@ -34,13 +35,14 @@ async function load({ threads: requested, ...options }) {
   }
   // A classic-script factory (its pthread workers load it with require); the workers' own script
   // is the .cjs copy, since this package's .js files are ES modules to Node.
+  const workerScript = new URL('./attention_wasm_threads.worker.cjs', import.meta.url);
   const createThreaded = createRequire(import.meta.url)('./attention_wasm_threads.cjs');
   const wasmBinary = await readFile(new URL('./attention_wasm_threads.wasm', import.meta.url));
   const module = await createThreaded({
     ...options,
     wasmBinary,
     threadPoolSize: threads - 1,
-    locateFile: (name, directory) => directory + name.replace(/\.worker\.js$/, '.worker.cjs'),
+    locateFile: (name, directory) => (name.endsWith('.worker.js') ? fileURLToPath(workerScript) : directory + name),
   });
   // The pool's workers (started with the module) must not keep the process alive once the
   // program is done: they idle in the training pool's wait for good.
