@@ -9,10 +9,14 @@ import { colorFor, highlightTokens, renderHeatmap } from 'attention-wasm/viz';
 export async function everything(): Promise<void> {
   const aw: AttentionWasm = await init();
   const same: AttentionWasm = await init({ locateFile: (path: string, prefix: string) => prefix + path });
+  const single: AttentionWasm = await init({ threads: 1 });
   const version: string = aw.version;
-  const backend: 'wasm-simd128' | 'wasm' = aw.backend;
+  const backend: 'wasm-simd128' | 'wasm' | 'wasm-simd128-threads' | 'wasm-threads' = aw.backend;
+  const threads: number = aw.threads;
   const bytesInUse: number = aw.heapBytesInUse() + aw.memoryBytes();
-  void same; void version; void backend; void bytesInUse;
+  void same; void single; void version; void backend; void threads; void bytesInUse;
+  // @ts-expect-error threads is a number
+  await init({ threads: 'all' });
 
   // Tensors
   const a: Tensor = aw.tensor(new Float32Array(6), [2, 3]);
