@@ -25,7 +25,7 @@ worker.postMessage({ type: 'init' });
 const handlers = {
   ready(m) {
     state.ready = true;
-    $('#engine').textContent = `v${m.version} · ${m.backend}`;
+    $('#engine').textContent = `v${m.version} · ${m.backend} · ${m.threads} thread${m.threads === 1 ? '' : 's'}`;
     $('#start').disabled = false;
     setStatus({ state: 'idle' }, 'Ready. Choose a task and press Start.');
   },

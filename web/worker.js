@@ -3,7 +3,7 @@
 // not apply inside workers.
 //
 // Protocol (page -> worker):            (worker -> page)
-//   { type: 'init' }                      { type: 'ready', version, backend }
+//   { type: 'init' }                      { type: 'ready', version, backend, threads }
 //   { type: 'train', task, taskOptions,   { type: 'built', summary, params, task: {...}, sample }
 //     modelOptions, fitOptions }          { type: 'progress', epoch, batch, seen, total, samplesPerSecond, loss }
 //                                         { type: 'epoch', epoch, logs, attention, truth, seconds }
@@ -164,7 +164,7 @@ self.onmessage = async ({ data: message }) => {
     switch (message.type) {
       case 'init':
         aw = await init();
-        post({ type: 'ready', version: aw.version, backend: aw.backend });
+        post({ type: 'ready', version: aw.version, backend: aw.backend, threads: aw.threads });
         break;
       case 'train':
         await train(message);

@@ -13,11 +13,13 @@ async function run() {
   const all = await (await fetch('/bench/models.json')).json();
   const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500 }
     : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
-  const aw = await init();
+  // One thread unless ?threads= says otherwise (the page is cross-origin isolated: scripts/serve.mjs).
+  const aw = await init({ threads: Number(params.get('threads') ?? 1) });
   const info = { impl, userAgent: navigator.userAgent, results: {} };
   const tf = globalThis.tf;
   if (impl === 'ours') {
     info.backend = aw.backend;
+    info.threads = aw.threads;
   } else {
     if (impl === 'tfjs-wasm') {
       tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');

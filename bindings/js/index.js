@@ -2,6 +2,7 @@
 // this file through `new URL(..., import.meta.url)`, which bundlers such as Vite understand.
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
+import { threadCount } from './threads.js';
 
 export { tensor } from './tensor.js';
 export { padSequences, text } from './text.js';
@@ -11,9 +12,36 @@ let instance = null;
 // Loads the module once; later calls return the same instance. options.locateFile and
 // options.wasmBinary are handed to Emscripten for hosts that serve the .wasm elsewhere.
 export function init(options = {}) {
-  instance ??= createAttentionWasm({ ...options }).then(createApi).catch((error) => {
+  instance ??= load(options).catch((error) => {
     instance = null;
     throw error;
   });
   return instance;
+}
+
+// Threads need memory shared with workers: a cross-origin isolated page (COOP/COEP headers) or a
+// worker of one. Elsewhere, and with { threads: 1 }, the single-threaded module.
+async function load({ threads: requested, ...options }) {
+  const threads = threadCount(requested, {
+    cores: globalThis.navigator?.hardwareConcurrency ?? 1,
+    canShare: globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function',
+  });
+  if (threads === 1) return createApi(await createAttentionWasm({ ...options }));
+  // Loaded only here, so a page on one thread never downloads it; by URL, not as a module
+  // bundlers split into a chunk (a worker bundled as a classic script cannot hold chunks). Its
+  // pthread workers import the same glue; its .wasm is the Node module's (the two links give
+  // identical bytes).
+  const glue = new URL('./attention_wasm_threads_web.js', import.meta.url).href;
+  const { default: createThreaded } = await import(/* @vite-ignore */ glue);
+  const assets = {
+    'attention_wasm_threads_web.wasm': new URL('./attention_wasm_threads.wasm', import.meta.url),
+    'attention_wasm_threads_web.worker.js': new URL('./attention_wasm_threads_web.worker.js', import.meta.url),
+  };
+  const module = await createThreaded({
+    ...options,
+    threadPoolSize: threads - 1,
+    mainScriptUrlOrBlob: glue,
+    locateFile: options.locateFile ?? ((name, prefix) => (assets[name] ? assets[name].href : prefix + name)),
+  });
+  return createApi(module, { threaded: true });
 }

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -87,4 +88,11 @@ test('init rejects a thread count that is not a positive integer, then loads whe
   const messages = JSON.parse(child.stdout.trim());
   for (const m of messages.slice(0, 3)) assert.match(m, /^init: option 'threads' must be a positive integer/);
   assert.equal(messages[3], 2);
+});
+
+// Pages load the threaded module's ES-module glue with the Node module's .wasm: the two links
+// must keep giving the same bytes (same objects, flags that only change the glue).
+test('the threaded ES-module glue and the Node glue drive byte-identical wasm', () => {
+  const dist = new URL('../../dist/', import.meta.url);
+  assert.ok(readFileSync(new URL('attention_wasm_threads_web.wasm', dist)).equals(readFileSync(new URL('attention_wasm_threads.wasm', dist))));
 });
