@@ -62,6 +62,7 @@ BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/node.mjs tfjs-
 if [ -z "${BENCH_QUICK:-}" ]; then
   echo "== models in headless Chromium"
   node bench/js/browser.mjs ours "$raw/chromium-ours.json"
+  BENCH_THREADS=2 node bench/js/browser.mjs ours "$raw/chromium-ours-threads2.json"
   node bench/js/browser.mjs ours --no-liftoff "$raw/chromium-ours-noliftoff.json"
   node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm.json"
 fi

@@ -1,5 +1,7 @@
 // Drives bench/js/browser.html in headless Chromium (playwright-core + /usr/bin/chromium):
 //   node bench/js/browser.mjs <ours|tfjs-cpu|tfjs-wasm> [--no-liftoff] [out.json]
+//   (BENCH_MODELS=a,b limits the models; BENCH_THREADS=n runs ours on n threads: the page is
+//   cross-origin isolated)
 import { writeFileSync } from 'node:fs';
 
 import { chromium } from 'playwright-core';
@@ -18,7 +20,8 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
-  const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}) });
+  const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}),
+    ...(process.env.BENCH_THREADS ? { threads: process.env.BENCH_THREADS } : {}) });
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/js/browser.html?${query}`);
   await page.waitForFunction(() => window.benchResult || window.benchError, null, { timeout: 600_000, polling: 500 });
   const error = await page.evaluate(() => window.benchError);

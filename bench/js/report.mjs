@@ -70,6 +70,7 @@ const runs = {
   ours: readJson('node-ours.json'),
   oursNoLiftoff: readJson('node-ours-noliftoff.json'),
   oursThreads2: readJson('node-ours-threads2.json'),
+  chromiumThreads2: readJson('chromium-ours-threads2.json'),
   chromium: readJson('chromium-ours.json'),
   chromiumNoLiftoff: readJson('chromium-ours-noliftoff.json'),
   tfjsWasm: readJson('node-tfjs-wasm.json'),
@@ -217,11 +218,11 @@ for (const r of rows) {
   md.push(`| ${r.model} | ${r.task} | ${r.params ?? '–'} | ${fx(r.nativeMs)} | ${fx(r.nativeSseMs)} | **${fx(r.oursMs)}** | ${cell('oursNoLiftoff')} | ${cell('chromium')} | ${cell('chromiumNoLiftoff')} | ${cell('tfjsWasm')} | ${cell('tfjsCpu')} | ${cell('chromiumTfjsWasm')} |`);
 }
 md.push('', '## Training on 2 threads vs 1 (data-parallel shards; wall-clock ms per batch: native best repetition, Node median)', '');
-md.push('| model | native, 1 thread | native, 2 threads | speed-up | native SSE, 1 | native SSE, 2 | speed-up | wasm Node, 1 | wasm Node, 2 | speed-up |');
-md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+md.push('| model | native, 1 thread | native, 2 threads | speed-up | native SSE, 1 | native SSE, 2 | speed-up | wasm Node, 1 | wasm Node, 2 | speed-up | Chromium, 1 | Chromium, 2 | speed-up |');
+md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows.filter((row) => row.task === 'train')) {
   const up = (one, two) => (one && two ? `${fx(one / two)}x` : '–');
-  md.push(`| ${r.model} | ${fx(r.nativeMs)} | ${fx(r.nativeThreads2Ms)} | ${up(r.nativeMs, r.nativeThreads2Ms)} | ${fx(r.nativeSseMs)} | ${fx(r.nativeSseThreads2Ms)} | ${up(r.nativeSseMs, r.nativeSseThreads2Ms)} | ${fx(r.oursMs)} | ${fx(r.oursThreads2Ms)} | ${up(r.oursMs, r.oursThreads2Ms)} |`);
+  md.push(`| ${r.model} | ${fx(r.nativeMs)} | ${fx(r.nativeThreads2Ms)} | ${up(r.nativeMs, r.nativeThreads2Ms)} | ${fx(r.nativeSseMs)} | ${fx(r.nativeSseThreads2Ms)} | ${up(r.nativeSseMs, r.nativeSseThreads2Ms)} | ${fx(r.oursMs)} | ${fx(r.oursThreads2Ms)} | ${up(r.oursMs, r.oursThreads2Ms)} | ${fx(r.chromiumMs)} | ${fx(r.chromiumThreads2Ms)} | ${up(r.chromiumMs, r.chromiumThreads2Ms)} |`);
 }
 md.push('', '## CPU ms per batch (Node: process.cpuUsage over the timed steps; native: cpu_time, best repetition)', '');
 md.push('| model | native | native SSE | wasm Node | wasm Node --no-liftoff | TF.js wasm (Node) | TF.js cpu (Node) |');
