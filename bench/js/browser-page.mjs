@@ -23,6 +23,9 @@ async function run() {
   } else {
     if (impl === 'tfjs-wasm') {
       tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+      // The page is cross-origin isolated, so TF.js may load its threaded-SIMD build: give it the
+      // thread count ours runs on.
+      tf.wasm.setThreadsCount?.(Number(params.get('threads') ?? 1));
       info.unsortedSegmentSumRegistered = registerWasmUnsortedSegmentSum(tf);
     }
     await tf.setBackend(impl === 'tfjs-cpu' ? 'cpu' : 'wasm');
