@@ -125,6 +125,13 @@ class TensorList {
     return view(i);
   }
   int size() const { return static_cast<int>(items_.size()); }
+  // Frees every item when together they hold more than `floats`: a list kept for the next batch
+  // does not hold on to a whole data set staged once.
+  void releaseIfOver(int64_t floats) {
+    int64_t total = 0;
+    for (const attn::Tensor& t : items_) total += t.size();
+    if (total > floats) items_.clear();
+  }
   val view(int i) {
     attn::Tensor& t = at(i);
     return val(emscripten::typed_memory_view(static_cast<size_t>(t.size()), t.data()));
@@ -259,11 +266,17 @@ class Model {
     });
   }
 
-  TensorList* predict(TensorList& xs, const std::string& options) {
-    return guarded([&] {
+  // predict and trainOnBatch run on the inputs (and targets) JS staged into the model's own lists
+  // (stageInput / stageTarget: resized in place, so a call per batch allocates nothing once the
+  // largest batch has been seen). Staged batches over kStagedFloatsKept are freed after the call.
+  static constexpr int64_t kStagedFloatsKept = int64_t(1) << 20;  // 4 MB
+  TensorList* predict(const std::string& options) {
+    TensorList* out = guarded([&] {
       const attn::RunOptions run = attn::parseRunOptions(parseJson(options, "predict"), "predict");
-      return new TensorList(model_->predict(xs.items(), run.batchSize));
+      return new TensorList(model_->predict(stagedInputs_.items(), run.batchSize));
     });
+    stagedInputs_.releaseIfOver(kStagedFloatsKept);
+    return out;
   }
   std::string evaluate(TensorList& xs, TensorList& ys, const std::string& options) {
     return guarded([&] {
@@ -272,12 +285,11 @@ class Model {
     });
   }
   // One batch; its logs stay here (logNames once, logValues a view): nothing to parse per batch.
-  void trainOnBatch(TensorList& xs, TensorList& ys) {
-    guarded([&] { logs_ = model_->trainOnBatch(xs.items(), ys.items()); });
+  void trainOnBatch() {
+    guarded([&] { logs_ = model_->trainOnBatch(stagedInputs_.items(), stagedTargets_.items()); });
+    stagedInputs_.releaseIfOver(kStagedFloatsKept);
+    stagedTargets_.releaseIfOver(kStagedFloatsKept);
   }
-  // The same over the batch JS staged into the model's own input and target lists.
-  void trainOnStaged() { trainOnBatch(stagedInputs_, stagedTargets_); }
-  TensorList* predictStaged(const std::string& options) { return predict(stagedInputs_, options); }
   val stageInput(int i, val shape) { return stagedInputs_.stage(i, shape); }
   val stageTarget(int i, val shape) { return stagedTargets_.stage(i, shape); }
   std::string logNames() const { return attn::Json(logs_.names).dump(); }
@@ -344,7 +356,7 @@ class Model {
   std::vector<attn::NamedTensor> weights_;
   std::vector<uint8_t> saved_;
   std::string warnings_ = "[]";
-  TensorList stagedInputs_, stagedTargets_;  // the last staged batch, kept for the next one
+  TensorList stagedInputs_, stagedTargets_;  // the last staged batch, kept for the next one (see predict)
   attn::Logs logs_;                          // of the last trainOnBatch
   LiveHandle live_;
 };
@@ -453,8 +465,6 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
       .function("predict", &Model::predict, allow_raw_pointers())
       .function("evaluate", &Model::evaluate)
       .function("trainOnBatch", &Model::trainOnBatch)
-      .function("trainOnStaged", &Model::trainOnStaged)
-      .function("predictStaged", &Model::predictStaged, allow_raw_pointers())
       .function("stageInput", &Model::stageInput)
       .function("stageTarget", &Model::stageTarget)
       .function("logNames", &Model::logNames)

@@ -21,16 +21,8 @@ function yieldToEventLoop() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-// Batches up to this many floats (4 MB) go into the input and target lists each model keeps in
-// wasm, resized in place (trainOnBatch, predict): a call per batch then creates no handles and
-// allocates nothing once the largest batch has been seen. Bigger arrays (a whole data set to
-// predict) cross in lists of their own, freed after the call, so the model does not hold a copy.
-const STAGED_FLOATS = 1 << 20;
-
 export function createModels(M, { toWasmList, tensorsOf, listFromWasm, readLogs }, { Layer, functionalConfig }) {
   // ---- models ----------------------------------------------------------------------------
-  const fitsStaging = (tensors) => tensors.reduce((n, t) => n + t.data.length, 0) <= STAGED_FLOATS;
-
   class Model {
     #handle;
     #logNames = null;  // of trainOnBatch's logs, since the last compile
@@ -64,13 +56,13 @@ export function createModels(M, { toWasmList, tensorsOf, listFromWasm, readLogs 
       }
     }
 
+    // predict and trainOnBatch copy their data into the lists the model keeps in wasm (resized in
+    // place: no handle or allocation per call; the core frees a staged data set past 4 MB).
     predict(x, options = {}) {
       const o = plainOptions(options, 'predict');
       const h = this.#live;
-      const xs = tensorsOf(x, h.inputCount(), 'predict: x', 'input');
-      if (!fitsStaging(xs)) return this.#overInputs('predict', xs, o, (handle, list, json) => handle.predict(list, json));
-      xs.forEach((t, i) => h.stageInput(i, t.shape).set(t.data));
-      const out = h.predictStaged(toJson(o));
+      tensorsOf(x, h.inputCount(), 'predict: x', 'input').forEach((t, i) => h.stageInput(i, t.shape).set(t.data));
+      const out = h.predict(toJson(o));
       try { return listFromWasm(out, true); } finally { out.delete(); }
     }
 
@@ -90,19 +82,9 @@ export function createModels(M, { toWasmList, tensorsOf, listFromWasm, readLogs 
       const h = this.#live;
       const xs = tensorsOf(x, h.inputCount(), 'trainOnBatch: x', 'input');
       const ys = tensorsOf(y, h.outputCount(), 'trainOnBatch: y', 'output');
-      if (fitsStaging(xs) && fitsStaging(ys)) {
-        xs.forEach((t, i) => h.stageInput(i, t.shape).set(t.data));
-        ys.forEach((t, i) => h.stageTarget(i, t.shape).set(t.data));
-        h.trainOnStaged();
-      } else {
-        const xl = toWasmList(xs, xs.length, 'trainOnBatch: x', 'input');
-        try {
-          const yl = toWasmList(ys, ys.length, 'trainOnBatch: y', 'output');
-          try { h.trainOnBatch(xl, yl); } finally { yl.delete(); }
-        } finally {
-          xl.delete();
-        }
-      }
+      xs.forEach((t, i) => h.stageInput(i, t.shape).set(t.data));
+      ys.forEach((t, i) => h.stageTarget(i, t.shape).set(t.data));
+      h.trainOnBatch();
       // Log names change only with compile(); the values are read from the core's logs.
       const values = h.logValues();
       if (this.#logNames?.length !== values.length) this.#logNames = JSON.parse(h.logNames());

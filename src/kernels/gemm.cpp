@@ -312,24 +312,31 @@ void blockedGemm(Trans transA, int M, int N, int K, float alpha, const float* A,
   }
 }
 
+// The products that skip the packed kernel (empty, a vector, or too small to pay for packing)
+// run here, for gemm and gemmPackedB alike; returns false for the ones the packed kernel takes.
+bool unpackedGemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc) {
+  if (M <= 0 || N <= 0) return true;
+  if (K <= 0 || alpha == 0.f) {
+    scaleOnly(M, N, beta, C, ldc);
+    return true;
+  }
+  if (N == 1) {
+    gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return true;
+  }
+  if (!packsFor(transA, transB, M, N, K)) {
+    smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0 || alpha == 0.f) {
-    scaleOnly(M, N, beta, C, ldc);
-    return;
-  }
-  if (N == 1) {
-    gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-  if (!packsFor(transA, transB, M, N, K)) {
-    smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return;
-  }
-
+  if (unpackedGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
   PackBuffers& buffers = packBuffers();
   const size_t bSize = static_cast<size_t>(std::min(N, NC) + NR) * std::min(K, KC);
   if (buffers.b.size() < bSize) buffers.b.resize(bSize);
@@ -363,10 +370,7 @@ void gemmPackedB(Trans transA, int M, float alpha, const float* A, int lda, cons
                  int ldc) {
   const int N = B.N, K = B.K;
   // The shapes gemm would not pack go the same unpacked way, so both give the same numbers.
-  if (M <= 0 || N <= 0 || K <= 0 || alpha == 0.f || N == 1 || !packsFor(transA, B.trans, M, N, K)) {
-    gemm(transA, B.trans, M, N, K, alpha, A, lda, B.source, B.ldb, beta, C, ldc);
-    return;
-  }
+  if (unpackedGemm(transA, B.trans, M, N, K, alpha, A, lda, B.source, B.ldb, beta, C, ldc)) return;
   const float* slivers = sliversOf(B);
   size_t at = 0;
   blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, [&](int /*jc*/, int /*pc*/, int kc, int nc) -> const float* {

@@ -39,8 +39,8 @@ struct Model::OutputSlot {
   std::vector<int> metricSlots;     // per metric
 };
 
-// One shard of a data-parallel batch: a replica of the model (same graph, loss and metrics; its
-// weights copied from the model before each batch) and what its pass adds up.
+// One shard of a data-parallel batch: a replica of the model (same graph, loss and metrics; it
+// reads the model's trainable weights in place) and what its pass adds up.
 struct Model::Shard {
   std::unique_ptr<Model> replica;
   int compileGeneration = -1;  // of the model when the replica was compiled

@@ -236,7 +236,7 @@ void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, s
   const uint64_t batchSeed = (uint64_t(rng->nextU32()) << 32) | rng->nextU32();
   const int64_t trainable = params_.trainableSize();
   const size_t outputCount = outputs_.size();
-  // Pass 1: each shard copies the weights and its rows, runs forward, and weighs its loss rows.
+  // Pass 1: each shard gathers its rows of the batch, runs forward, and weighs its loss rows.
   auto forwardShard = [&](int k) {
     Shard& shard = *shards_[k];
     Model& replica = *shard.replica;

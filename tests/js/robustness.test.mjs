@@ -275,8 +275,8 @@ test('errors in the middle of the soak leave nothing behind either', async () =>
 // trainOnBatch and predict fill the model's own staged input and target lists in place: after
 // the first batch a call creates no handle and leaves the wasm heap exactly as it was, a smaller
 // batch after a larger one reads only its own rows, and the numbers are fit's (which crosses in
-// lists of its own). Arrays past the staging limit (1M floats) cross in a list freed after the
-// call, so the model does not keep a copy of a whole data set.
+// lists of its own). A staged batch past 1M floats is freed after its call, so the model does not
+// keep a copy of a whole data set.
 test('trainOnBatch and predict reuse the staged batch: no handles or heap per call, the same numbers', async () => {
   const { x, y } = data(64, 3);
   const first10 = { data: x.data.slice(0, 30), shape: [10, 3] };

@@ -16,6 +16,7 @@
 #include "core/thread_pool.h"
 #include "model/fit_options.h"
 #include "model/model.h"
+#include "testing/allocations.h"
 
 namespace attn::parallel_test {
 namespace {
@@ -190,6 +191,29 @@ TEST(Parallel, SameSeedAndThreadsGiveBitIdenticalWeights) {
   EXPECT_NE(single, dual) << "two threads ran unsharded";
   EXPECT_LT(maxRelativeDifference(single, dual), 1e-3f);
   EXPECT_NEAR(one, two, 1e-4 * std::fabs(one));
+}
+
+// The sharded step keeps the training loop's rule: after the first epoch (replicas built, every
+// buffer sized) no operator new and no Tensor buffer, on the caller's thread or the pool's.
+TEST(Parallel, ShardedTrainingAllocatesNothingAfterTheFirstEpoch) {
+  ThreadsGuard guard;
+  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+  setThreads(2);
+  const SequenceData d = sequenceData(96, 6, 4);
+  auto model = attentionModel(0.3);
+  FitOptions options;
+  options.epochs = 3;
+  options.batchSize = 32;
+  options.seed = 2;
+  auto session = model->beginFit({d.tokens}, {d.binary}, options);
+  FitProgress p;
+  do p = session->step();
+  while (!p.epochEnded);
+  const auto rest = testing::allocationsDuring([&] {
+    while (!session->done()) session->step();
+  });
+  EXPECT_EQ(rest.news, 0);
+  EXPECT_EQ(rest.tensors, 0);
 }
 
 TEST(Parallel, BatchNormalizationTrainsUnsharded) {
