@@ -421,6 +421,7 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("takeError", &takeError);
   function("heapBytesInUse", &heapBytesInUse);
   function("simdArchitecture", &simdArchitecture);
+  function("fusedMultiplyAdd", &attn::kernels::fusedMultiplyAdd);
   function("setThreads", &attn::setThreads);
   function("threads", &attn::threads);
   function("functionalConfig", &functionalConfig);

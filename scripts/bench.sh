@@ -19,7 +19,7 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   cmake -S . -B build/sse -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=sse -DATTN_TESTS=OFF >/dev/null
   cmake --build build/sse -j"$jobs" --target attn_bench
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
-  cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_threads attention_wasm_threads_web attn_wasm_gemm_bench attn_wasm_layer_bench
+  cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_relaxed attention_wasm_threads attention_wasm_threads_relaxed attention_wasm_threads_web attn_wasm_gemm_bench attn_wasm_gemm_bench_relaxed attn_wasm_layer_bench
 fi
 
 reps=3
@@ -46,6 +46,8 @@ build/sse/attn_bench --benchmark_filter='BM_Gemm(NN|TN|NT)/256|BM_Model' \
 echo "== wasm GEMM (node, then node --no-liftoff)"
 node build/wasm/attn_wasm_gemm_bench.cjs 0.3 | tee "$raw/wasm-gemm.txt"
 node --no-liftoff build/wasm/attn_wasm_gemm_bench.cjs 0.3 | tee "$raw/wasm-gemm-noliftoff.txt"
+echo "== wasm GEMM, relaxed SIMD (node with Node 20's flag)"
+node --experimental-wasm-relaxed-simd build/wasm/attn_wasm_gemm_bench_relaxed.cjs 0.3 | tee "$raw/wasm-gemm-relaxed.txt"
 echo "== wasm layers (the perf rows of tests/layer_cases.json)"
 node build/wasm/attn_wasm_layer_bench.cjs 0.3 | tee "$raw/wasm-layers.txt"
 
@@ -53,6 +55,9 @@ echo "== models in Node: attention-wasm, TF.js wasm, TF.js cpu"
 node bench/js/node.mjs ours "$raw/node-ours.json"
 node --no-liftoff bench/js/node.mjs ours "$raw/node-ours-noliftoff.json"
 BENCH_THREADS=2 node bench/js/node.mjs ours "$raw/node-ours-threads2.json"
+# The relaxed-SIMD modules (Node 20 validates them behind a flag; init() then picks them).
+node --experimental-wasm-relaxed-simd bench/js/node.mjs ours "$raw/node-ours-relaxed.json"
+BENCH_THREADS=2 node --experimental-wasm-relaxed-simd bench/js/node.mjs ours "$raw/node-ours-relaxed-threads2.json"
 node bench/js/node.mjs tfjs-wasm "$raw/node-tfjs-wasm.json"
 # TF.js cpu trains the BiLSTM model at minutes per step (one step had not finished after 4 min
 # of CPU time on the 2-vCPU benchmark machine): left out unless BENCH_TFJS_CPU_ALL=1.
@@ -60,9 +65,13 @@ BENCH_SKIP=${BENCH_TFJS_CPU_ALL:+none}
 BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
 
 if [ -z "${BENCH_QUICK:-}" ]; then
-  echo "== models in headless Chromium"
+  echo "== wasm GEMM in headless Chromium (SIMD128 and relaxed SIMD)"
+  node bench/js/gemm-browser.mjs 0.3 "$raw/chromium-gemm.json"
+  echo "== models in headless Chromium (relaxed SIMD, which Chromium validates, unless BENCH_RELAXED=0)"
   node bench/js/browser.mjs ours "$raw/chromium-ours.json"
+  BENCH_RELAXED=0 node bench/js/browser.mjs ours "$raw/chromium-ours-simd128.json"
   BENCH_THREADS=2 node bench/js/browser.mjs ours "$raw/chromium-ours-threads2.json"
+  BENCH_THREADS=2 BENCH_RELAXED=0 node bench/js/browser.mjs ours "$raw/chromium-ours-simd128-threads2.json"
   node bench/js/browser.mjs ours --no-liftoff "$raw/chromium-ours-noliftoff.json"
   node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm.json"
 fi

@@ -16,7 +16,7 @@ if [ "$what" = wasm ] || [ "$what" = package ] || [ "$what" = all ]; then
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DATTN_WASM_ALL_TESTS=ON \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   if [ "$what" = package ]; then
-    cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_threads attention_wasm_threads_web
+    cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_relaxed attention_wasm_threads attention_wasm_threads_relaxed attention_wasm_threads_web
   else
     cmake --build build/wasm -j"$jobs"
   fi

@@ -14,7 +14,8 @@ async function run() {
   const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500 }
     : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
   // One thread unless ?threads= says otherwise (the page is cross-origin isolated: scripts/serve.mjs).
-  const aw = await init({ threads: Number(params.get('threads') ?? 1) });
+  // The relaxed-SIMD module where Chromium validates it, unless ?relaxed=0.
+  const aw = await init({ threads: Number(params.get('threads') ?? 1), relaxedSimd: params.get('relaxed') === '0' ? false : undefined });
   const info = { impl, userAgent: navigator.userAgent, results: {} };
   const tf = globalThis.tf;
   if (impl === 'ours') {

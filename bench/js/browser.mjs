@@ -1,7 +1,7 @@
 // Drives bench/js/browser.html in headless Chromium (playwright-core + /usr/bin/chromium):
 //   node bench/js/browser.mjs <ours|tfjs-cpu|tfjs-wasm> [--no-liftoff] [out.json]
 //   (BENCH_MODELS=a,b limits the models; BENCH_THREADS=n runs ours on n threads: the page is
-//   cross-origin isolated)
+//   cross-origin isolated; BENCH_RELAXED=0 keeps ours on the SIMD128 module)
 import { writeFileSync } from 'node:fs';
 
 import { chromium } from 'playwright-core';
@@ -21,7 +21,8 @@ try {
   const page = await browser.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
   const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}),
-    ...(process.env.BENCH_THREADS ? { threads: process.env.BENCH_THREADS } : {}) });
+    ...(process.env.BENCH_THREADS ? { threads: process.env.BENCH_THREADS } : {}),
+    ...(process.env.BENCH_RELAXED ? { relaxed: process.env.BENCH_RELAXED } : {}) });
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/js/browser.html?${query}`);
   await page.waitForFunction(() => window.benchResult || window.benchError, null, { timeout: 600_000, polling: 500 });
   const error = await page.evaluate(() => window.benchError);

@@ -12,8 +12,9 @@ import { tensor } from './tensor.js';
 import { padSequences, text } from './text.js';
 
 // M: the module; threaded: whether it is the pthreads variant, whose pool the module started
-// with M.threadPoolSize workers (training then uses that many + 1 threads).
-export function createApi(M, { threaded = false } = {}) {
+// with M.threadPoolSize workers (training then uses that many + 1 threads); relaxed: whether its
+// .wasm is the relaxed-SIMD one.
+export function createApi(M, { threaded = false, relaxed = false } = {}) {
   throwParkedErrors(M);
   const marshal = createMarshal(M);
   const graph = createGraph(M);
@@ -25,9 +26,10 @@ export function createApi(M, { threaded = false } = {}) {
   const threads = threaded ? M.setThreads(M.threadPoolSize + 1) : 1;
   return Object.freeze({
     version: M.version(),
-    backend: (simd === 'scalar' ? 'wasm' : 'wasm-simd128') + (threaded ? '-threads' : ''),
+    backend: (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd128') + (threaded ? '-threads' : ''),
     threads,
     simdArchitecture: simd,
+    fusedMultiplyAdd: M.fusedMultiplyAdd(),
     tensor: (values, shape) => tensor(values, shape),
     input,
     model,

@@ -204,11 +204,14 @@ export declare const text: {
 
 export interface AttentionWasm {
   readonly version: string;
-  /** The variant loaded: '-threads' when training runs on several threads (Node today). */
-  readonly backend: 'wasm-simd128' | 'wasm' | 'wasm-simd128-threads' | 'wasm-threads';
+  /** The module loaded: 'wasm-relaxed-simd' where the host validates relaxed SIMD (FMA),
+   * '-threads' when training runs on several threads. */
+  readonly backend: 'wasm-simd128' | 'wasm-relaxed-simd' | 'wasm-simd128-threads' | 'wasm-relaxed-simd-threads';
   /** Threads training runs on (1 where memory cannot be shared between threads). */
   readonly threads: number;
   readonly simdArchitecture: string;
+  /** Whether the kernels' multiply-adds round once (measured: relaxed SIMD on a CPU with FMA). */
+  readonly fusedMultiplyAdd: boolean;
   tensor(values: TensorLike, shape?: number[]): Tensor;
   input(options: { shape: number[]; name?: string; dtype?: 'float32' | 'int32' }): SymbolicTensor;
   model(options: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[];
@@ -231,4 +234,7 @@ export interface AttentionWasm {
 export declare function init(options?: { locateFile?: (path: string, prefix: string) => string;
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Threads to train on (default: the host's cores, at most 4); 1 loads the single-threaded variant. */
-  threads?: number }): Promise<AttentionWasm>;
+  threads?: number;
+  /** The relaxed-SIMD (FMA) module: default where the host validates it; false keeps SIMD128,
+   * whose numbers do not depend on the CPU; true fails where it is not supported. */
+  relaxedSimd?: boolean }): Promise<AttentionWasm>;

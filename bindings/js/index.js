@@ -2,7 +2,7 @@
 // this file through `new URL(..., import.meta.url)`, which bundlers such as Vite understand.
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
-import { threadCount } from './threads.js';
+import { threadCount, useRelaxedSimd } from './variant.js';
 
 export { tensor } from './tensor.js';
 export { padSequences, text } from './text.js';
@@ -20,13 +20,22 @@ export function init(options = {}) {
 }
 
 // Threads need memory shared with workers: a cross-origin isolated page (COOP/COEP headers) or a
-// worker of one. Elsewhere, and with { threads: 1 }, the single-threaded module.
-async function load({ threads: requested, ...options }) {
+// worker of one. Elsewhere, and with { threads: 1 }, the single-threaded module. Each has a
+// SIMD128 and a relaxed-SIMD .wasm (same glue), and the page fetches only the one it runs.
+async function load({ threads: requested, relaxedSimd, ...options }) {
   const threads = threadCount(requested, {
     cores: globalThis.navigator?.hardwareConcurrency ?? 1,
     canShare: globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function',
   });
-  if (threads === 1) return createApi(await createAttentionWasm({ ...options }));
+  const relaxed = useRelaxedSimd(relaxedSimd);
+  // Literal URLs, so bundlers see and emit every .wasm.
+  const wasm = threads === 1
+    ? (relaxed ? new URL('./attention_wasm_relaxed.wasm', import.meta.url) : new URL('./attention_wasm.wasm', import.meta.url))
+    : (relaxed ? new URL('./attention_wasm_threads_relaxed.wasm', import.meta.url) : new URL('./attention_wasm_threads.wasm', import.meta.url));
+  if (threads === 1) {
+    const locateFile = options.locateFile ?? ((name, prefix) => (name === 'attention_wasm.wasm' ? wasm.href : prefix + name));
+    return createApi(await createAttentionWasm({ ...options, locateFile }), { relaxed });
+  }
   // Loaded only here, so a page on one thread never downloads it; by URL, not as a module
   // bundlers split into a chunk (a worker bundled as a classic script cannot hold chunks). Its
   // pthread workers import the same glue; its .wasm is the Node module's (the two links give
@@ -34,7 +43,7 @@ async function load({ threads: requested, ...options }) {
   const glue = new URL('./attention_wasm_threads_web.js', import.meta.url).href;
   const { default: createThreaded } = await import(/* @vite-ignore */ glue);
   const assets = {
-    'attention_wasm_threads_web.wasm': new URL('./attention_wasm_threads.wasm', import.meta.url),
+    'attention_wasm_threads_web.wasm': wasm,
     'attention_wasm_threads_web.worker.js': new URL('./attention_wasm_threads_web.worker.js', import.meta.url),
   };
   const module = await createThreaded({
@@ -43,5 +52,5 @@ async function load({ threads: requested, ...options }) {
     mainScriptUrlOrBlob: glue,
     locateFile: options.locateFile ?? ((name, prefix) => (assets[name] ? assets[name].href : prefix + name)),
   });
-  return createApi(module, { threaded: true });
+  return createApi(module, { threaded: true, relaxed });
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
 import { setKerasFileLoader } from './keras.js';
-import { threadCount } from './threads.js';
+import { threadCount, useRelaxedSimd } from './variant.js';
 
 // Node has no bundle to keep small: the .keras / .h5 readers load on first use.
 setKerasFileLoader(() => import('./keras_files.js').then((module) => module.readers));
@@ -27,17 +27,20 @@ export function init(options = {}) {
 }
 
 // Node shares memory between worker threads: the threaded variant unless one thread is asked for.
-async function load({ threads: requested, ...options }) {
+// Node 20 validates relaxed SIMD only with --experimental-wasm-relaxed-simd; newer Node does.
+async function load({ threads: requested, relaxedSimd, ...options }) {
   const threads = threadCount(requested, { cores: availableParallelism(), canShare: typeof SharedArrayBuffer === 'function' });
+  const relaxed = useRelaxedSimd(relaxedSimd);
+  const wasmFile = (name) => readFile(new URL(`./${name}${relaxed ? '_relaxed' : ''}.wasm`, import.meta.url));
   if (threads === 1) {
-    const wasmBinary = await readFile(new URL('./attention_wasm.wasm', import.meta.url));
-    return createApi(await createAttentionWasm({ ...options, wasmBinary }));
+    const wasmBinary = await wasmFile('attention_wasm');
+    return createApi(await createAttentionWasm({ ...options, wasmBinary }), { relaxed });
   }
   // A classic-script factory (its pthread workers load it with require); the workers' own script
   // is the .cjs copy, since this package's .js files are ES modules to Node.
   const workerScript = new URL('./attention_wasm_threads.worker.cjs', import.meta.url);
   const createThreaded = createRequire(import.meta.url)('./attention_wasm_threads.cjs');
-  const wasmBinary = await readFile(new URL('./attention_wasm_threads.wasm', import.meta.url));
+  const wasmBinary = await wasmFile('attention_wasm_threads');
   const module = await createThreaded({
     ...options,
     wasmBinary,
@@ -47,5 +50,5 @@ async function load({ threads: requested, ...options }) {
   // The pool's workers (started with the module) must not keep the process alive once the
   // program is done: they idle in the training pool's wait for good.
   for (const worker of module.PThread.unusedWorkers) worker.unref();
-  return createApi(module, { threaded: true });
+  return createApi(module, { threaded: true, relaxed });
 }

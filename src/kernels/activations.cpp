@@ -118,7 +118,7 @@ void activationBackward(Activation a, const float* x, const float* y, const floa
       binary(x, dy, dx, n, [&](Batch v, Batch d) {
         const Batch cdf = half * xsimd::erfc(-v * Batch(kInvSqrt2));
         const Batch pdf = Batch(kInvSqrt2Pi) * xsimd::exp(-half * v * v);
-        return d * xsimd::fma(v, pdf, cdf);
+        return d * simd::mulAdd(v, pdf, cdf);
       });
       return;
     case Activation::Softplus:

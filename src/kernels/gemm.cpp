@@ -44,8 +44,8 @@ ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* _
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = Batch(0.f);
 
-  // Unrolled so V8 (which does not unroll) spends fewer instructions on the loop per tile step.
-#pragma GCC unroll 4
+  // Unrolled natively (fewer loop instructions per tile step); not under wasm (simd.h).
+ATTN_UNROLL(ATTN_GEMM_DEPTH_UNROLL)
   for (int k = 0; k < kc; ++k) {
     Batch bv[V];
 #pragma GCC unroll 4
@@ -54,7 +54,7 @@ ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* _
     for (int r = 0; r < MR; ++r) {
       const Batch ar(a[r]);
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]);
+      for (int v = 0; v < V; ++v) acc[r][v] = simd::mulAdd(ar, bv[v], acc[r][v]);
     }
     a += MR;
     b += NR;
@@ -80,7 +80,7 @@ ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* _
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) {
         float* p = c + r * ldc + v * kWidth;
-        xsimd::fma(betaV, Batch::load_unaligned(p), acc[r][v]).store_unaligned(p);
+        simd::mulAdd(betaV, Batch::load_unaligned(p), acc[r][v]).store_unaligned(p);
       }
   }
 }

@@ -87,5 +87,8 @@ void scatterWindows(const Windows1D& w, const float* dcols, float* dx, int batch
 
 // Which instruction set the kernels were compiled for ("avx512bw", "fma3+avx2", "sse4.1", ...).
 const char* simdArchitecture();
+// Whether the kernels' multiply-adds round once (fused), measured on this machine: wasm's relaxed
+// madd is fused or not as the CPU has FMA, so the build alone cannot say.
+bool fusedMultiplyAdd();
 
 }  // namespace attn::kernels

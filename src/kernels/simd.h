@@ -17,6 +17,18 @@ static inline __m128i attnWasmCvtpsEpi32(__m128 a) {
 }
 #define _mm_cvttps_epi32 attnWasmCvttpsEpi32
 #define _mm_cvtps_epi32 attnWasmCvtpsEpi32
+
+// a * b + c on four lanes, as an import that no host provides: scripts/wasm-variants.mjs replaces
+// it after the link with f32x4.mul + f32x4.add, or with f32x4.relaxed_madd (FMA where the CPU
+// has it) in the relaxed-SIMD module, whose kernels are compiled with ATTN_RELAXED_MADD and call
+// it for every multiply-add. Emscripten 3.1.6's clang and binaryen cannot emit relaxed_madd's
+// final opcode themselves. Only the relaxed kernels call it in their loops: clang keeps calls in
+// source order, and V8 ran the mul + add kernels it schedules freely ~15% faster. Every module
+// imports it (kernels::fusedMultiplyAdd probes with it), so all share one JS glue. `const` lets
+// clang hoist and merge it like arithmetic; noexcept keeps -fexceptions builds from wrapping it
+// in a JS invoke_. Its JS stub (bindings/wasm_placeholders.js) throws if a rewrite was missed.
+extern "C" v128_t attn_f32x4_madd(v128_t a, v128_t b, v128_t c) noexcept
+    __attribute__((import_module("env"), import_name("attn_f32x4_madd"), const));
 #endif
 
 #include <cmath>
@@ -62,11 +74,17 @@ template <class A>
 ATTN_INLINE void store(float* p, const xsimd::batch<float, A>& v) {
   v.store_unaligned(p);
 }
-// a * b + c: fused on batches (one instruction where the target has FMA); on floats as written.
+// a * b + c: fused on batches (one instruction where the target has FMA: x86 FMA3/AVX-512, and
+// wasm's relaxed-SIMD module on such CPUs); on floats as written. Every kernel's multiply-add on
+// batches goes through here, so the wasm modules' kernels differ in this one place.
 template <class V>
 ATTN_INLINE V mulAdd(const V& a, const V& b, const V& c) {
   if constexpr (std::is_same_v<V, float>)
     return a * b + c;
+#if defined(__EMSCRIPTEN__) && defined(ATTN_RELAXED_MADD)
+  else if constexpr (V::size == 4)
+    return V(__m128(attn_f32x4_madd(v128_t(__m128(a)), v128_t(__m128(b)), v128_t(__m128(c)))));
+#endif
   else
     return xsimd::fma(a, b, c);
 }
@@ -85,8 +103,8 @@ ATTN_INLINE void forEachLane(int64_t n, Body&& body) {
 
 // GEMM register tile: kGemmRows rows of C by kGemmVectors batches of columns. Sized so the
 // accumulators plus one broadcast of A and the row of B fit the register file: 32 zmm on
-// AVX-512, 16 ymm/xmm on AVX2/SSE, and V8's ~15 usable xmm for wasm (no FMA there, so every
-// step also needs a temporary for the product).
+// AVX-512, 16 ymm/xmm on AVX2/SSE, and V8's ~15 usable xmm for wasm (4x2 measured best for both
+// wasm modules; 4x3, 6x2 and 3x3 were slower with relaxed madd too).
 #if defined(ATTN_GEMM_ROWS) && defined(ATTN_GEMM_VECTORS)  // tuning experiments only
 inline constexpr int kGemmRows = ATTN_GEMM_ROWS, kGemmVectors = ATTN_GEMM_VECTORS;
 #elif defined(__EMSCRIPTEN__)
@@ -99,6 +117,18 @@ inline constexpr int kGemmRows = 6, kGemmVectors = 2;
 inline constexpr int kGemmRows = 4, kGemmVectors = 2;
 #endif
 inline constexpr int kGemmCols = kGemmVectors * kWidth;
+// Steps of k the micro-kernel's loop body holds (a macro: a pragma's argument, which GCC does not
+// expand itself; ATTN_UNROLL does). Under wasm
+// one: clang hoists the loads of every unrolled step to the top of the body, and V8's register
+// allocator then spills accumulators (n = 256 in Node: 27.8 -> 33.2 GFLOP/s unrolled 4 -> 1;
+// 41.3 with relaxed madd).
+#if !defined(ATTN_GEMM_DEPTH_UNROLL) && defined(__EMSCRIPTEN__)
+#define ATTN_GEMM_DEPTH_UNROLL 1
+#elif !defined(ATTN_GEMM_DEPTH_UNROLL)
+#define ATTN_GEMM_DEPTH_UNROLL 4
+#endif
+#define ATTN_PRAGMA(text) _Pragma(#text)
+#define ATTN_UNROLL(count) ATTN_PRAGMA(GCC unroll count)
 // Cache blocking: a kc x kGemmCols sliver of packed B stays in L1 (<= ~half of 48 KiB) while the
 // micro-kernel sweeps an mc x kc block of packed A out of L2.
 inline constexpr int kGemmDepth = kGemmCols >= 32 ? 192 : 256;

@@ -125,7 +125,7 @@ void softmaxBackward(const float* y, const float* dy, float* dx, int outer, int 
     for (; j + kWidth <= inner; j += kWidth) {
       Batch d(0.f);
       for (int k = 0; k < axis; ++k)
-        d = xsimd::fma(Batch::load_unaligned(dys + k * inner + j), Batch::load_unaligned(ys + k * inner + j), d);
+        d = simd::mulAdd(Batch::load_unaligned(dys + k * inner + j), Batch::load_unaligned(ys + k * inner + j), d);
       for (int k = 0; k < axis; ++k) {
         const int64_t i = k * inner + j;
         (Batch::load_unaligned(ys + i) * (Batch::load_unaligned(dys + i) - d)).store_unaligned(dxs + i);

@@ -94,14 +94,15 @@ async function exploreNumbers(values) {
 }
 
 // The demo server sends COOP/COEP: the page is cross-origin isolated, so its worker trains on
-// the threaded module, one thread per core up to 4, and the page says so.
+// the threaded module, one thread per core up to 4, relaxed SIMD (Chromium validates it), and
+// the page says so.
 test('the page loads the package in the worker, on every core the page may use', async () => {
   const engine = await page.textContent('#engine');
   const { isolated, cores } = await page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
   assert.equal(isolated, true);
   const threads = Math.min(cores, 4);
   assert.equal(engine.replace(/^v\d+\.\d+\.\d+ · /, ''),
-    threads > 1 ? `wasm-simd128-threads · ${threads} threads` : 'wasm-simd128 · 1 thread');
+    threads > 1 ? `wasm-relaxed-simd-threads · ${threads} threads` : 'wasm-relaxed-simd · 1 thread');
   assert.deepEqual(pageErrors, []);
 });
 

@@ -1,8 +1,9 @@
 // The threaded variant (Node shares memory with worker threads, so init() picks it unless one
-// thread is asked for). Each case runs in a child process, since init() loads one module per
-// process: the variant and thread count chosen, bit-identical weights for a seed and a thread
-// count (dropout included), the same course across thread counts, errors still reaching JS as
-// checked Errors, and a process that exits by itself (the pool's workers do not hold it).
+// thread is asked for) and the relaxed-SIMD modules (Node 20 validates them behind a flag). Each
+// case runs in a child process, since init() loads one module per process: the module and thread
+// count chosen, bit-identical weights for a seed and a thread count (dropout included), the same
+// course across thread counts and modules, errors still reaching JS as checked Errors, and a
+// process that exits by itself (the pool's workers do not hold it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,12 +15,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 // Runs `body` (an async function's source, given aw) after init(options) in a fresh Node and
 // returns what it printed as JSON.
-function inChild(options, body) {
+// nodeFlags: e.g. Node 20's --experimental-wasm-relaxed-simd, without which it rejects relaxed SIMD.
+function inChild(options, body, nodeFlags = []) {
   const source = `import { init } from 'attention-wasm';
     const aw = await init(${JSON.stringify(options)});
     const result = await (${body})(aw);
-    console.log(JSON.stringify({ backend: aw.backend, threads: aw.threads, result }));`;
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 120000 });
+    console.log(JSON.stringify({ backend: aw.backend, threads: aw.threads, fused: aw.fusedMultiplyAdd, result }));`;
+  const child = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 120000 });
   assert.equal(child.status, 0, `child failed (signal ${child.signal}): ${child.stderr.slice(-2000)}`);
   return JSON.parse(child.stdout.trim().split('\n').pop());
 }
@@ -45,6 +47,48 @@ test('init picks the threaded variant in Node unless one thread is asked for', (
   assert.deepEqual([two.backend, two.threads], ['wasm-simd128-threads', 2]);
   const auto = inChild({}, 'async () => null');
   assert.equal(auto.threads, Math.min(availableParallelism(), 4));
+});
+
+const RELAXED = ['--experimental-wasm-relaxed-simd'];
+
+test('init picks the relaxed-SIMD module where the host validates it, unless told not to', () => {
+  for (const threads of [1, 2]) {
+    const suffix = threads === 1 ? '' : '-threads';
+    const plain = inChild({ threads }, 'async () => null');
+    assert.deepEqual([plain.backend, plain.fused], [`wasm-simd128${suffix}`, false]);
+    const relaxed = inChild({ threads }, 'async () => null', RELAXED);
+    // This project's machines have FMA3, so relaxed madd fuses there.
+    assert.deepEqual([relaxed.backend, relaxed.fused], [`wasm-relaxed-simd${suffix}`, true]);
+    const keptPlain = inChild({ threads, relaxedSimd: false }, 'async () => null', RELAXED);
+    assert.deepEqual([keptPlain.backend, keptPlain.fused], [`wasm-simd128${suffix}`, false]);
+  }
+  const source = `import { init } from 'attention-wasm';
+    const messages = [];
+    for (const relaxedSimd of [true, 'yes']) {
+      try { await init({ relaxedSimd }); messages.push('loaded'); } catch (e) { messages.push(e.message); }
+    }
+    messages.push((await init({})).backend);
+    console.log(JSON.stringify(messages));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', source], { cwd: root, encoding: 'utf8', timeout: 60000 });
+  assert.equal(child.status, 0, child.stderr.slice(-2000));
+  const messages = JSON.parse(child.stdout.trim());
+  assert.match(messages[0], /^init: option 'relaxedSimd' is true, but this host does not validate relaxed SIMD/);
+  assert.match(messages[1], /^init: option 'relaxedSimd' must be true or false, got "yes"/);
+  assert.equal(messages[2], 'wasm-simd128-threads');
+});
+
+test('the relaxed-SIMD module trains to the same course with fused rounding, bit-identically per seed', () => {
+  const body = trainBody.replace("L.dropout({ rate: 0.2 }), ", '');
+  const plain = inChild({ threads: 2 }, body);
+  const fused = inChild({ threads: 2 }, body, RELAXED);
+  const again = inChild({ threads: 2 }, body, RELAXED);
+  assert.deepEqual(fused.result.weights, again.result.weights);
+  assert.notDeepEqual(plain.result.weights, fused.result.weights, 'the relaxed module trained without fused multiply-adds');
+  let worst = 0;
+  plain.result.weights.forEach((w, i) => w.forEach((v, j) => {
+    worst = Math.max(worst, Math.abs(v - fused.result.weights[i][j]) / Math.max(1e-3, Math.abs(v)));
+  }));
+  assert.ok(worst < 1e-3, `weights of the two modules differ by ${worst}`);
 });
 
 test('a seed and a thread count give bit-identical weights; thread counts follow the same course', () => {

@@ -11,12 +11,17 @@ export async function everything(): Promise<void> {
   const same: AttentionWasm = await init({ locateFile: (path: string, prefix: string) => prefix + path });
   const single: AttentionWasm = await init({ threads: 1 });
   const version: string = aw.version;
-  const backend: 'wasm-simd128' | 'wasm' | 'wasm-simd128-threads' | 'wasm-threads' = aw.backend;
+  const backend: 'wasm-simd128' | 'wasm-relaxed-simd' | 'wasm-simd128-threads' | 'wasm-relaxed-simd-threads' = aw.backend;
+  const fused: boolean = aw.fusedMultiplyAdd;
+  const plain: AttentionWasm = await init({ threads: 2, relaxedSimd: false });
+  void fused; void plain;
   const threads: number = aw.threads;
   const bytesInUse: number = aw.heapBytesInUse() + aw.memoryBytes();
   void same; void single; void version; void backend; void threads; void bytesInUse;
   // @ts-expect-error threads is a number
   await init({ threads: 'all' });
+  // @ts-expect-error relaxedSimd is a boolean
+  await init({ relaxedSimd: 'yes' });
 
   // Tensors
   const a: Tensor = aw.tensor(new Float32Array(6), [2, 3]);

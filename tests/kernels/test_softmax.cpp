@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -126,6 +127,34 @@ TEST(Architecture, NamesTheInstructionSet) {
 #else
   EXPECT_FALSE(name.empty());
 #endif
+}
+
+// Whether the multiply-adds round once. Natively the build decides (FMA3 / AVX-512 fuse, SSE does
+// not); the wasm test binaries run as the SIMD128 and as the relaxed-SIMD module, and ctest says
+// which through ATTN_EXPECT_FUSED (relaxed madd fuses on this project's x86 machines, which all
+// have FMA3). A GEMM through the packed micro-kernel must agree with the probe.
+TEST(Architecture, MultiplyAddsAreFusedExactlyWhereExpected) {
+#if defined(__EMSCRIPTEN__)
+  const char* expected = std::getenv("ATTN_EXPECT_FUSED");
+  ASSERT_NE(expected, nullptr) << "ctest sets ATTN_EXPECT_FUSED for the wasm binaries";
+  const bool expectFused = std::string(expected) == "1";
+#elif defined(__FMA__) || defined(__AVX512F__)
+  const bool expectFused = true;
+#else
+  const bool expectFused = false;
+#endif
+  EXPECT_EQ(kernels::fusedMultiplyAdd(), expectFused);
+  // C[0][0] = 1 * -(1 + 2^-11) + x * x with x = 1 + 2^-12, x^2 = 1 + 2^-11 + 2^-24 (25 bits):
+  // fused, the second step keeps 2^-24; unfused, it rounds the product first and gives 0.
+  const int n = 64;
+  const float x = 1.f + 0x1p-12f;
+  std::vector<float> a(n * n, 0.f), b(n * n, 0.f), c(n * n, 1.f);
+  a[0] = 1.f;
+  a[1] = x;
+  b[0] = -(1.f + 0x1p-11f);
+  b[n] = x;
+  kernels::gemm(kernels::Trans::No, kernels::Trans::No, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+  EXPECT_EQ(c[0] != 0.f, expectFused) << "C[0][0] = " << c[0];
 }
 
 }  // namespace

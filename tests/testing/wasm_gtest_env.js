@@ -2,5 +2,5 @@
 // Node's; copy GoogleTest's variables in, so ctest can shard a binary (GTEST_TOTAL_SHARDS,
 // GTEST_SHARD_INDEX) as it does natively.
 Module['preRun'] = (Module['preRun'] || []).concat(function () {
-  for (var key in process.env) if (key.indexOf('GTEST_') === 0) ENV[key] = process.env[key];
+  for (var key in process.env) if (key.indexOf('GTEST_') === 0 || key.indexOf('ATTN_') === 0) ENV[key] = process.env[key];
 });
