@@ -13,7 +13,8 @@ if [ "$what" = native ] || [ "$what" = all ]; then
   cmake --build build/native -j"$jobs"
 fi
 if [ "$what" = wasm ] || [ "$what" = package ] || [ "$what" = all ]; then
-  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DATTN_WASM_ALL_TESTS=ON \
+  # The wasm benchmark harnesses are built by scripts/bench.sh only (ATTN_BENCH=ON there).
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DATTN_WASM_ALL_TESTS=ON -DATTN_BENCH=OFF \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   if [ "$what" = package ]; then
     cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_relaxed attention_wasm_threads attention_wasm_threads_relaxed attention_wasm_threads_web

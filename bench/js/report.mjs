@@ -271,7 +271,7 @@ for (const r of rows) {
 }
 md.push('', '## GEMM, GFLOP/s (best round; mean in parentheses), one core', '');
 md.push(`Peak of one core: ${fx(peaks.avx512)} (AVX-512 FMA), ${fx(peaks.avx2)} (AVX2 FMA), ${fx(peaks.sseMulAdd)} (128-bit mul+add, no FMA: the SSE4 / wasm SIMD128 ceiling); clock ${fx(peaks.clockGHz)} GHz.`, '');
-md.push('wasm: the SIMD128 (mul + add) and the relaxed-SIMD (FMA) builds of the harness; Node runs the relaxed one with --experimental-wasm-relaxed-simd. In Chromium the page is not cross-origin isolated, so its timer is coarse (100 us): read best rounds there as rounded.', '');
+md.push('wasm: the SIMD128 (mul + add) and the relaxed-SIMD (FMA) builds of the harness; Node runs the relaxed one with --experimental-wasm-relaxed-simd. In Chromium the harness runs on a cross-origin isolated page (5 us timer).', '');
 md.push(`| variant | n | native (${nativeArch}) | % of peak | native SSE | % of peak | wasm Node | wasm --no-liftoff | % of peak | wasm Node relaxed | Chromium SIMD128 | Chromium relaxed | FMA gain (Chromium) |`);
 md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const pct = (v, p) => (v && p ? `${(100 * v / p).toFixed(0)}%` : '–');
