@@ -2,7 +2,7 @@
 // this file through `new URL(..., import.meta.url)`, which bundlers such as Vite understand.
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
-import { threadCount, useRelaxedSimd } from './variant.js';
+import { locateFileFor, threadCount, useRelaxedSimd, wasmFile } from './variant.js';
 
 export { tensor } from './tensor.js';
 export { padSequences, text } from './text.js';
@@ -28,12 +28,17 @@ async function load({ threads: requested, relaxedSimd, ...options }) {
     canShare: globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function',
   });
   const relaxed = useRelaxedSimd(relaxedSimd);
-  // Literal URLs, so bundlers see and emit every .wasm.
-  const wasm = threads === 1
-    ? (relaxed ? new URL('./attention_wasm_relaxed.wasm', import.meta.url) : new URL('./attention_wasm.wasm', import.meta.url))
-    : (relaxed ? new URL('./attention_wasm_threads_relaxed.wasm', import.meta.url) : new URL('./attention_wasm_threads.wasm', import.meta.url));
+  // Literal URLs, so bundlers see and emit every file; variant.js says which one runs.
+  const urls = {
+    'attention_wasm.wasm': new URL('./attention_wasm.wasm', import.meta.url),
+    'attention_wasm_relaxed.wasm': new URL('./attention_wasm_relaxed.wasm', import.meta.url),
+    'attention_wasm_threads.wasm': new URL('./attention_wasm_threads.wasm', import.meta.url),
+    'attention_wasm_threads_relaxed.wasm': new URL('./attention_wasm_threads_relaxed.wasm', import.meta.url),
+    'attention_wasm_threads_web.worker.js': new URL('./attention_wasm_threads_web.worker.js', import.meta.url),
+  };
+  const wasm = wasmFile({ threads, relaxed });
   if (threads === 1) {
-    const locateFile = options.locateFile ?? ((name, prefix) => (name === 'attention_wasm.wasm' ? wasm.href : prefix + name));
+    const locateFile = locateFileFor(options.locateFile, { 'attention_wasm.wasm': wasm }, urls);
     return createApi(await createAttentionWasm({ ...options, locateFile }), { relaxed });
   }
   // Loaded only here, so a page on one thread never downloads it; by URL, not as a module
@@ -42,15 +47,11 @@ async function load({ threads: requested, relaxedSimd, ...options }) {
   // identical bytes).
   const glue = new URL('./attention_wasm_threads_web.js', import.meta.url).href;
   const { default: createThreaded } = await import(/* @vite-ignore */ glue);
-  const assets = {
-    'attention_wasm_threads_web.wasm': wasm,
-    'attention_wasm_threads_web.worker.js': new URL('./attention_wasm_threads_web.worker.js', import.meta.url),
-  };
   const module = await createThreaded({
     ...options,
     threadPoolSize: threads - 1,
     mainScriptUrlOrBlob: glue,
-    locateFile: options.locateFile ?? ((name, prefix) => (assets[name] ? assets[name].href : prefix + name)),
+    locateFile: locateFileFor(options.locateFile, { 'attention_wasm_threads_web.wasm': wasm }, urls),
   });
   return createApi(module, { threaded: true, relaxed });
 }

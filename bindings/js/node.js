@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import createAttentionWasm from './attention_wasm.js';
 import { createApi } from './api.js';
 import { setKerasFileLoader } from './keras.js';
-import { threadCount, useRelaxedSimd } from './variant.js';
+import { threadCount, useRelaxedSimd, wasmFile } from './variant.js';
 
 // Node has no bundle to keep small: the .keras / .h5 readers load on first use.
 setKerasFileLoader(() => import('./keras_files.js').then((module) => module.readers));
@@ -31,16 +31,14 @@ export function init(options = {}) {
 async function load({ threads: requested, relaxedSimd, ...options }) {
   const threads = threadCount(requested, { cores: availableParallelism(), canShare: typeof SharedArrayBuffer === 'function' });
   const relaxed = useRelaxedSimd(relaxedSimd);
-  const wasmFile = (name) => readFile(new URL(`./${name}${relaxed ? '_relaxed' : ''}.wasm`, import.meta.url));
+  const wasmBinary = await readFile(new URL(`./${wasmFile({ threads, relaxed })}`, import.meta.url));
   if (threads === 1) {
-    const wasmBinary = await wasmFile('attention_wasm');
     return createApi(await createAttentionWasm({ ...options, wasmBinary }), { relaxed });
   }
   // A classic-script factory (its pthread workers load it with require); the workers' own script
   // is the .cjs copy, since this package's .js files are ES modules to Node.
   const workerScript = new URL('./attention_wasm_threads.worker.cjs', import.meta.url);
   const createThreaded = createRequire(import.meta.url)('./attention_wasm_threads.cjs');
-  const wasmBinary = await wasmFile('attention_wasm_threads');
   const module = await createThreaded({
     ...options,
     wasmBinary,

@@ -43,3 +43,21 @@ export function useRelaxedSimd(requested) {
   }
   return requested ?? supported;
 }
+
+// The .wasm a module runs on: one of the four the package ships (one glue per thread variant
+// drives both of its builds).
+export function wasmFile({ threads, relaxed }) {
+  return `attention_wasm${threads > 1 ? '_threads' : ''}${relaxed ? '_relaxed' : ''}.wasm`;
+}
+
+// Emscripten's locateFile for a glue that asks for `asked` (its own link's .wasm name, or a file
+// the package ships under another name: renames[asked]). The caller's locateFile, when given, gets
+// the shipped name, so a host serving the package elsewhere serves the module init() chose;
+// otherwise `urls` (name -> URL) or the glue's prefix.
+export function locateFileFor(userLocateFile, renames, urls) {
+  return (asked, prefix) => {
+    const name = renames[asked] ?? asked;
+    if (userLocateFile) return userLocateFile(name, prefix);
+    return urls[name]?.href ?? prefix + name;
+  };
+}

@@ -220,7 +220,8 @@ int Model::shardsFor(int batch) const {
 void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
                       std::vector<double>& weights) {
   while (static_cast<int>(shards_.size()) < shards) shards_.push_back(std::make_unique<Shard>());
-  // Replicas: the same graph, loss and metrics (the optimizer stays here); rebuilt after compile.
+  // Replicas: the same graph, loss and metrics, rebuilt after compile. They never step, so they
+  // get the smallest optimizer (SGD: one slot per weight), not the model's (Adam, RMSprop: two).
   for (int k = 0; k < shards; ++k) {
     Shard& shard = *shards_[k];
     if (!shard.replica) {
@@ -228,7 +229,9 @@ void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, s
       shard.replica->params_.shareTrainableValues(params_);
     }
     if (shard.compileGeneration != compileGeneration_) {
-      shard.replica->compile(compileConfig_);
+      Json config = compileConfig_;
+      config["optimizer"] = "sgd";
+      shard.replica->compile(config);
       shard.compileGeneration = compileGeneration_;
     }
   }

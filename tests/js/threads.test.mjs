@@ -51,6 +51,21 @@ test('init picks the threaded variant in Node unless one thread is asked for', (
 
 const RELAXED = ['--experimental-wasm-relaxed-simd'];
 
+// Pages: the glue asks for its own link's .wasm name; the module init() chose is what a page's
+// own locateFile (a host serving the package elsewhere) and the bundler-visible URLs must get.
+test('each variant loads its shipped .wasm, through the caller\'s locateFile too', async () => {
+  const { wasmFile, locateFileFor } = await import('../../dist/variant.js');
+  assert.deepEqual([[1, false], [1, true], [2, false], [4, true]].map(([threads, relaxed]) => wasmFile({ threads, relaxed })),
+    ['attention_wasm.wasm', 'attention_wasm_relaxed.wasm', 'attention_wasm_threads.wasm', 'attention_wasm_threads_relaxed.wasm']);
+  const renames = { 'attention_wasm_threads_web.wasm': 'attention_wasm_threads_relaxed.wasm' };
+  const cdn = locateFileFor((name, prefix) => `https://cdn.example/pkg/${name}?from=${prefix}`, renames, {});
+  assert.equal(cdn('attention_wasm_threads_web.wasm', '/dist/'), 'https://cdn.example/pkg/attention_wasm_threads_relaxed.wasm?from=/dist/');
+  assert.equal(cdn('attention_wasm_threads_web.worker.js', '/dist/'), 'https://cdn.example/pkg/attention_wasm_threads_web.worker.js?from=/dist/');
+  const bundled = locateFileFor(undefined, renames, { 'attention_wasm_threads_relaxed.wasm': new URL('https://app.example/assets/x-123.wasm') });
+  assert.equal(bundled('attention_wasm_threads_web.wasm', '/dist/'), 'https://app.example/assets/x-123.wasm');
+  assert.equal(bundled('other.data', '/dist/'), '/dist/other.data');
+});
+
 test('init picks the relaxed-SIMD module where the host validates it, unless told not to', () => {
   for (const threads of [1, 2]) {
     const suffix = threads === 1 ? '' : '-threads';

@@ -32,6 +32,16 @@ struct ThreadsGuard {
   }
 };
 
+// The tests that shard: skipped on a single-threaded build; the thread count and the shard
+// threshold are restored after each.
+class ParallelSharding : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+  }
+  ThreadsGuard guard;
+};
+
 std::vector<float> weightsOf(const Model& model) {
   std::vector<float> flat;
   for (const NamedTensor& w : model.getWeights()) flat.insert(flat.end(), w.value.data(), w.value.data() + w.value.size());
@@ -129,9 +139,7 @@ TEST(Parallel, ThreadCountIsClampedToWhatTheBuildRuns) {
 // One step of SGD: the sharded gradient is the whole batch's, so the weights after it agree with
 // one thread's to rounding, for a masked per-step loss with and without sample weights and for a
 // fused sigmoid loss. (A shard normalizing by its own rows instead would be off by ~2x.)
-TEST(Parallel, ShardedStepMatchesTheUnshardedStep) {
-  ThreadsGuard guard;
-  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+TEST_F(ParallelSharding, ShardedStepMatchesTheUnshardedStep) {
   const SequenceData d = sequenceData(37, 6, 5);
   for (bool weighted : {false, true}) {
     std::vector<float> reference;
@@ -169,9 +177,7 @@ TEST(Parallel, ShardedStepMatchesTheUnshardedStep) {
 // Same seed, same thread count: the same weights to the bit, dropout included, however the
 // threads were scheduled. Across thread counts training follows the same course (no dropout:
 // the losses agree to rounding after several epochs).
-TEST(Parallel, SameSeedAndThreadsGiveBitIdenticalWeights) {
-  ThreadsGuard guard;
-  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+TEST_F(ParallelSharding, SameSeedAndThreadsGiveBitIdenticalWeights) {
   const SequenceData d = sequenceData(96, 6, 9);
   auto train = [&](int threadCount, double dropout, double* finalLoss = nullptr) {
     setThreads(threadCount);
@@ -195,9 +201,7 @@ TEST(Parallel, SameSeedAndThreadsGiveBitIdenticalWeights) {
 
 // The sharded step keeps the training loop's rule: after the first epoch (replicas built, every
 // buffer sized) no operator new and no Tensor buffer, on the caller's thread or the pool's.
-TEST(Parallel, ShardedTrainingAllocatesNothingAfterTheFirstEpoch) {
-  ThreadsGuard guard;
-  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+TEST_F(ParallelSharding, ShardedTrainingAllocatesNothingAfterTheFirstEpoch) {
   setThreads(2);
   const SequenceData d = sequenceData(96, 6, 4);
   auto model = attentionModel(0.3);
@@ -240,9 +244,7 @@ TEST(Parallel, BatchNormalizationTrainsUnsharded) {
 
 // Under the default work threshold a small model's step stays on one thread: bit-identical to
 // a one-thread run, since waking the pool would cost more than the step.
-TEST(Parallel, SmallStepsStayOnOneThread) {
-  ThreadsGuard guard;
-  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+TEST_F(ParallelSharding, SmallStepsStayOnOneThread) {
   setMinimumShardWork(guard.minimumWork);
   const SequenceData d = sequenceData(64, 6, 2);
   auto train = [&](int threadCount) {
@@ -254,9 +256,7 @@ TEST(Parallel, SmallStepsStayOnOneThread) {
   EXPECT_EQ(train(1), train(2));
 }
 
-TEST(Parallel, AShardsErrorLeavesTheWeightsAndTheModelUsable) {
-  ThreadsGuard guard;
-  if (maxThreads() < 2) GTEST_SKIP() << "a single-threaded build";
+TEST_F(ParallelSharding, AShardsErrorLeavesTheWeightsAndTheModelUsable) {
   setThreads(2);
   const SequenceData d = sequenceData(16, 6, 3);
   auto model = attentionModel(0.0);
