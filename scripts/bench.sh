@@ -79,6 +79,7 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   BENCH_THREADS=2 BENCH_RELAXED=0 node bench/js/browser.mjs ours "$raw/chromium-ours-simd128-threads2.json"
   node bench/js/browser.mjs ours --no-liftoff "$raw/chromium-ours-noliftoff.json"
   node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm.json"
+  BENCH_THREADS=2 node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm-threads2.json"
 fi
 
 node -e '

@@ -2,7 +2,7 @@
 // then publishes window.benchResult (or window.benchError) for bench/js/browser.mjs.
 import { init } from '/dist/index.js';
 
-import { benchOurs, benchTf, ourParamCount, registerWasmUnsortedSegmentSum, resolveSpec } from './common.mjs';
+import { benchAll, registerWasmUnsortedSegmentSum } from './common.mjs';
 
 const log = (line) => { document.getElementById('log').textContent += line + '\n'; };
 
@@ -34,14 +34,10 @@ async function run() {
     info.backend = tf.getBackend();
     if (impl === 'tfjs-wasm') info.threads = tf.wasm.getThreadsCount?.() ?? null;
   }
-  for (const entry of all.models) {
-    const key = entry.task === 'predict' ? entry.name : resolveSpec(all, entry).name;
-    if (only && !only.includes(key)) continue;
-    const r = impl === 'ours' ? await benchOurs(aw, all, entry, timing)
-      : await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
-    info.results[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: all.batchSize / (r.medianMs / 1000) };
-    log(`${key}: median ${r.medianMs.toFixed(3)} ms (${r.runs} runs)`);
-  }
+  const figures = await benchAll({ aw, tf, impl, all, only, timing,
+    log: (key, r) => log(`${key}: median ${r.medianMs.toFixed(3)} ms (${r.runs} runs)`) });
+  info.results = figures.results;
+  if (Object.keys(figures.oneThread).length) info.oneThread = figures.oneThread;
   return info;
 }
 

@@ -19,6 +19,15 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
+  const threads = Number(process.env.BENCH_THREADS ?? 1);
+  if (impl === 'tfjs-wasm' && threads > 1) {
+    // TF.js' threaded module caps its pool at navigator.hardwareConcurrency / 2 (it assumes two
+    // logical cores per physical one: init_with_threads_count clamps to num_logical_cores / 2),
+    // so on this 2-core machine setThreadsCount(2) still runs 1 thread. Reporting twice the
+    // threads asked for lets it run exactly that many.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setHardwareConcurrencyOverride', { hardwareConcurrency: 2 * threads });
+  }
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
   const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}),
     ...(process.env.BENCH_THREADS ? { threads: process.env.BENCH_THREADS } : {}),

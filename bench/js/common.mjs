@@ -74,6 +74,10 @@ export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns 
     steps += perSample;
   }
   const cpuMs = cpuClock ? (cpuClock() - cpuStart) / steps : null;
+  return { ...summarize(times), stepsPerRun: perSample, cpuMs, times, steps };
+}
+
+function summarize(times) {
   const sorted = [...times].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return {
@@ -81,8 +85,6 @@ export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns 
     meanMs: times.reduce((a, b) => a + b, 0) / times.length,
     bestMs: sorted[0],
     runs: times.length,
-    stepsPerRun: perSample,
-    cpuMs,
   };
 }
 
@@ -110,8 +112,68 @@ export async function benchOurs(aw, all, entry, timing) {
     const step = entry.task === 'train'
       ? (i) => { const b = data[i % DATA_BATCHES]; model.trainOnBatch(b.x, b.y); }
       : (i) => { model.predict(data[i % DATA_BATCHES].x, { batchSize: all.batchSize }); };
-    return { params: model.countParams(), ...(await timeSteps(step, timing)) };
+    const { times, steps, ...figures } = await timeSteps(step, timing);
+    return { params: model.countParams(), ...figures };
   } finally {
+    model.dispose();
+  }
+}
+
+// Every models.json entry (limited to `only`, without `skip`) with one implementation; with ours
+// on several threads, training also runs on one thread of the same module, interleaved
+// (oneThread). Returns { results, oneThread }, and reports each model to `log`.
+export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timing, log }) {
+  const results = {};
+  const oneThread = {};
+  const perSecond = (r) => all.batchSize / (r.medianMs / 1000);
+  for (const entry of all.models) {
+    const key = entry.task === 'predict' ? entry.name : resolveSpec(all, entry).name;
+    if ((only && !only.includes(key)) || skip.includes(key)) continue;
+    let r;
+    if (impl !== 'ours') r = await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
+    else if (aw.threads > 1 && entry.task === 'train') {
+      const byCount = await benchOursThreads(aw, all, entry, timing, [1, aw.threads]);
+      r = byCount[aw.threads];
+      oneThread[key] = { task: entry.task, batch: all.batchSize, ...byCount[1], samplesPerSec: perSecond(byCount[1]) };
+      log(key + ' (1 thread of the same module)', byCount[1]);
+    } else r = await benchOurs(aw, all, entry, timing);
+    results[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: perSecond(r) };
+    log(key, r);
+  }
+  return { results, oneThread };
+}
+
+// One training model on the threaded module at each of `counts` threads (aw.setThreads), in
+// interleaved rounds on the same model: a neighbour loading this shared machine then slows every
+// count alike instead of one run. Medians over all rounds; returns { [count]: figures }.
+export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 4) {
+  const spec = resolveSpec(all, entry);
+  const model = buildOurs(aw, all, spec);
+  const started = aw.threads;
+  try {
+    const data = makeBatches(spec, all.batchSize);
+    const step = (i) => { const b = data[i % DATA_BATCHES]; model.trainOnBatch(b.x, b.y); };
+    const runs = Object.fromEntries(counts.map((count) => [count, { times: [], cpuMs: 0, steps: 0, stepsPerRun: 0 }]));
+    for (let round = 0; round < rounds; round++) {
+      for (const count of counts) {
+        aw.setThreads(count);
+        // The first round warms V8 and the pool up; later ones only the caches.
+        const r = await timeSteps(step, { ...timing, warmupRuns: round === 0 ? timing.warmupRuns : 3,
+          warmupMs: round === 0 ? timing.warmupMs : 0, minRuns: Math.ceil(timing.minRuns / rounds), budgetMs: timing.budgetMs / rounds });
+        const run = runs[count];
+        run.times.push(...r.times);
+        run.cpuMs += (r.cpuMs ?? 0) * r.steps;
+        run.steps += r.steps;
+        run.stepsPerRun = r.stepsPerRun;
+      }
+    }
+    return Object.fromEntries(counts.map((count) => {
+      const run = runs[count];
+      return [count, { params: model.countParams(), ...summarize(run.times), stepsPerRun: run.stepsPerRun,
+        cpuMs: timing.cpuClock ? run.cpuMs / run.steps : null, rounds }];
+    }));
+  } finally {
+    aw.setThreads(started);
     model.dispose();
   }
 }
@@ -273,7 +335,7 @@ export async function benchTf(tf, all, entry, timing, expectedParams) {
     const step = entry.task === 'train'
       ? async (i) => { const b = data[i % DATA_BATCHES]; await model.trainOnBatch(b.x, b.y); }
       : (i) => { const out = model.predict(data[i % DATA_BATCHES].x, { batchSize: all.batchSize }); out.dataSync(); out.dispose(); };
-    const result = await timeSteps(step, timing);
+    const { times, steps, ...result } = await timeSteps(step, timing);
     for (const b of data) { b.x.dispose(); b.y.dispose(); }
     return { params, ...result };
   } finally {

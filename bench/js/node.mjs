@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { init } from 'attention-wasm';
 
-import { benchOurs, benchTf, ourParamCount, registerWasmUnsortedSegmentSum, resolveSpec } from './common.mjs';
+import { benchAll, registerWasmUnsortedSegmentSum } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const all = JSON.parse(readFileSync(join(here, '..', 'models.json'), 'utf8'));
@@ -54,15 +54,12 @@ if (impl === 'ours') {
   throw new Error(`bench: unknown implementation '${impl}' (ours | tfjs-cpu | tfjs-wasm)`);
 }
 
-for (const entry of all.models) {
-  const key = entry.task === 'predict' ? entry.name : resolveSpec(all, entry).name;
-  if ((only && !only.includes(key)) || skip.includes(key)) continue;
-  const r = impl === 'ours' ? await benchOurs(aw, all, entry, timing)
-    : await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
-  info.results[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: all.batchSize / (r.medianMs / 1000) };
+const figures = await benchAll({ aw, tf, impl, all, only, skip, timing, log: (key, r) => {
   console.error(`${impl}${process.execArgv.length ? ' ' + process.execArgv.join(' ') : ''}  ${key.padEnd(28)} ` +
     `median ${r.medianMs.toFixed(3)} ms  mean ${r.meanMs.toFixed(3)}  best ${r.bestMs.toFixed(3)}  cpu ${r.cpuMs.toFixed(3)}  (${r.runs} runs, ${r.params} params)`);
-}
+} });
+info.results = figures.results;
+if (Object.keys(figures.oneThread).length) info.oneThread = figures.oneThread;
 const json = JSON.stringify(info, null, 1);
 if (outFile) writeFileSync(outFile, json);
 else console.log(json);

@@ -23,11 +23,24 @@ export function createApi(M, { threaded = false, relaxed = false } = {}) {
   const { input, layers } = graph;
 
   const simd = M.simdArchitecture();
-  const threads = threaded ? M.setThreads(M.threadPoolSize + 1) : 1;
+  // Threads whose workers the module started: a page's pthread can only run on one of those (a
+  // new worker starts only once the page's event loop runs), so that is the most training uses.
+  const started = threaded ? M.setThreads(M.threadPoolSize + 1) : 1;
   return Object.freeze({
     version: M.version(),
     backend: (relaxed ? 'wasm-relaxed-simd' : 'wasm-simd128') + (threaded ? '-threads' : ''),
-    threads,
+    get threads() {
+      return M.threads();
+    },
+    // Trains on fewer threads than init() started (leaving cores to the page), or back up to
+    // that many; applies from the next batch, also during fit().
+    setThreads(count) {
+      if (!Number.isInteger(count) || count < 1 || count > started) {
+        throw new Error(`setThreads: expected a whole number of threads from 1 to ${started} (the threads init() ` +
+          `started${threaded ? '' : ': the single-threaded module'}), got ${JSON.stringify(count)}`);
+      }
+      return M.setThreads(count);
+    },
     simdArchitecture: simd,
     fusedMultiplyAdd: M.fusedMultiplyAdd(),
     tensor: (values, shape) => tensor(values, shape),

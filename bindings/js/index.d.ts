@@ -209,6 +209,9 @@ export interface AttentionWasm {
   readonly backend: 'wasm-simd128' | 'wasm-relaxed-simd' | 'wasm-simd128-threads' | 'wasm-relaxed-simd-threads';
   /** Threads training runs on (1 where memory cannot be shared between threads). */
   readonly threads: number;
+  /** Trains on `count` threads from the next batch on: 1 up to the threads init() started
+   * (a page cannot start more later). Returns the count. */
+  setThreads(count: number): number;
   readonly simdArchitecture: string;
   /** Whether the kernels' multiply-adds round once (measured: relaxed SIMD on a CPU with FMA). */
   readonly fusedMultiplyAdd: boolean;

@@ -6,6 +6,7 @@
 // caller, the lowest task index first. The task is a template parameter, not a std::function, so
 // a call allocates nothing.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -43,8 +44,9 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, done_;
-  uint64_t generation_ = 0;  // bumped per run: a worker runs each generation once
-  int pending_ = 0;          // workers still running the current generation
+  // Changed under mutex_, read without it too (a waiting thread polls them before it sleeps).
+  std::atomic<uint64_t> generation_{0};  // bumped per run: a worker runs each generation once
+  std::atomic<int> pending_{0};          // workers still running the current generation
   bool stopping_ = false;
   TaskFn fn_ = nullptr;
   void* context_ = nullptr;
@@ -52,7 +54,8 @@ class ThreadPool {
   std::vector<std::exception_ptr> errors_;  // by task index; grown, never shrunk
 };
 
-// The pool of threads() threads (rebuilt when setThreads changes the count).
+// A pool of at least threads() threads: rebuilt when setThreads raises the count past its size,
+// kept when it lowers it (the shards then run on the first threads() threads).
 ThreadPool& threadPool();
 
 }  // namespace attn

@@ -121,6 +121,36 @@ test('a seed and a thread count give bit-identical weights; thread counts follow
   assert.ok(Math.abs(single.result.loss[1] - dual.result.loss[1]) < 1e-4);
 });
 
+// aw.setThreads lowers the threads of the threaded module and raises them back: one thread of it
+// trains as the single-threaded module does (the same kernels, unsharded), and back on two it
+// trains as a fresh 2-thread module (the pool kept, not restarted). More threads than init()
+// started, or any on the single-threaded module, is an Error naming the limit.
+test('setThreads moves training between 1 thread and the threads init started', () => {
+  const body = trainBody.replace("L.dropout({ rate: 0.2 }), ", '');
+  const switched = inChild({ threads: 2 }, `async (aw) => {
+    const train = ${body};
+    const messages = [];
+    for (const count of [3, 0, 1.5]) {
+      try { aw.setThreads(count); messages.push('set'); } catch (e) { messages.push(e.message); }
+    }
+    const counts = [aw.setThreads(1), aw.threads];
+    const one = await train(aw);
+    counts.push(aw.setThreads(2), aw.threads);
+    const two = await train(aw);
+    return { messages, counts, one: one.weights, two: two.weights };
+  }`);
+  assert.match(switched.result.messages[0], /^setThreads: expected a whole number of threads from 1 to 2 .*got 3$/);
+  assert.match(switched.result.messages[1], /got 0$/);
+  assert.match(switched.result.messages[2], /got 1\.5$/);
+  assert.deepEqual(switched.result.counts, [1, 1, 2, 2]);
+  const single = inChild({ threads: 1 }, body);
+  const dual = inChild({ threads: 2 }, body);
+  assert.deepEqual(switched.result.one, single.result.weights, 'one thread of the threaded module is not the single-threaded training');
+  assert.deepEqual(switched.result.two, dual.result.weights);
+  const refused = inChild({ threads: 1 }, `async (aw) => { try { aw.setThreads(2); return 'set'; } catch (e) { return e.message; } }`);
+  assert.match(refused.result, /^setThreads: expected a whole number of threads from 1 to 1 .*single-threaded module.*got 2$/);
+});
+
 test('the threaded variant reports bad input as checked Errors and keeps working', () => {
   const out = inChild({ threads: 2 }, `async (aw) => {
     const messages = [];

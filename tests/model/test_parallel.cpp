@@ -174,6 +174,33 @@ TEST_F(ParallelSharding, ShardedStepMatchesTheUnshardedStep) {
   }
 }
 
+// Lowering the thread count keeps the pool (a browser page cannot start a thread synchronously,
+// so setThreads(1) then setThreads(2) must not need new ones), and training on the first threads
+// of a bigger pool gives the weights of a pool of exactly that size.
+TEST_F(ParallelSharding, LoweringTheThreadCountKeepsThePool) {
+  if (maxThreads() < 3) GTEST_SKIP() << "fewer than 3 threads";
+  const SequenceData d = sequenceData(48, 6, 9);
+  auto train = [&](int threadCount) {
+    setThreads(threadCount);
+    auto model = attentionModel(0.3);
+    FitOptions options;
+    options.batchSize = 48;
+    options.seed = 7;
+    model->fit({d.tokens}, {d.binary}, options);
+    return weightsOf(*model);
+  };
+  const std::vector<float> onTwo = train(2);
+  train(3);
+  const ThreadPool* pool = &threadPool();
+  const int size = pool->size();
+  ASSERT_GE(size, 3);
+  EXPECT_EQ(train(2), onTwo);
+  EXPECT_EQ(train(1), train(1));
+  EXPECT_EQ(train(2), onTwo);
+  EXPECT_EQ(&threadPool(), pool) << "lowering the thread count rebuilt the pool";
+  EXPECT_EQ(threadPool().size(), size);
+}
+
 // Same seed, same thread count: the same weights to the bit, dropout included, however the
 // threads were scheduled. Across thread counts training follows the same course (no dropout:
 // the losses agree to rounding after several epochs).
