@@ -19,9 +19,9 @@ rm -f "$raw"/*
 
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
   bash scripts/setup.sh
-  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native >/dev/null
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native -DATTN_BENCH=ON >/dev/null
   cmake --build build/native -j"$jobs" --target attn_bench attn_peak_flops
-  cmake -S . -B build/sse -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=sse -DATTN_TESTS=OFF >/dev/null
+  cmake -S . -B build/sse -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=sse -DATTN_TESTS=OFF -DATTN_BENCH=ON >/dev/null
   cmake --build build/sse -j"$jobs" --target attn_bench
   emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DATTN_BENCH=ON -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node >/dev/null
   cmake --build build/wasm -j"$jobs" --target attention_wasm attention_wasm_relaxed attention_wasm_threads attention_wasm_threads_relaxed attention_wasm_threads_web attn_wasm_gemm_bench attn_wasm_gemm_bench_relaxed attn_wasm_layer_bench

@@ -14,7 +14,8 @@ PATH=$(printf %s "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste 
 export PATH
 
 if [ "$what" = native ] || [ "$what" = all ]; then
-  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native >/dev/null
+  # The benchmarks are built by scripts/bench.sh only (ATTN_BENCH=ON there), as under wasm.
+  cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DATTN_SIMD=native -DATTN_BENCH=OFF >/dev/null
   cmake --build build/native -j"$jobs"
 fi
 if [ "$what" = wasm ] || [ "$what" = package ] || [ "$what" = all ]; then
