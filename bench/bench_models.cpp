@@ -100,12 +100,12 @@ const bool registered = [] {
     const std::string name = std::string(train ? "BM_ModelTrain/" : "BM_ModelPredict/") + spec->at("name").get<std::string>();
     benchmark::RegisterBenchmark(name.c_str(), [spec, train](benchmark::State& s) { runModel(s, all, *spec, train); })
         ->Unit(benchmark::kMillisecond);
-    // Data-parallel training on two threads (wall-clock: the main thread's CPU time is half).
-    if (train)
-      benchmark::RegisterBenchmark(("BM_ModelTrainThreads2/" + spec->at("name").get<std::string>()).c_str(),
-                                   [spec](benchmark::State& s) { runModel(s, all, *spec, true, 2); })
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
+    // Data-parallel training and predict on two threads (wall-clock: the main thread's CPU time is half).
+    benchmark::RegisterBenchmark(
+        (std::string(train ? "BM_ModelTrainThreads2/" : "BM_ModelPredictThreads2/") + spec->at("name").get<std::string>()).c_str(),
+        [spec, train](benchmark::State& s) { runModel(s, all, *spec, train, 2); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
   return true;
 }();

@@ -103,15 +103,19 @@ export function buildOurs(aw, all, spec) {
   return model;
 }
 
-// One model's figures with attention-wasm: train -> trainOnBatch, predict -> predict(batch).
+// attention-wasm's step i of a models.json entry: train -> trainOnBatch, predict -> predict(batch).
+function ourStep(model, entry, data, batchSize) {
+  return entry.task === 'train'
+    ? (i) => { const b = data[i % DATA_BATCHES]; model.trainOnBatch(b.x, b.y); }
+    : (i) => { model.predict(data[i % DATA_BATCHES].x, { batchSize }); };
+}
+
+// One model's figures with attention-wasm.
 export async function benchOurs(aw, all, entry, timing) {
   const spec = resolveSpec(all, entry);
   const model = buildOurs(aw, all, spec);
   try {
-    const data = makeBatches(spec, all.batchSize);
-    const step = entry.task === 'train'
-      ? (i) => { const b = data[i % DATA_BATCHES]; model.trainOnBatch(b.x, b.y); }
-      : (i) => { model.predict(data[i % DATA_BATCHES].x, { batchSize: all.batchSize }); };
+    const step = ourStep(model, entry, makeBatches(spec, all.batchSize), all.batchSize);
     const { times, steps, ...figures } = await timeSteps(step, timing);
     return { params: model.countParams(), ...figures };
   } finally {
@@ -120,7 +124,7 @@ export async function benchOurs(aw, all, entry, timing) {
 }
 
 // Every models.json entry (limited to `only`, without `skip`) with one implementation; with ours
-// on several threads, training also runs on one thread of the same module, interleaved
+// on several threads, each model also runs on one thread of the same module, interleaved
 // (oneThread). Returns { results, oneThread }, and reports each model to `log`.
 export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timing, log }) {
   const results = {};
@@ -131,7 +135,7 @@ export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timi
     if ((only && !only.includes(key)) || skip.includes(key)) continue;
     let r;
     if (impl !== 'ours') r = await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
-    else if (aw.threads > 1 && entry.task === 'train') {
+    else if (aw.threads > 1) {
       const byCount = await benchOursThreads(aw, all, entry, timing, [1, aw.threads]);
       r = byCount[aw.threads];
       oneThread[key] = { task: entry.task, batch: all.batchSize, ...byCount[1], samplesPerSec: perSecond(byCount[1]) };
@@ -143,7 +147,7 @@ export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timi
   return { results, oneThread };
 }
 
-// One training model on the threaded module at each of `counts` threads (aw.setThreads), in
+// One model on the threaded module at each of `counts` threads (aw.setThreads), in
 // interleaved rounds on the same model: a neighbour loading this shared machine then slows every
 // count alike instead of one run. Medians over all rounds; returns { [count]: figures }.
 export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 4) {
@@ -151,8 +155,7 @@ export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 
   const model = buildOurs(aw, all, spec);
   const started = aw.threads;
   try {
-    const data = makeBatches(spec, all.batchSize);
-    const step = (i) => { const b = data[i % DATA_BATCHES]; model.trainOnBatch(b.x, b.y); };
+    const step = ourStep(model, entry, makeBatches(spec, all.batchSize), all.batchSize);
     const runs = Object.fromEntries(counts.map((count) => [count, { times: [], cpuMs: 0, steps: 0, stepsPerRun: 0 }]));
     for (let round = 0; round < rounds; round++) {
       for (const count of counts) {

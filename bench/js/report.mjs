@@ -107,9 +107,9 @@ const rows = modelKeys.map((key) => {
     nativeSseMs: nativeSse?.results[nativeName(key)]?.bestMs ?? null,
     nativeSseMeanMs: nativeSse?.results[nativeName(key)]?.meanMs ?? null,
     nativeCpuMs: native?.results[nativeName(key)]?.bestCpuMs ?? null,
-    // Data-parallel training on 2 threads (wall-clock; train models only).
-    nativeThreads2Ms: native?.results[`BM_ModelTrainThreads2/${key}/real_time`]?.bestMs ?? null,
-    nativeSseThreads2Ms: nativeSse?.results[`BM_ModelTrainThreads2/${key}/real_time`]?.bestMs ?? null,
+    // Data-parallel training and predict on 2 threads (wall-clock).
+    nativeThreads2Ms: native?.results[`${nativeName(key).replace(/^BM_Model(Train|Predict)/, 'BM_Model$1Threads2')}/real_time`]?.bestMs ?? null,
+    nativeSseThreads2Ms: nativeSse?.results[`${nativeName(key).replace(/^BM_Model(Train|Predict)/, 'BM_Model$1Threads2')}/real_time`]?.bestMs ?? null,
     nativeSseCpuMs: nativeSse?.results[nativeName(key)]?.bestCpuMs ?? null,
   };
   row.skipped = Object.entries(runs).filter(([, run]) => run?.skipped?.includes(key)).map(([name]) => name);
@@ -256,11 +256,11 @@ for (const r of rows) {
   const cell = (name) => (r.skipped.includes(name) ? 'skipped' : fx(r[`${name}Ms`]));
   md.push(`| ${r.model} | ${r.task} | ${r.params ?? '–'} | ${fx(r.nativeMs)} | ${fx(r.nativeSseMs)} | **${fx(r.oursMs)}** | ${cell('oursNoLiftoff')} | ${cell('chromium')} | ${cell('chromiumNoLiftoff')} | ${cell('tfjsWasm')} | ${cell('tfjsCpu')} | ${cell('chromiumTfjsWasm')} |`);
 }
-md.push('', '## Training on 2 threads vs 1 (data-parallel shards; wall-clock ms per batch: native best repetition, Node median)', '');
+md.push('', '## 2 threads vs 1 (data-parallel shards; wall-clock ms per batch: native best repetition, Node and Chromium median)', '');
 md.push('wasm Node: SIMD128 modules; Chromium: relaxed-SIMD modules. "1 (same)" is the threaded module set to one thread (aw.setThreads(1)), timed in rounds interleaved with its 2-thread runs on the same model; "1 (single)" is the single-threaded module, timed in its own run.', '');
 md.push('| model | native, 1 thread | native, 2 threads | speed-up | native SSE, 1 | native SSE, 2 | speed-up | wasm Node, 1 (single) | wasm Node, 1 (same) | wasm Node, 2 | speed-up vs same | Chromium, 1 (single) | Chromium, 1 (same) | Chromium, 2 | speed-up vs same |');
 md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const r of rows.filter((row) => row.task === 'train')) {
+for (const r of rows) {
   const up = (one, two) => (one && two ? `${fx(one / two)}x` : '–');
   md.push(`| ${r.model} | ${fx(r.nativeMs)} | ${fx(r.nativeThreads2Ms)} | ${up(r.nativeMs, r.nativeThreads2Ms)} | ${fx(r.nativeSseMs)} | ${fx(r.nativeSseThreads2Ms)} | ${up(r.nativeSseMs, r.nativeSseThreads2Ms)} | ${fx(r.oursMs)} | ${fx(r.oursThreads2At1Ms)} | ${fx(r.oursThreads2Ms)} | ${up(r.oursThreads2At1Ms, r.oursThreads2Ms)} | ${fx(r.chromiumMs)} | ${fx(r.chromiumThreads2At1Ms)} | ${fx(r.chromiumThreads2Ms)} | ${up(r.chromiumThreads2At1Ms, r.chromiumThreads2Ms)} |`);
 }

@@ -239,7 +239,13 @@ class Model {
   // losses and metrics are summed in shard order, so a seed and a thread count give the same
   // weights every time. Models with non-trainable state (BatchNormalization's moving statistics
   // couple the batch) and batches smaller than two samples per shard train unsharded.
+  // predict() shards its batches the same way (a forward pass per shard, outputs written to the
+  // shard's rows: the same numbers as one thread's, bit for bit).
   int shardsFor(int batch) const;
+  // The first `shards` replicas, made on first use; `compiled`: compiled as this model is now.
+  void prepareReplicas(int shards, bool compiled);
+  // The outputs of the last forward pass into rows [start, start + batch) of `out` (predict's).
+  void copyOutputs(std::vector<Tensor>& out, int start) const;
   void runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
                  std::vector<double>& weights);
   Logs logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const;
@@ -259,7 +265,7 @@ class Model {
   int compileGeneration_ = 0;             // bumped by compile(): a running FitSession then refuses to step
 
   struct Shard;
-  std::vector<std::unique_ptr<Shard>> shards_;  // replicas for data-parallel training, made on first use
+  std::vector<std::unique_ptr<Shard>> shards_;  // replicas for data-parallel training and predict
   std::vector<double> outputLosses_;           // per output, of the running batch
   std::vector<double> lossNormalizers_;        // per output, the sharded batch's loss row weights
 

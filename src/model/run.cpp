@@ -217,10 +217,9 @@ int Model::shardsFor(int batch) const {
   return std::max(1, std::min(threads(), batch / 2));
 }
 
-void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
-                      std::vector<double>& weights) {
+void Model::prepareReplicas(int shards, bool compiled) {
   while (static_cast<int>(shards_.size()) < shards) shards_.push_back(std::make_unique<Shard>());
-  // Replicas: the same graph, loss and metrics, rebuilt after compile. They never step, so they
+  // Replicas: the same graph, loss and metrics, recompiled after compile. They never step, so they
   // get the smallest optimizer (SGD: one slot per weight), not the model's (Adam, RMSprop: two).
   for (int k = 0; k < shards; ++k) {
     Shard& shard = *shards_[k];
@@ -228,13 +227,18 @@ void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, s
       shard.replica = std::make_unique<Model>(toConfig(), 0, kMaxModelParameters);
       shard.replica->params_.shareTrainableValues(params_);
     }
-    if (shard.compileGeneration != compileGeneration_) {
+    if (compiled && shard.compileGeneration != compileGeneration_) {
       Json config = compileConfig_;
       config["optimizer"] = "sgd";
       shard.replica->compile(config);
       shard.compileGeneration = compileGeneration_;
     }
   }
+}
+
+void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
+                      std::vector<double>& weights) {
+  prepareReplicas(shards, true);
   const int batch = batchInputs_[0].dim(0);
   const uint64_t batchSeed = (uint64_t(rng->nextU32()) << 32) | rng->nextU32();
   const int64_t trainable = params_.trainableSize();
@@ -349,15 +353,34 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, int batchSize)
   for (int o = 0; o < outputCount(); ++o) out.emplace_back(outputShape(o).withBatch(samples));
   for (int start = 0; start < samples; start += batchSize) {
     const int count = std::min(batchSize, samples - start);
-    gatherBatch(xs, nullptr, nullptr, start, count);
-    forward(false, &rng_);
-    for (int o = 0; o < outputCount(); ++o) {
-      const Tensor& y = *nodes_[outputs_[o].node]->outputs[outputs_[o].index];
-      std::memcpy(out[o].data() + static_cast<int64_t>(start) * (out[o].size() / samples), y.data(),
-                  y.size() * sizeof(float));
+    const int shards = shardsFor(count);
+    if (shards == 1) {
+      gatherBatch(xs, nullptr, nullptr, start, count);
+      forward(false, &rng_);
+      copyOutputs(out, start);
+      continue;
     }
+    // Each shard's replica reads its rows straight from xs and writes its rows of the outputs.
+    prepareReplicas(shards, false);
+    auto predictShard = [&](int k) {
+      Shard& shard = *shards_[k];
+      const int first = start + int(int64_t(count) * k / shards);
+      const int rows = start + int(int64_t(count) * (k + 1) / shards) - first;
+      shard.replica->gatherBatch(xs, nullptr, nullptr, first, rows);
+      shard.replica->forward(false, &shard.rng);
+      shard.replica->copyOutputs(out, first);
+    };
+    threadPool().run(shards, predictShard);
   }
   return out;
+}
+
+void Model::copyOutputs(std::vector<Tensor>& out, int start) const {
+  for (int o = 0; o < outputCount(); ++o) {
+    const Tensor& y = *nodes_[outputs_[o].node]->outputs[outputs_[o].index];
+    const int64_t row = out[o].size() / out[o].dim(0);
+    std::memcpy(out[o].data() + start * row, y.data(), y.size() * sizeof(float));
+  }
 }
 
 Logs Model::evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, int batchSize) {

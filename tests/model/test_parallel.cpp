@@ -201,6 +201,57 @@ TEST_F(ParallelSharding, LoweringTheThreadCountKeepsThePool) {
   EXPECT_EQ(threadPool().size(), size);
 }
 
+// predict() shards its batches too: each replica writes its rows of every output. A masked
+// two-output model (a per-step softmax and an attention head) predicts the same numbers on every
+// run for a thread count, and one thread's to rounding on others, for batches that split evenly
+// and unevenly (the GEMM picks its path by the number of rows, so a shard's rows may round
+// differently from the whole batch's, as predicting with another batchSize does); a model with
+// BatchNormalization (its statistics are not shared with replicas) stays on one thread.
+TEST_F(ParallelSharding, PredictOnShardsGivesTheOneThreadOutputs) {
+  const SequenceData d = sequenceData(41, 6, 11);
+  auto tokens = input({6}, "tokens");
+  auto steps = layers::apply("lstm", {{"units", 5}, {"returnSequences", true}},
+                             layers::apply("embedding", {{"inputDim", 10}, {"outputDim", 4}, {"maskZero", true}}, tokens));
+  auto tags = layers::apply("dense", {{"units", 3}, {"activation", "softmax"}}, steps);
+  auto score = layers::apply("dense", {{"units", 1}}, layers::apply("attention", {{"units", 4}}, steps));
+  auto model = functionalModel({tokens}, {tags, score});
+  auto predicted = [&](int batchSize) {
+    std::vector<std::vector<float>> flat;
+    for (const Tensor& t : model->predict({d.tokens}, batchSize)) flat.emplace_back(t.data(), t.data() + t.size());
+    return flat;
+  };
+  setThreads(1);
+  const auto reference = predicted(41);
+  ASSERT_EQ(reference.size(), 2u);
+  for (int threadCount : {2, 3}) {
+    for (int batchSize : {41, 16}) {
+      SCOPED_TRACE(::testing::Message() << "threads " << threadCount << ", batch " << batchSize);
+      setThreads(threadCount);
+      const auto sharded = predicted(batchSize);
+      EXPECT_EQ(predicted(batchSize), sharded);
+      for (size_t o = 0; o < reference.size(); ++o) EXPECT_LT(maxRelativeDifference(reference[o], sharded[o]), 1e-5f);
+    }
+  }
+  // BatchNormalization's moving statistics live in the model, not in the replicas.
+  auto normalized = sequentialModel({layer("Dense", {{"units", 3}, {"inputShape", {4}}}),
+                                     layer("BatchNormalization", Json::object()), layer("Dense", {{"units", 1}})},
+                                    "normalized", 5);
+  std::vector<NamedTensor> weights = normalized->getWeights();
+  for (NamedTensor& w : weights)
+    if (w.name.find("moving_mean") != std::string::npos)
+      for (int64_t i = 0; i < w.value.size(); ++i) w.value[i] = 0.5f + float(i);
+  normalized->setWeights(weights);
+  Tensor x(Shape{8, 4});
+  for (int64_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) - 3.f;
+  std::vector<float> byThreads[2];
+  for (int threadCount : {1, 2}) {
+    setThreads(threadCount);
+    const Tensor y = normalized->predict({x}, 8)[0];
+    byThreads[threadCount - 1].assign(y.data(), y.data() + y.size());
+  }
+  EXPECT_EQ(byThreads[1], byThreads[0]);
+}
+
 // Same seed, same thread count: the same weights to the bit, dropout included, however the
 // threads were scheduled. Across thread counts training follows the same course (no dropout:
 // the losses agree to rounding after several epochs).
