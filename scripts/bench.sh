@@ -30,6 +30,11 @@ fi
 reps=3
 [ -n "${BENCH_QUICK:-}" ] && reps=1
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# The machine-wide CPU counters (/proc/stat "cpu" line: user nice system idle iowait irq softirq
+# steal): the share of time the hypervisor gave to other guests ("steal") during the run says how
+# much a shared VM disturbed the figures.
+cpu_counters() { head -1 /proc/stat | cut -d' ' -f3-10; }
+counters_before=$(cpu_counters)
 start=$(date +%s)
 node -e '
   const os = require("os");
@@ -85,7 +90,12 @@ fi
 node -e '
   const fs = require("fs"); const f = process.argv[1]; const m = JSON.parse(fs.readFileSync(f));
   m.loadAfter = process.argv[2]; m.seconds = Number(process.argv[3]);
-  fs.writeFileSync(f, JSON.stringify(m));' "$raw/machine.json" "$(load)" "$(( $(date +%s) - start ))"
+  const [before, after] = [process.argv[4], process.argv[5]].map((c) => c.trim().split(/\s+/).map(Number));
+  const spent = after.map((v, i) => v - before[i]);
+  const total = spent.reduce((a, b) => a + b, 0);
+  m.stealPercent = total > 0 ? Math.round(1000 * spent[7] / total) / 10 : null;
+  m.busyPercent = total > 0 ? Math.round(1000 * (total - spent[3] - spent[4]) / total) / 10 : null;
+  fs.writeFileSync(f, JSON.stringify(m));' "$raw/machine.json" "$(load)" "$(( $(date +%s) - start ))" "$counters_before" "$(cpu_counters)"
 build/native/attn_peak_flops >> "$raw/peak.txt"  # again at the end: the report keeps the higher figures
 node bench/js/report.mjs "$raw" bench/results
 echo "bench: $(( $(date +%s) - start )) s; wrote bench/results/latest.md and latest.json"

@@ -243,7 +243,8 @@ const md = [];
 md.push(`# Benchmark results`, '');
 md.push(`${machine.date ?? ''} · ${machine.cpu ?? '?'} · ${machine.cores ?? '?'} cores · Node ${machine.node ?? '?'} · ` +
         `Chromium ${runs.chromium?.browserVersion ?? '–'} · TF.js ${runs.tfjsWasm?.tfjsVersion ?? runs.tfjsCpu?.tfjsVersion ?? '–'} · ` +
-        `load average ${machine.loadBefore ?? '?'} before, ${machine.loadAfter ?? '?'} after the run`);
+        `load average ${machine.loadBefore ?? '?'} before, ${machine.loadAfter ?? '?'} after the run` +
+        (machine.stealPercent !== undefined ? ` · CPU time stolen by the hypervisor during the run: ${machine.stealPercent}% (busy ${machine.busyPercent}%)` : ''));
 md.push('', `Batch ${models.batchSize}, Adam 1e-3, float32, one thread except in the 2-thread table (TF.js wasm threads: ${runs.tfjsWasm?.threads ?? '?'}). ` +
         `JS figures: median ms per batch after warm-up (V8 tiering); native: best of ${native ? 3 : '?'} Google Benchmark repetitions (mean in latest.json). ` +
         `Native: ${nativeArch}; native SSE: ${nativeSse?.context?.simd_architecture ?? '–'}; wasm: SIMD128 (xsimd's sse4.1 path). ` +
