@@ -202,20 +202,31 @@ int64_t ParamStore::totalSize() const {
   return n;
 }
 
-void ParamStore::allocate(Rng& rng) {
+void ParamStore::allocate(Rng& rng, ParamStore* sharedValues) {
   ATTN_CHECK(!allocated_, "model: parameters are already allocated");
+  if (sharedValues) {
+    ATTN_CHECK(sharedValues->allocated_ && params_.size() == sharedValues->params_.size(), "model: a replica declares ",
+               params_.size(), " weights, not ", sharedValues->params_.size());
+  }
   int64_t trainable = 0, state = 0;
   for (const auto& p : params_) (p.trainable ? trainable : state) += p.size();
-  values_.resize(Shape{static_cast<int>(trainable)});
+  if (!sharedValues) values_.resize(Shape{static_cast<int>(trainable)});
   grads_.resize(Shape{static_cast<int>(trainable)});
   state_.resize(Shape{static_cast<int>(state)});
   grads_.zero();
   int64_t trainableOffset = 0, stateOffset = 0;
-  for (auto& p : params_) {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Param& p = params_[i];
     if (p.trainable) {
-      p.value = values_.data() + trainableOffset;
       p.grad = grads_.data() + trainableOffset;
       trainableOffset += p.size();
+      if (sharedValues) {
+        const Param& from = sharedValues->params_[i];
+        ATTN_CHECK(p.shape == from.shape && from.trainable, "model: replica weight ", p.name, " differs from ", from.name);
+        p.value = from.value;
+        continue;
+      }
+      p.value = values_.data() + trainableOffset - p.size();
     } else {
       p.value = state_.data() + stateOffset;
       p.grad = nullptr;
@@ -224,18 +235,6 @@ void ParamStore::allocate(Rng& rng) {
     initialize(p.init, p.shape, p.value, rng);
   }
   allocated_ = true;
-}
-
-void ParamStore::shareTrainableValues(ParamStore& source) {
-  ATTN_CHECK(params_.size() == source.params_.size(), "model: a replica declares ", params_.size(), " weights, not ",
-             source.params_.size());
-  for (size_t i = 0; i < params_.size(); ++i) {
-    Param& p = params_[i];
-    const Param& from = source.params_[i];
-    ATTN_CHECK(p.shape == from.shape && p.trainable == from.trainable, "model: replica weight ", p.name,
-               " differs from ", from.name);
-    if (p.trainable) p.value = from.value;
-  }
 }
 
 float ParamStore::regularizationLoss() const {

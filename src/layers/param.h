@@ -65,22 +65,21 @@ class ParamStore {
   Param* add(std::string name, const Shape& shape, const Initializer& init, const Regularizer& reg = {},
              bool trainable = true);
   // Lays every parameter out (trainable ones in one block, with a gradient block beside it;
-  // non-trainable state in another) and runs the initializers in declaration order.
-  void allocate(Rng& rng);
+  // non-trainable state in another) and runs the initializers in declaration order. With
+  // `sharedValues` (a store declared the same way: a data-parallel replica's source), the
+  // trainable parameters read its values in place instead, with no value block of their own and
+  // no initializer run; their gradients and the state stay this store's.
+  void allocate(Rng& rng, ParamStore* sharedValues = nullptr);
   bool allocated() const { return allocated_; }
 
   std::deque<Param>& params() { return params_; }
   const std::deque<Param>& params() const { return params_; }
   float* trainableValues() { return values_.data(); }
   float* trainableGrads() { return grads_.data(); }
-  int64_t trainableSize() const { return values_.size(); }
+  int64_t trainableSize() const { return grads_.size(); }
   int64_t totalSize() const;
 
   void zeroGrads() { grads_.zero(); }
-  // Points this store's trainable values at `source`'s, a store declared the same way (a replica
-  // of the same model), so a replica's passes read the model's weights without a copy; its
-  // gradients stay its own. Its own value block is then unused.
-  void shareTrainableValues(ParamStore& source);
   // Adds the regularizers' gradients to the gradient block and returns their loss
   // (sum l1 |w| + l2 w^2 over regularized parameters), as Keras adds them to the loss.
   float applyRegularization();

@@ -21,7 +21,8 @@ using detail::plural;
 
 // ---- construction ---------------------------------------------------------------------------------
 
-Model::Model(const Json& config, uint64_t seed, int64_t parameterLimit) : rng_(seed ^ 0x9e3779b97f4a7c15ull) {
+Model::Model(const Json& config, uint64_t seed, int64_t parameterLimit, Model* valuesOf)
+    : rng_(seed ^ 0x9e3779b97f4a7c15ull) {
   ATTN_CHECK(config.is_object() && config.contains("className") && config["className"].is_string(),
              "model: config must be {className: 'Sequential' | 'Model', config: {...}}, got ",
              config.is_object() ? "an object without className" : config.type_name());
@@ -33,7 +34,7 @@ Model::Model(const Json& config, uint64_t seed, int64_t parameterLimit) : rng_(s
   ATTN_CHECK(params_.totalSize() <= parameterLimit, name_, ": ", params_.totalSize(),
              " parameters exceed the limit of ", parameterLimit);
   Rng init(seed);
-  params_.allocate(init);
+  params_.allocate(init, valuesOf ? &valuesOf->params_ : nullptr);
   int64_t state = 0;
   for (const Param& p : params_.params())
     if (!p.trainable) state += p.size();

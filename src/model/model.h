@@ -154,7 +154,8 @@ class Model {
   // every layer (shape inference, clear errors naming the layer) and initializes the
   // parameters from `seed`. Configs declaring more than `parameterLimit` parameters are refused.
   explicit Model(const Json& config, uint64_t seed = kDefaultModelSeed,
-                 int64_t parameterLimit = kMaxModelParameters);
+                 int64_t parameterLimit = kMaxModelParameters)
+      : Model(config, seed, parameterLimit, nullptr) {}
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
@@ -213,6 +214,9 @@ class Model {
   void buildNodes(std::vector<std::unique_ptr<Node>> nodes);
   int nodeIndex(const std::string& name) const;
 
+  // valuesOf: builds a data-parallel replica of that model, reading its trainable weights in
+  // place (no value block or initialization of its own).
+  Model(const Json& config, uint64_t seed, int64_t parameterLimit, Model* valuesOf);
   void checkCompiled(const char* entry) const;
   int checkData(const char* entry, const std::vector<Tensor>& xs, const std::vector<Tensor>* ys) const;
   // Copies rows order[start, start + count) (or start.. when order is null) into the batch tensors;

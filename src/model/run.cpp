@@ -223,10 +223,7 @@ void Model::prepareReplicas(int shards, bool compiled) {
   // get the smallest optimizer (SGD: one slot per weight), not the model's (Adam, RMSprop: two).
   for (int k = 0; k < shards; ++k) {
     Shard& shard = *shards_[k];
-    if (!shard.replica) {
-      shard.replica = std::make_unique<Model>(toConfig(), 0, kMaxModelParameters);
-      shard.replica->params_.shareTrainableValues(params_);
-    }
+    if (!shard.replica) shard.replica.reset(new Model(toConfig(), 0, kMaxModelParameters, this));
     if (compiled && shard.compileGeneration != compileGeneration_) {
       Json config = compileConfig_;
       config["optimizer"] = "sgd";
