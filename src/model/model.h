@@ -244,7 +244,7 @@ class Model {
   // weights every time. Models with non-trainable state (BatchNormalization's moving statistics
   // couple the batch) and batches smaller than two samples per shard train unsharded.
   // predict() shards its batches the same way (a forward pass per shard, outputs written to the
-  // shard's rows: the same numbers as one thread's, bit for bit).
+  // shard's rows: the same numbers on every run for a thread count, one thread's to rounding).
   int shardsFor(int batch) const;
   // The first `shards` replicas, made on first use; `compiled`: compiled as this model is now.
   void prepareReplicas(int shards, bool compiled);
