@@ -245,7 +245,7 @@ md.push(`${machine.date ?? ''} · ${machine.cpu ?? '?'} · ${machine.cores ?? '?
         `Chromium ${runs.chromium?.browserVersion ?? '–'} · TF.js ${runs.tfjsWasm?.tfjsVersion ?? runs.tfjsCpu?.tfjsVersion ?? '–'} · ` +
         `load average ${machine.loadBefore ?? '?'} before, ${machine.loadAfter ?? '?'} after the run` +
         (machine.stealPercent !== undefined ? ` · CPU time stolen by the hypervisor during the run: ${machine.stealPercent}% (busy ${machine.busyPercent}%)` : ''));
-md.push('', `Batch ${models.batchSize}, Adam 1e-3, float32, one thread except in the 2-thread table (TF.js wasm threads: ${runs.tfjsWasm?.threads ?? '?'}). ` +
+md.push('', `Batch ${models.batchSize}, Adam 1e-3, float32, one thread except in the 2-thread tables (TF.js wasm in Node: ${runs.tfjsWasm?.threads ?? '?'} thread${runs.tfjsWasm?.threads === 1 ? '' : 's'}). ` +
         `JS figures: median ms per batch after warm-up (V8 tiering); native: best of ${native ? 3 : '?'} Google Benchmark repetitions (mean in latest.json). ` +
         `Native: ${nativeArch}; native SSE: ${nativeSse?.context?.simd_architecture ?? '–'}; wasm: SIMD128 (xsimd's sse4.1 path). ` +
         `TF.js' wasm backend gets a small UnsortedSegmentSum kernel registered by the benchmark (it has none; an Embedding cannot train without it).`, '');
