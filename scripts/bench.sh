@@ -6,12 +6,7 @@
 #   BENCH_QUICK=1        one repetition of the native benchmarks, no browser runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export NODE_PATH=/usr/share/nodejs  # Emscripten 3.1.6's optimizer needs Debian's acorn
-# npm runs scripts with node_modules/.bin first on PATH, where the binaryen package (used by
-# scripts/wasm-variants.mjs) puts its own wasm-opt & co.; Emscripten 3.1.6 then minifies the
-# module's import names without renaming them in the JS glue (a glue that cannot load the module).
-PATH=$(printf %s "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
-export PATH
+source scripts/emscripten-env.sh
 jobs=2                               # the machines are shared: never more than 2 compile jobs
 raw=bench/results/raw
 mkdir -p "$raw"

@@ -15,7 +15,8 @@ async function run() {
     : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
   // One thread unless ?threads= says otherwise (the page is cross-origin isolated: scripts/serve.mjs).
   // The relaxed-SIMD module where Chromium validates it, unless ?relaxed=0.
-  const aw = await init({ threads: Number(params.get('threads') ?? 1), relaxedSimd: params.get('relaxed') === '0' ? false : undefined });
+  const threads = Number(params.get('threads') ?? 1);
+  const aw = await init({ threads, relaxedSimd: params.get('relaxed') === '0' ? false : undefined });
   const info = { impl, userAgent: navigator.userAgent, results: {} };
   const tf = globalThis.tf;
   if (impl === 'ours') {
@@ -26,7 +27,7 @@ async function run() {
       tf.wasm.setWasmPaths('/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
       // The page is cross-origin isolated, so TF.js may load its threaded-SIMD build: give it the
       // thread count ours runs on.
-      tf.wasm.setThreadsCount?.(Number(params.get('threads') ?? 1));
+      tf.wasm.setThreadsCount?.(threads);
       info.unsortedSegmentSumRegistered = registerWasmUnsortedSegmentSum(tf);
     }
     await tf.setBackend(impl === 'tfjs-cpu' ? 'cpu' : 'wasm');

@@ -30,7 +30,7 @@ try {
   }
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
   const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}),
-    ...(process.env.BENCH_THREADS ? { threads: process.env.BENCH_THREADS } : {}),
+    threads,
     ...(process.env.BENCH_RELAXED ? { relaxed: process.env.BENCH_RELAXED } : {}) });
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/js/browser.html?${query}`);
   await page.waitForFunction(() => window.benchResult || window.benchError, null, { timeout: 600_000, polling: 500 });

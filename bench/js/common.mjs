@@ -129,20 +129,19 @@ export async function benchOurs(aw, all, entry, timing) {
 export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timing, log }) {
   const results = {};
   const oneThread = {};
-  const perSecond = (r) => all.batchSize / (r.medianMs / 1000);
   for (const entry of all.models) {
     const key = entry.task === 'predict' ? entry.name : resolveSpec(all, entry).name;
     if ((only && !only.includes(key)) || skip.includes(key)) continue;
-    let r;
-    if (impl !== 'ours') r = await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry));
+    const record = (into, label, r) => {
+      into[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: all.batchSize / (r.medianMs / 1000) };
+      log(label, r);
+    };
+    if (impl !== 'ours') record(results, key, await benchTf(tf, all, entry, timing, ourParamCount(aw, all, entry)));
     else if (aw.threads > 1) {
       const byCount = await benchOursThreads(aw, all, entry, timing, [1, aw.threads]);
-      r = byCount[aw.threads];
-      oneThread[key] = { task: entry.task, batch: all.batchSize, ...byCount[1], samplesPerSec: perSecond(byCount[1]) };
-      log(key + ' (1 thread of the same module)', byCount[1]);
-    } else r = await benchOurs(aw, all, entry, timing);
-    results[key] = { task: entry.task, batch: all.batchSize, ...r, samplesPerSec: perSecond(r) };
-    log(key, r);
+      record(oneThread, `${key} (1 thread of the same module)`, byCount[1]);
+      record(results, key, byCount[aw.threads]);
+    } else record(results, key, await benchOurs(aw, all, entry, timing));
   }
   return { results, oneThread };
 }

@@ -96,6 +96,8 @@ const nativeName = (key) => {
   const entry = models.models.find((m) => m.name === key);
   return entry.task === 'predict' ? `BM_ModelPredict/${entry.same}` : `BM_ModelTrain/${key}`;
 };
+// BM_ModelTrainThreads2/<model>/real_time, BM_ModelPredictThreads2/<model>/real_time
+const nativeThreads2Name = (key) => `${nativeName(key).replace(/^BM_Model(Train|Predict)/, 'BM_Model$1Threads2')}/real_time`;
 const rows = modelKeys.map((key) => {
   const entry = models.models.find((m) => m.name === key);
   const js = (run) => run?.results?.[key] ?? null;
@@ -108,8 +110,8 @@ const rows = modelKeys.map((key) => {
     nativeSseMeanMs: nativeSse?.results[nativeName(key)]?.meanMs ?? null,
     nativeCpuMs: native?.results[nativeName(key)]?.bestCpuMs ?? null,
     // Data-parallel training and predict on 2 threads (wall-clock).
-    nativeThreads2Ms: native?.results[`${nativeName(key).replace(/^BM_Model(Train|Predict)/, 'BM_Model$1Threads2')}/real_time`]?.bestMs ?? null,
-    nativeSseThreads2Ms: nativeSse?.results[`${nativeName(key).replace(/^BM_Model(Train|Predict)/, 'BM_Model$1Threads2')}/real_time`]?.bestMs ?? null,
+    nativeThreads2Ms: native?.results[nativeThreads2Name(key)]?.bestMs ?? null,
+    nativeSseThreads2Ms: nativeSse?.results[nativeThreads2Name(key)]?.bestMs ?? null,
     nativeSseCpuMs: nativeSse?.results[nativeName(key)]?.bestCpuMs ?? null,
   };
   row.skipped = Object.entries(runs).filter(([, run]) => run?.skipped?.includes(key)).map(([name]) => name);

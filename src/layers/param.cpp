@@ -219,14 +219,15 @@ void ParamStore::allocate(Rng& rng, ParamStore* sharedValues) {
     Param& p = params_[i];
     if (p.trainable) {
       p.grad = grads_.data() + trainableOffset;
-      trainableOffset += p.size();
       if (sharedValues) {
         const Param& from = sharedValues->params_[i];
         ATTN_CHECK(p.shape == from.shape && from.trainable, "model: replica weight ", p.name, " differs from ", from.name);
         p.value = from.value;
-        continue;
+      } else {
+        p.value = values_.data() + trainableOffset;
       }
-      p.value = values_.data() + trainableOffset - p.size();
+      trainableOffset += p.size();
+      if (sharedValues) continue;  // the source's values, initialized there
     } else {
       p.value = state_.data() + stateOffset;
       p.grad = nullptr;

@@ -151,6 +151,41 @@ test('setThreads moves training between 1 thread and the threads init started', 
   assert.match(refused.result, /^setThreads: expected a whole number of threads from 1 to 1 .*single-threaded module.*got 2$/);
 });
 
+// API.md: setThreads applies from the next batch, also during fit (a step this size shards on
+// 2 threads, as trainBody's does). Lowering it from a callback
+// after the first epoch trains that epoch on 2 threads and the next on 1: the weights of two
+// separate one-epoch fits at those counts, not those of 2 epochs on 2 threads.
+test('setThreads takes effect within a running fit', () => {
+  const out = inChild({ threads: 2 }, `async (aw) => {
+    const L = aw.layers;
+    const x = new Float32Array(96 * 40 * 4).map((_, i) => Math.sin(i * 0.37));
+    const y = new Float32Array(96).map((_, i) => (x[i * 160] > 0 ? 1 : 0));
+    const data = [{ data: x, shape: [96, 40, 4] }, { data: y, shape: [96, 1] }];
+    const fresh = () => {
+      const m = aw.sequential({ seed: 4, layers: [L.lstm({ units: 32, returnSequences: true, inputShape: [40, 4] }),
+        L.attention({ units: 16 }), L.dense({ units: 1, activation: 'sigmoid' })] });
+      m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
+      return m;
+    };
+    const options = { batchSize: 32, shuffle: false };
+    const weights = (m) => m.getWeights().map((w) => Array.from(w.data));
+    aw.setThreads(2);
+    const switched = fresh();
+    await switched.fit(...data, { ...options, epochs: 2, callbacks: { onEpochEnd: (epoch) => { if (epoch === 0) aw.setThreads(1); } } });
+    aw.setThreads(2);
+    const separate = fresh();
+    await separate.fit(...data, { ...options, epochs: 1 });
+    aw.setThreads(1);
+    await separate.fit(...data, { ...options, epochs: 1 });
+    aw.setThreads(2);
+    const twoOnly = fresh();
+    await twoOnly.fit(...data, { ...options, epochs: 2 });
+    return { switched: weights(switched), separate: weights(separate), twoOnly: weights(twoOnly) };
+  }`);
+  assert.deepEqual(out.result.switched, out.result.separate);
+  assert.notDeepEqual(out.result.switched, out.result.twoOnly, 'the second epoch ran on 2 threads');
+});
+
 test('the threaded variant reports bad input as checked Errors and keeps working', () => {
   const out = inChild({ threads: 2 }, `async (aw) => {
     const messages = [];
