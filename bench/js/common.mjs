@@ -45,7 +45,9 @@ export function makeBatches(spec, batch, outputs = 1, seed = 3) {
 // ---- timing --------------------------------------------------------------------------------------
 const now = () => performance.now();
 
-// Warms up (V8 tiers wasm and JS up on re-entry: at least `warmupRuns` calls and `warmupMs`),
+// Warms up (V8 tiers wasm and JS up on re-entry: at least `warmupRuns` calls and `warmupMs`;
+// short steps get the whole `warmupMs` too: capped at 200 calls, dense-attention's 0.07 ms steps
+// were timed while TurboFan still compiled in the background, CPU time 1.7x the wall time),
 // then times calls (one per sample, or several when they are very short) until `minRuns` and `budgetMs` are both reached (at most `maxRuns`).
 // `step(i)` may return a promise. Returns ms per call: median, mean, best, and the run count;
 // with `cpuClock` (ms of CPU time this process used, Node: process.cpuUsage) also the mean CPU
@@ -53,7 +55,7 @@ const now = () => performance.now();
 export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns = 7, budgetMs = 2000, maxRuns = 200, cpuClock = null } = {}) {
   let i = 0;
   const warmStart = now();
-  while (i < warmupRuns || (now() - warmStart < warmupMs && i < 20 * warmupRuns)) await step(i++);
+  while (i < warmupRuns || now() - warmStart < warmupMs) await step(i++);
   // Browsers round performance.now() to 0.1 ms or coarser: a sample of very short steps times
   // several of them (at least ~2 ms), and records the time per step.
   // Steps of several seconds (TF.js' cpu backend on the recurrent models) get 2 timed runs, or

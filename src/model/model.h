@@ -244,14 +244,16 @@ class Model {
   // weights every time. Models with non-trainable state (BatchNormalization's moving statistics
   // couple the batch) and batches smaller than two samples per shard train unsharded.
   // predict() shards its batches the same way (a forward pass per shard, outputs written to the
-  // shard's rows: the same numbers on every run for a thread count, one thread's to rounding).
+  // shard's rows: the same numbers on every run for a thread count, one thread's to rounding),
+  // and so do evaluate() and fit's validation (forward and loss per shard, summed in shard order).
   int shardsFor(int batch) const;
   // The first `shards` replicas, made on first use; `compiled`: compiled as this model is now.
   void prepareReplicas(int shards, bool compiled);
   // The outputs of the last forward pass into rows [start, start + batch) of `out` (predict's).
   void copyOutputs(std::vector<Tensor>& out, int start) const;
-  void runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
-                 std::vector<double>& weights);
+  // One batch on `shards` replicas; `training`: also backward, the gradients summed into the model's.
+  void runShards(bool training, int shards, Rng* rng, std::vector<double>& outputLosses,
+                 std::vector<double>& totals, std::vector<double>& weights);
   Logs logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const;
 
   std::string name_;

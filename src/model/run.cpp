@@ -233,11 +233,13 @@ void Model::prepareReplicas(int shards, bool compiled) {
   }
 }
 
-void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, std::vector<double>& totals,
-                      std::vector<double>& weights) {
+void Model::runShards(bool training, int shards, Rng* rng, std::vector<double>& outputLosses,
+                      std::vector<double>& totals, std::vector<double>& weights) {
   prepareReplicas(shards, true);
   const int batch = batchInputs_[0].dim(0);
-  const uint64_t batchSeed = (uint64_t(rng->nextU32()) << 32) | rng->nextU32();
+  // Only training draws from the stream: evaluating (validation within fit included) leaves the
+  // dropout stream where the unsharded run leaves it.
+  const uint64_t batchSeed = training ? (uint64_t(rng->nextU32()) << 32) | rng->nextU32() : 0;
   const int64_t trainable = params_.trainableSize();
   const size_t outputCount = outputs_.size();
   // Pass 1: each shard gathers its rows of the batch, runs forward, and weighs its loss rows.
@@ -248,12 +250,12 @@ void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, s
     replica.gatherBatch(batchInputs_, &batchTargets_, nullptr, first, count,
                         batchWeighted_ ? &batchSampleWeights_ : nullptr);
     shard.rng.seed(batchSeed + 0x9e3779b97f4a7c15ULL * uint64_t(k + 1));
-    replica.forward(true, &shard.rng);
+    replica.forward(training, &shard.rng);
     shard.rowWeights.resize(outputCount);
     for (size_t o = 0; o < outputCount; ++o) shard.rowWeights[o] = lossRowWeight(replica.lossInput(o));
   };
   threadPool().run(shards, forwardShard);
-  // The whole batch's loss normalizers, then pass 2: each shard's share of the loss, backward.
+  // The whole batch's loss normalizers, then pass 2: each shard's share of the loss (and backward).
   std::vector<double>& normalizers = lossNormalizers_;
   normalizers.assign(outputCount, 0.0);
   for (int k = 0; k < shards; ++k)
@@ -262,18 +264,20 @@ void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, s
     Shard& shard = *shards_[k];
     shard.totals.assign(totals.size(), 0.0);
     shard.weights.assign(weights.size(), 0.0);
-    shard.replica->lossAndBackward(true, shard.outputLosses, shard.totals, shard.weights, &normalizers);
+    shard.replica->lossAndBackward(training, shard.outputLosses, shard.totals, shard.weights, &normalizers);
   };
   threadPool().run(shards, backwardShard);
   // Sums in shard order: the same numbers whatever thread ran which shard.
   outputLosses.assign(outputCount, 0.0);
   for (int k = 0; k < shards; ++k) {
     Shard& shard = *shards_[k];
-    const float* grads = shard.replica->params_.trainableGrads();
-    if (k == 0)
-      std::memcpy(params_.trainableGrads(), grads, trainable * sizeof(float));
-    else
-      kernels::addInPlace(grads, params_.trainableGrads(), trainable);
+    if (training) {
+      const float* grads = shard.replica->params_.trainableGrads();
+      if (k == 0)
+        std::memcpy(params_.trainableGrads(), grads, trainable * sizeof(float));
+      else
+        kernels::addInPlace(grads, params_.trainableGrads(), trainable);
+    }
     for (size_t o = 0; o < outputCount; ++o) outputLosses[o] += shard.outputLosses[o];
     for (size_t i = 0; i < totals.size(); ++i) {
       totals[i] += shard.totals[i];
@@ -285,9 +289,9 @@ void Model::runShards(int shards, Rng* rng, std::vector<double>& outputLosses, s
 double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std::vector<double>& weights,
                        const FitProgress* at) {
   const int batch = batchInputs_[0].dim(0);
-  const int shards = training ? shardsFor(batch) : 1;
+  const int shards = shardsFor(batch);
   if (shards > 1) {
-    runShards(shards, rng, outputLosses_, totals, weights);
+    runShards(training, shards, rng, outputLosses_, totals, weights);
   } else {
     if (training) {
       copyState(params_, stateSnapshot_.data(), false);

@@ -252,6 +252,45 @@ TEST_F(ParallelSharding, PredictOnShardsGivesTheOneThreadOutputs) {
   EXPECT_EQ(byThreads[1], byThreads[0]);
 }
 
+// evaluate() and fit's validation shard like predict: the masked tagger's loss and accuracy are
+// the same on every run for a thread count and one thread's to rounding, for batches that split
+// evenly and unevenly; validation draws nothing from the dropout stream, so training with
+// validation data gives the weights training without it gives.
+TEST_F(ParallelSharding, EvaluateOnShardsGivesTheOneThreadLogs) {
+  const SequenceData d = sequenceData(41, 6, 12);
+  auto model = taggerModel("sparseCategoricalCrossentropy");
+  auto evaluated = [&](int batchSize) { return model->evaluate({d.tokens}, {d.classes}, batchSize).values; };
+  setThreads(1);
+  const std::vector<double> reference = evaluated(41);
+  ASSERT_EQ(reference.size(), 2u);  // loss, accuracy
+  for (int threadCount : {2, 3}) {
+    for (int batchSize : {41, 16}) {
+      SCOPED_TRACE(::testing::Message() << "threads " << threadCount << ", batch " << batchSize);
+      setThreads(threadCount);
+      const std::vector<double> sharded = evaluated(batchSize);
+      EXPECT_EQ(evaluated(batchSize), sharded);
+      EXPECT_NEAR(sharded[0], reference[0], 1e-5 * std::fabs(reference[0]));
+      EXPECT_DOUBLE_EQ(sharded[1], reference[1]);
+    }
+  }
+  auto train = [&](bool withValidation) {
+    auto classifier = attentionModel(0.3);
+    FitOptions options;
+    options.epochs = 2;
+    options.batchSize = 16;
+    options.seed = 5;
+    if (withValidation) {
+      options.validationXs = {d.tokens};
+      options.validationYs = {d.binary};
+    }
+    const History h = classifier->fit({d.tokens}, {d.binary}, options);
+    if (withValidation) EXPECT_EQ(h.at("val_loss").size(), 2u);
+    return weightsOf(*classifier);
+  };
+  setThreads(2);
+  EXPECT_EQ(train(true), train(false));
+}
+
 // Same seed, same thread count: the same weights to the bit, dropout included, however the
 // threads were scheduled. Across thread counts training follows the same course (no dropout:
 // the losses agree to rounding after several epochs).
