@@ -150,8 +150,11 @@ export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timi
 
 // One model on the threaded module at each of `counts` threads (aw.setThreads), in
 // interleaved rounds on the same model: a neighbour loading this shared machine then slows every
-// count alike instead of one run. Medians over all rounds; returns { [count]: figures }.
-export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 4) {
+// count alike instead of one run. The rounds are short (the budget split 12 ways: a few steps of
+// the BiLSTM) because this VM's speed changes in phases of seconds: with 4 rounds one count's
+// median could fall in a slow phase the other's missed. Medians over all rounds; returns
+// { [count]: figures }.
+export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 12) {
   const spec = resolveSpec(all, entry);
   const model = buildOurs(aw, all, spec);
   const started = aw.threads;
@@ -162,7 +165,7 @@ export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 
       for (const count of counts) {
         aw.setThreads(count);
         // The first round warms V8 and the pool up; later ones only the caches.
-        const r = await timeSteps(step, { ...timing, warmupRuns: round === 0 ? timing.warmupRuns : 3,
+        const r = await timeSteps(step, { ...timing, warmupRuns: round === 0 ? timing.warmupRuns : 2,
           warmupMs: round === 0 ? timing.warmupMs : 0, minRuns: Math.ceil(timing.minRuns / rounds), budgetMs: timing.budgetMs / rounds });
         const run = runs[count];
         run.times.push(...r.times);
