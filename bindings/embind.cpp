@@ -368,6 +368,9 @@ int liveHandles() { return g_liveHandles; }
 // Bytes the allocator has handed out and not yet got back (the heap itself only ever grows).
 double heapBytesInUse() { return static_cast<double>(mallinfo().uordblks); }
 std::string simdArchitecture() { return attn::kernels::simdArchitecture(); }
+int setFixedShards(double shards) {
+  return guarded([&] { return attn::setFixedShards(shards); });
+}
 
 // A layer made by a JS factory: created (and its options checked) once, where the factory is
 // called; apply() builds this same object on the symbolic input shapes. Freed by apply or by
@@ -424,6 +427,8 @@ EMSCRIPTEN_BINDINGS(attention_wasm) {
   function("fusedMultiplyAdd", &attn::kernels::fusedMultiplyAdd);
   function("setThreads", &attn::setThreads);
   function("threads", &attn::threads);
+  function("setFixedShards", &setFixedShards);
+  function("fixedShards", &attn::fixedShards);
   function("functionalConfig", &functionalConfig);
   function("inputShape", &inputShape);
   function("layerFactoryNames", &layerFactoryNames);

@@ -41,6 +41,15 @@ export function createApi(M, { threaded = false, relaxed = false } = {}) {
       }
       return M.setThreads(count);
     },
+    // Cuts every batch into `count` shards whatever the thread count (0: one per thread), so that
+    // a model trains, predicts and evaluates to the same numbers on any number of threads.
+    get fixedShards() {
+      return M.fixedShards();
+    },
+    setFixedShards(count) {
+      M.setFixedShards(count);
+      return M.fixedShards();
+    },
     simdArchitecture: simd,
     fusedMultiplyAdd: M.fusedMultiplyAdd(),
     tensor: (values, shape) => tensor(values, shape),

@@ -22,5 +22,6 @@ export function throwParkedErrors(M) {
   M.LayerHandle.create = check(M.LayerHandle.create);
   M.functionalConfig = check(M.functionalConfig);
   M.inputShape = check(M.inputShape);
+  M.setFixedShards = check(M.setFixedShards);
   M.attnErrorsChecked = true;
 }

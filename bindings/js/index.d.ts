@@ -212,6 +212,13 @@ export interface AttentionWasm {
   /** Trains on `count` threads from the next batch on: 1 up to the threads init() started
    * (a page cannot start more later). Returns the count. */
   setThreads(count: number): number;
+  /** Shards every batch is cut into whatever the thread count (0, the default: one per thread).
+   * With a count k >= 1 a model trains, predicts and evaluates to the same numbers, to the bit,
+   * on any number of threads (k = the most threads it will meet runs them all). */
+  readonly fixedShards: number;
+  /** Sets fixedShards (a whole number from 0 to 64, else an Error) from the next batch on;
+   * returns it. */
+  setFixedShards(count: number): number;
   readonly simdArchitecture: string;
   /** Whether the kernels' multiply-adds round once (measured: relaxed SIMD on a CPU with FMA). */
   readonly fusedMultiplyAdd: boolean;

@@ -50,7 +50,8 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::runShare(int thread) {
-  for (int i = thread; i < count_; i += size()) {
+  if (thread >= active_) return;  // a thread setThreads left out of this run
+  for (int i = thread; i < count_; i += active_) {
     try {
       fn_(context_, i);
     } catch (...) {
@@ -98,6 +99,7 @@ void ThreadPool::runTasks(int count, TaskFn fn, void* context) {
     fn_ = fn;
     context_ = context;
     count_ = count;
+    active_ = std::min(size(), g_threads);
     if (static_cast<int>(errors_.size()) < count) errors_.resize(count);
     std::fill(errors_.begin(), errors_.begin() + count, nullptr);
     pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);

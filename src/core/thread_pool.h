@@ -1,8 +1,9 @@
-// The library's threads: one pool, started once, sized by setThreads(). Training splits a batch
-// into one shard per thread (Model's data-parallel step); nothing else runs on the pool.
+// The library's threads: one pool, started once, sized by setThreads(). Training, predict and
+// evaluate split a batch into shards (one per thread, or setFixedShards' count; Model's
+// data-parallel step); nothing else runs on the pool.
 //
-// run(count, task) calls task(0) .. task(count - 1), task i on thread i % size() (the caller is
-// thread 0), and returns when every call has; an exception from a task is rethrown in the
+// run(count, task) calls task(0) .. task(count - 1), task i on thread i % n where n is threads()
+// or the pool's size if smaller (the caller is thread 0), and returns when every call has; an exception from a task is rethrown in the
 // caller, the lowest task index first. The task is a template parameter, not a std::function, so
 // a call allocates nothing.
 #pragma once
@@ -51,11 +52,12 @@ class ThreadPool {
   TaskFn fn_ = nullptr;
   void* context_ = nullptr;
   int count_ = 0;
+  int active_ = 1;  // the threads this run's tasks go to
   std::vector<std::exception_ptr> errors_;  // by task index; grown, never shrunk
 };
 
 // A pool of at least threads() threads: rebuilt when setThreads raises the count past its size,
-// kept when it lowers it (the shards then run on the first threads() threads).
+// kept when it lowers it (the tasks then run on the first threads() threads).
 ThreadPool& threadPool();
 
 }  // namespace attn

@@ -238,10 +238,10 @@ class Model {
   // the metrics into totals/weights, and when training the backward pass into the gradients.
   void lossAndBackward(bool training, std::vector<double>& outputLosses, std::vector<double>& totals,
                        std::vector<double>& weights, const std::vector<double>* normalizers);
-  // Data-parallel training (threads() > 1): the batch is cut into one shard per thread, each
-  // run forward and backward by a replica of this model on the pool; the replicas' gradients,
-  // losses and metrics are summed in shard order, so a seed and a thread count give the same
-  // weights every time. Models with non-trainable state (BatchNormalization's moving statistics
+  // Data-parallel training (threads() > 1): the batch is cut into one shard per thread (or into
+  // setFixedShards' count, on any number of threads), each run forward and backward by a
+  // replica of this model on the pool; the replicas' gradients, losses and metrics are summed in
+  // shard order, so a seed and a shard count give the same weights every time. Models with non-trainable state (BatchNormalization's moving statistics
   // couple the batch) and batches smaller than two samples per shard train unsharded.
   // predict() shards its batches the same way (a forward pass per shard, outputs written to the
   // shard's rows: the same numbers on every run for a thread count, one thread's to rounding),
@@ -285,6 +285,12 @@ class Model {
 // they save). 0 shards every batch of two samples or more per thread (tests). Returns the
 // previous value.
 double setMinimumShardWork(double work);
+// Shards per batch: 0 (the default) cuts a batch into one shard per thread; k >= 1 into k shards
+// whatever the thread count (run round-robin on the threads, in fixed order), so that training,
+// predict and evaluate give the same numbers to the bit on any number of threads. Throws unless
+// k is a whole number in [0, 64]. Returns the previous value.
+int setFixedShards(double shards);
+int fixedShards();
 
 // ---- building functional models in C++, mirroring the JS API -------------------------------
 //   auto x = attn::input({20, 1});

@@ -195,7 +195,19 @@ void Model::lossAndBackward(bool training, std::vector<double>& outputLosses, st
 
 namespace {
 double g_minimumShardWork = 4e6;
+int g_fixedShards = 0;
 }  // namespace
+
+int setFixedShards(double shards) {
+  // A double, so that JS' 2.5 or NaN reaches this check instead of an integer conversion.
+  ATTN_CHECK(shards >= 0 && shards <= 64 && shards == std::floor(shards),
+             "setFixedShards: expected a whole number of shards from 0 (one per thread) to 64, got ", shards);
+  const int previous = g_fixedShards;
+  g_fixedShards = static_cast<int>(shards);
+  return previous;
+}
+
+int fixedShards() { return g_fixedShards; }
 
 double setMinimumShardWork(double work) {
   const double previous = g_minimumShardWork;
@@ -204,7 +216,8 @@ double setMinimumShardWork(double work) {
 }
 
 int Model::shardsFor(int batch) const {
-  if (threads() < 2 || stateSnapshot_.size() > 0) return 1;
+  const int wanted = g_fixedShards > 0 ? g_fixedShards : threads();
+  if (wanted < 2 || stateSnapshot_.size() > 0) return 1;
   // A step's work grows with weights x samples x time steps; below the threshold waking the pool
   // costs more than the shards save. Fixed per model and batch size: the same batches shard the
   // same way on every run.
@@ -214,7 +227,7 @@ int Model::shardsFor(int batch) const {
     if (shape.rank >= 2) steps = std::max<int64_t>(steps, shape[0]);
   }
   if (double(params_.trainableSize()) * batch * double(steps) < g_minimumShardWork) return 1;
-  return std::max(1, std::min(threads(), batch / 2));
+  return std::max(1, std::min(wanted, batch / 2));
 }
 
 void Model::prepareReplicas(int shards, bool compiled) {

@@ -151,6 +151,36 @@ test('setThreads moves training between 1 thread and the threads init started', 
   assert.match(refused.result, /^setThreads: expected a whole number of threads from 1 to 1 .*single-threaded module.*got 2$/);
 });
 
+// API.md: setFixedShards(k) cuts every batch into k shards whatever the thread count, so the
+// single-threaded module, one thread of the threaded module and two threads train to the same
+// bits (dropout included) and predict the same numbers; without it one thread trains unsharded
+// (other bits). A count that is not a whole number in [0, 64] is a checked Error.
+test('setFixedShards gives the same weights and predictions on any thread count', () => {
+  const body = (threads) => `async (aw) => {
+    const messages = [];
+    for (const count of [2.5, -1, 65]) {
+      try { aw.setFixedShards(count); messages.push('set'); } catch (e) { messages.push(e.message); }
+    }
+    const set = [aw.setFixedShards(3), aw.fixedShards];
+    aw.setThreads(${threads});
+    const trained = await (${trainBody.replace('return {', 'const p = m.predict({ data: x.subarray(0, 32 * 160), shape: [32, 40, 4] }, { batchSize: 32 }); return { predicted: Array.from(p.data),')})(aw);
+    return { messages, set, ...trained };
+  }`;
+  const single = inChild({ threads: 1 }, body(1));
+  const oneOfTwo = inChild({ threads: 2 }, body(1));
+  const two = inChild({ threads: 2 }, body(2));
+  assert.match(single.result.messages[0], /^setFixedShards: expected a whole number of shards from 0 \(one per thread\) to 64, got 2\.5$/);
+  assert.match(single.result.messages[1], /got -1$/);
+  assert.match(single.result.messages[2], /got 65$/);
+  assert.deepEqual(single.result.set, [3, 3]);
+  for (const other of [oneOfTwo, two]) {
+    assert.deepEqual(other.result.weights, single.result.weights);
+    assert.deepEqual(other.result.predicted, single.result.predicted);
+  }
+  const perThread = inChild({ threads: 1 }, trainBody);
+  assert.notDeepEqual(perThread.result.weights, single.result.weights, 'fixed shards did not shard on one thread');
+});
+
 // API.md: setThreads applies from the next batch, also during fit (a step this size shards on
 // 2 threads, as trainBody's does). Lowering it from a callback
 // after the first epoch trains that epoch on 2 threads and the next on 1: the weights of two

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "core/check.h"
 #include "core/random.h"
@@ -29,6 +30,7 @@ struct ThreadsGuard {
   ~ThreadsGuard() {
     setThreads(1);
     setMinimumShardWork(minimumWork);
+    setFixedShards(0);
   }
 };
 
@@ -101,17 +103,31 @@ std::unique_ptr<Model> attentionModel(double dropout) {
   return model;
 }
 
-// Every task runs exactly once whatever the count (none, fewer than threads, many more), and
-// the lowest failing task's exception reaches the caller after all tasks have finished.
+// Every task runs exactly once whatever the count (none, fewer than threads, many more), on no
+// more threads than setThreads allows (the pool may be bigger), and the lowest failing task's
+// exception reaches the caller after all tasks have finished.
 TEST(ThreadPool, RunsEachTaskOnceAndRethrowsTheFirstError) {
   if (maxThreads() < 3) GTEST_SKIP() << "a single-threaded build";
+  ThreadsGuard guard;
   ThreadPool pool(3);
-  for (int count : {0, 1, 2, 3, 7, 100}) {
-    std::vector<int> runs(count, 0);
-    auto task = [&](int i) { ++runs[i]; };
-    pool.run(count, task);
-    EXPECT_EQ(runs, std::vector<int>(count, 1)) << count;
+  for (int threadCount : {3, 2}) {
+    setThreads(threadCount);
+    for (int count : {0, 1, 2, 3, 7, 100}) {
+      std::vector<int> runs(count, 0);
+      std::vector<std::thread::id> ranOn(count);
+      auto task = [&](int i) {
+        ++runs[i];
+        ranOn[i] = std::this_thread::get_id();
+      };
+      pool.run(count, task);
+      EXPECT_EQ(runs, std::vector<int>(count, 1)) << count;
+      std::sort(ranOn.begin(), ranOn.end());
+      const auto distinct = std::unique(ranOn.begin(), ranOn.end()) - ranOn.begin();
+      EXPECT_LE(distinct, threadCount) << count;
+      if (count >= 100) EXPECT_EQ(distinct, threadCount);
+    }
   }
+  setThreads(3);
   std::vector<int> runs(10, 0);
   auto failing = [&](int i) {
     ++runs[i];
@@ -314,6 +330,46 @@ TEST_F(ParallelSharding, SameSeedAndThreadsGiveBitIdenticalWeights) {
   EXPECT_NE(single, dual) << "two threads ran unsharded";
   EXPECT_LT(maxRelativeDifference(single, dual), 1e-3f);
   EXPECT_NEAR(one, two, 1e-4 * std::fabs(one));
+}
+
+// setFixedShards(k): every batch is cut into k shards whatever the thread count, so 1, 2 and 3
+// threads (k not a multiple of 2 or 3: some threads run more shards than others) train to the
+// same weights to the bit, dropout included, and predict and evaluate the same numbers; with
+// the default (one shard per thread) one thread's weights differ. Counts outside [0, 64] throw.
+TEST_F(ParallelSharding, FixedShardsGiveTheSameNumbersOnAnyThreadCount) {
+  const SequenceData d = sequenceData(96, 6, 13);
+  struct Run {
+    std::vector<float> weights, predicted;
+    std::vector<double> evaluated;
+  };
+  auto run = [&](int threadCount) {
+    setThreads(threadCount);
+    auto model = attentionModel(0.3);
+    FitOptions options;
+    options.epochs = 2;
+    options.batchSize = 40;
+    options.seed = 6;
+    model->fit({d.tokens}, {d.binary}, options);
+    const Tensor y = model->predict({d.tokens}, 40)[0];
+    return Run{weightsOf(*model), std::vector<float>(y.data(), y.data() + y.size()),
+               model->evaluate({d.tokens}, {d.binary}, 40).values};
+  };
+  const Run perThread = run(1);
+  setFixedShards(5);
+  const Run one = run(1);
+  EXPECT_NE(one.weights, perThread.weights) << "fixed shards did not shard on one thread";
+  for (int threadCount : {2, 3}) {
+    SCOPED_TRACE(::testing::Message() << "threads " << threadCount);
+    const Run other = run(threadCount);
+    EXPECT_EQ(other.weights, one.weights);
+    EXPECT_EQ(other.predicted, one.predicted);
+    EXPECT_EQ(other.evaluated, one.evaluated);
+  }
+  EXPECT_THROW(setFixedShards(-1), Error);
+  EXPECT_THROW(setFixedShards(65), Error);
+  EXPECT_THROW(setFixedShards(2.5), Error);
+  EXPECT_THROW(setFixedShards(std::nan("")), Error);
+  EXPECT_EQ(fixedShards(), 5);
 }
 
 // The sharded step keeps the training loop's rule: after the first epoch (replicas built, every
