@@ -103,6 +103,24 @@ std::unique_ptr<Model> attentionModel(double dropout) {
   return model;
 }
 
+FitOptions fitOptions(int epochs, int batchSize, uint64_t seed) {
+  FitOptions options;
+  options.epochs = epochs;
+  options.batchSize = batchSize;
+  options.seed = seed;
+  return options;
+}
+
+// attentionModel(dropout) fitted to d.binary on `threadCount` threads.
+std::unique_ptr<Model> fittedAttentionModel(const SequenceData& d, int threadCount, double dropout,
+                                            const FitOptions& options, History* history = nullptr) {
+  setThreads(threadCount);
+  auto model = attentionModel(dropout);
+  const History h = model->fit({d.tokens}, {d.binary}, options);
+  if (history) *history = h;
+  return model;
+}
+
 // Every task runs exactly once whatever the count (none, fewer than threads, many more), on no
 // more threads than setThreads allows (the pool may be bigger), and the lowest failing task's
 // exception reaches the caller after all tasks have finished.
@@ -196,15 +214,7 @@ TEST_F(ParallelSharding, ShardedStepMatchesTheUnshardedStep) {
 TEST_F(ParallelSharding, LoweringTheThreadCountKeepsThePool) {
   if (maxThreads() < 3) GTEST_SKIP() << "fewer than 3 threads";
   const SequenceData d = sequenceData(48, 6, 9);
-  auto train = [&](int threadCount) {
-    setThreads(threadCount);
-    auto model = attentionModel(0.3);
-    FitOptions options;
-    options.batchSize = 48;
-    options.seed = 7;
-    model->fit({d.tokens}, {d.binary}, options);
-    return weightsOf(*model);
-  };
+  auto train = [&](int threadCount) { return weightsOf(*fittedAttentionModel(d, threadCount, 0.3, fitOptions(1, 48, 7))); };
   const std::vector<float> onTwo = train(2);
   train(3);
   const ThreadPool* pool = &threadPool();
@@ -290,20 +300,16 @@ TEST_F(ParallelSharding, EvaluateOnShardsGivesTheOneThreadLogs) {
     }
   }
   auto train = [&](bool withValidation) {
-    auto classifier = attentionModel(0.3);
-    FitOptions options;
-    options.epochs = 2;
-    options.batchSize = 16;
-    options.seed = 5;
+    FitOptions options = fitOptions(2, 16, 5);
     if (withValidation) {
       options.validationXs = {d.tokens};
       options.validationYs = {d.binary};
     }
-    const History h = classifier->fit({d.tokens}, {d.binary}, options);
+    History h;
+    auto classifier = fittedAttentionModel(d, 2, 0.3, options, &h);
     if (withValidation) EXPECT_EQ(h.at("val_loss").size(), 2u);
     return weightsOf(*classifier);
   };
-  setThreads(2);
   EXPECT_EQ(train(true), train(false));
 }
 
@@ -313,13 +319,8 @@ TEST_F(ParallelSharding, EvaluateOnShardsGivesTheOneThreadLogs) {
 TEST_F(ParallelSharding, SameSeedAndThreadsGiveBitIdenticalWeights) {
   const SequenceData d = sequenceData(96, 6, 9);
   auto train = [&](int threadCount, double dropout, double* finalLoss = nullptr) {
-    setThreads(threadCount);
-    auto model = attentionModel(dropout);
-    FitOptions options;
-    options.epochs = 3;
-    options.batchSize = 32;
-    options.seed = 4;
-    const History h = model->fit({d.tokens}, {d.binary}, options);
+    History h;
+    auto model = fittedAttentionModel(d, threadCount, dropout, fitOptions(3, 32, 4), &h);
     if (finalLoss) *finalLoss = h.at("loss").back();
     return weightsOf(*model);
   };
@@ -343,13 +344,7 @@ TEST_F(ParallelSharding, FixedShardsGiveTheSameNumbersOnAnyThreadCount) {
     std::vector<double> evaluated;
   };
   auto run = [&](int threadCount) {
-    setThreads(threadCount);
-    auto model = attentionModel(0.3);
-    FitOptions options;
-    options.epochs = 2;
-    options.batchSize = 40;
-    options.seed = 6;
-    model->fit({d.tokens}, {d.binary}, options);
+    auto model = fittedAttentionModel(d, threadCount, 0.3, fitOptions(2, 40, 6));
     const Tensor y = model->predict({d.tokens}, 40)[0];
     return Run{weightsOf(*model), std::vector<float>(y.data(), y.data() + y.size()),
                model->evaluate({d.tokens}, {d.binary}, 40).values};
@@ -378,11 +373,7 @@ TEST_F(ParallelSharding, ShardedTrainingAllocatesNothingAfterTheFirstEpoch) {
   setThreads(2);
   const SequenceData d = sequenceData(96, 6, 4);
   auto model = attentionModel(0.3);
-  FitOptions options;
-  options.epochs = 3;
-  options.batchSize = 32;
-  options.seed = 2;
-  auto session = model->beginFit({d.tokens}, {d.binary}, options);
+  auto session = model->beginFit({d.tokens}, {d.binary}, fitOptions(3, 32, 2));
   FitProgress p;
   do p = session->step();
   while (!p.epochEnded);
@@ -405,11 +396,7 @@ TEST(Parallel, BatchNormalizationTrainsUnsharded) {
                                   layer("BatchNormalization", Json::object()), layer("Dense", {{"units", 1}})},
                                  "bn", 1);
     model->compile({{"optimizer", "adam"}, {"loss", "mse"}});
-    FitOptions options;
-    options.epochs = 2;
-    options.batchSize = 20;
-    options.seed = 1;
-    model->fit({x}, {y}, options);
+    model->fit({x}, {y}, fitOptions(2, 20, 1));
     return weightsOf(*model);
   };
   EXPECT_EQ(train(1), train(2));
