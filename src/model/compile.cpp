@@ -100,7 +100,8 @@ void Model::compile(const Json& options) {
       metricNames_.push_back(slot.prefix + key);
     }
   }
-  optimizer->reset(params_.trainableSize());
+  // A replica never steps (the model it serves does): no optimizer state, and a step would throw.
+  optimizer->reset(replica_ ? 0 : params_.trainableSize());
   optimizer_ = std::move(optimizer);
   ++compileGeneration_;
   compileConfig_ = Json{{"optimizer", optimizer_->config()}, {"loss", lossConfig}, {"metrics", metricConfig}};

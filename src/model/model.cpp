@@ -35,6 +35,7 @@ Model::Model(const Json& config, uint64_t seed, int64_t parameterLimit, Model* v
              " parameters exceed the limit of ", parameterLimit);
   Rng init(seed);
   params_.allocate(init, valuesOf ? &valuesOf->params_ : nullptr);
+  replica_ = valuesOf != nullptr;
   int64_t state = 0;
   for (const Param& p : params_.params())
     if (!p.trainable) state += p.size();

@@ -265,7 +265,8 @@ class Model {
   ParamStore params_;
   Rng rng_;  // default fit seeds and trainOnBatch dropout
 
-  std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;  // a replica's holds no state: it never steps
+  bool replica_ = false;                  // built by prepareReplicas, reading another model's weights
   Json compileConfig_;
   std::vector<std::string> metricNames_;  // "loss", ["<out>_loss"...], metrics...
   int compileGeneration_ = 0;             // bumped by compile(): a running FitSession then refuses to step

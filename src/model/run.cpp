@@ -232,15 +232,12 @@ int Model::shardsFor(int batch) const {
 
 void Model::prepareReplicas(int shards, bool compiled) {
   while (static_cast<int>(shards_.size()) < shards) shards_.push_back(std::make_unique<Shard>());
-  // Replicas: the same graph, loss and metrics, recompiled after compile. They never step, so they
-  // get the smallest optimizer (SGD: one slot per weight), not the model's (Adam, RMSprop: two).
+  // Replicas: the same graph, loss and metrics, recompiled after compile (without optimizer state).
   for (int k = 0; k < shards; ++k) {
     Shard& shard = *shards_[k];
     if (!shard.replica) shard.replica.reset(new Model(toConfig(), 0, kMaxModelParameters, this));
     if (compiled && shard.compileGeneration != compileGeneration_) {
-      Json config = compileConfig_;
-      config["optimizer"] = "sgd";
-      shard.replica->compile(config);
+      shard.replica->compile(compileConfig_);
       shard.compileGeneration = compileGeneration_;
     }
   }
