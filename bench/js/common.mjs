@@ -112,17 +112,9 @@ function ourStep(model, entry, data, batchSize) {
     : (i) => { model.predict(data[i % DATA_BATCHES].x, { batchSize }); };
 }
 
-// One model's figures with attention-wasm.
+// One model's figures with attention-wasm, on the threads init() started (one round).
 export async function benchOurs(aw, all, entry, timing) {
-  const spec = resolveSpec(all, entry);
-  const model = buildOurs(aw, all, spec);
-  try {
-    const step = ourStep(model, entry, makeBatches(spec, all.batchSize), all.batchSize);
-    const { times, steps, ...figures } = await timeSteps(step, timing);
-    return { params: model.countParams(), ...figures };
-  } finally {
-    model.dispose();
-  }
+  return (await benchOursThreads(aw, all, entry, timing, [aw.threads], 1))[aw.threads];
 }
 
 // Every models.json entry (limited to `only`, without `skip`) with one implementation; with ours

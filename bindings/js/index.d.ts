@@ -214,7 +214,7 @@ export interface AttentionWasm {
   setThreads(count: number): number;
   /** Shards every batch is cut into whatever the thread count (0, the default: one per thread).
    * With a count k >= 1 a model trains, predicts and evaluates to the same numbers, to the bit,
-   * on any number of threads (k = the most threads it will meet runs them all). */
+   * on any number of threads (with k at least the thread count, every thread gets a shard). */
   readonly fixedShards: number;
   /** Sets fixedShards (a whole number from 0 to 64, else an Error) from the next batch on;
    * returns it. */

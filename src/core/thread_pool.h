@@ -3,8 +3,8 @@
 // data-parallel step); nothing else runs on the pool.
 //
 // run(count, task) calls task(0) .. task(count - 1), task i on thread i % n where n is threads()
-// or the pool's size if smaller (the caller is thread 0), and returns when every call has; an exception from a task is rethrown in the
-// caller, the lowest task index first. The task is a template parameter, not a std::function, so
+// or the pool's size if smaller (the caller is thread 0), and returns when every call has; an
+// exception from a task is rethrown in the caller, the lowest task index first. The task is a template parameter, not a std::function, so
 // a call allocates nothing.
 #pragma once
 #include <atomic>

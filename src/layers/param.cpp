@@ -218,16 +218,13 @@ void ParamStore::allocate(Rng& rng, ParamStore* sharedValues) {
   for (size_t i = 0; i < params_.size(); ++i) {
     Param& p = params_[i];
     if (p.trainable) {
+      const Param* from = sharedValues ? &sharedValues->params_[i] : nullptr;
+      if (from)
+        ATTN_CHECK(p.shape == from->shape && from->trainable, "model: replica weight ", p.name, " differs from ", from->name);
       p.grad = grads_.data() + trainableOffset;
-      if (sharedValues) {
-        const Param& from = sharedValues->params_[i];
-        ATTN_CHECK(p.shape == from.shape && from.trainable, "model: replica weight ", p.name, " differs from ", from.name);
-        p.value = from.value;
-      } else {
-        p.value = values_.data() + trainableOffset;
-      }
+      p.value = from ? from->value : values_.data() + trainableOffset;
       trainableOffset += p.size();
-      if (sharedValues) continue;  // the source's values, initialized there
+      if (from) continue;  // the source's values, initialized there
     } else {
       p.value = state_.data() + stateOffset;
       p.grad = nullptr;

@@ -241,8 +241,9 @@ class Model {
   // Data-parallel training (threads() > 1): the batch is cut into one shard per thread (or into
   // setFixedShards' count, on any number of threads), each run forward and backward by a
   // replica of this model on the pool; the replicas' gradients, losses and metrics are summed in
-  // shard order, so a seed and a shard count give the same weights every time. Models with non-trainable state (BatchNormalization's moving statistics
-  // couple the batch) and batches smaller than two samples per shard train unsharded.
+  // shard order, so a seed and a shard count give the same weights every time. Models with
+  // non-trainable state (BatchNormalization's moving statistics couple the batch) and batches
+  // smaller than two samples per shard train unsharded.
   // predict() shards its batches the same way (a forward pass per shard, outputs written to the
   // shard's rows: the same numbers on every run for a thread count, one thread's to rounding),
   // and so do evaluate() and fit's validation (forward and loss per shard, summed in shard order).

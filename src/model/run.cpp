@@ -230,6 +230,17 @@ int Model::shardsFor(int batch) const {
   return std::max(1, std::min(wanted, batch / 2));
 }
 
+namespace {
+// Shard k of `shards` over `count` rows: rows [first, first + rows), sizes differing by at most one.
+struct ShardRows {
+  int first, rows;
+};
+ShardRows shardRows(int count, int k, int shards) {
+  const int first = int(int64_t(count) * k / shards);
+  return {first, int(int64_t(count) * (k + 1) / shards) - first};
+}
+}  // namespace
+
 void Model::prepareReplicas(int shards, bool compiled) {
   while (static_cast<int>(shards_.size()) < shards) shards_.push_back(std::make_unique<Shard>());
   // Replicas: the same graph, loss and metrics, recompiled after compile (without optimizer state).
@@ -256,8 +267,8 @@ void Model::runShards(bool training, int shards, Rng* rng, std::vector<double>& 
   auto forwardShard = [&](int k) {
     Shard& shard = *shards_[k];
     Model& replica = *shard.replica;
-    const int first = int(int64_t(batch) * k / shards), count = int(int64_t(batch) * (k + 1) / shards) - first;
-    replica.gatherBatch(batchInputs_, &batchTargets_, nullptr, first, count,
+    const ShardRows part = shardRows(batch, k, shards);
+    replica.gatherBatch(batchInputs_, &batchTargets_, nullptr, part.first, part.rows,
                         batchWeighted_ ? &batchSampleWeights_ : nullptr);
     shard.rng.seed(batchSeed + 0x9e3779b97f4a7c15ULL * uint64_t(k + 1));
     replica.forward(training, &shard.rng);
@@ -375,11 +386,10 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, int batchSize)
     prepareReplicas(shards, false);
     auto predictShard = [&](int k) {
       Shard& shard = *shards_[k];
-      const int first = start + int(int64_t(count) * k / shards);
-      const int rows = start + int(int64_t(count) * (k + 1) / shards) - first;
-      shard.replica->gatherBatch(xs, nullptr, nullptr, first, rows);
+      const ShardRows part = shardRows(count, k, shards);
+      shard.replica->gatherBatch(xs, nullptr, nullptr, start + part.first, part.rows);
       shard.replica->forward(false, &shard.rng);
-      shard.replica->copyOutputs(out, first);
+      shard.replica->copyOutputs(out, start + part.first);
     };
     threadPool().run(shards, predictShard);
   }
