@@ -33,8 +33,9 @@ stage "native C++ tests" ctest --test-dir build/native --output-on-failure -j"$(
 stage "wasm C++ tests (node)" ctest --test-dir build/wasm --output-on-failure -j"$(nproc)"
 
 # The C++ suites again under AddressSanitizer + UndefinedBehaviorSanitizer, built with clang in
-# the fuzzing tree (one sanitized compile of src/ serves the tests and the fuzzer; -O1 keeps the
-# gradient checks fast), then a short fuzz run of loadModel and the Keras importer.
+# the fuzzing tree (one sanitized compile of src/ serves the tests and the fuzzer; the core at -O1
+# keeps the gradient checks fast, the test code itself is unoptimized: CMakeLists.txt), then a
+# short fuzz run of loadModel and the Keras importer.
 sanitized_build() {
   CXX=clang++ cmake -S . -B build/fuzz -DATTN_FUZZ=ON -DATTN_TESTS=ON -DATTN_BENCH=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
@@ -47,7 +48,7 @@ sanitized_tests() {
 }
 stage "sanitized build (clang, ASan + UBSan)" sanitized_build
 stage "native C++ tests under ASan + UBSan" sanitized_tests
-stage "fuzzing loadModel and the Keras importer, libFuzzer 45 s" bash scripts/fuzz.sh 45
+stage "fuzzing loadModel and the Keras importer, libFuzzer 30 s each, at once" bash scripts/fuzz.sh 30
 
 # The thread pool and data-parallel training under ThreadSanitizer (clang; only the model suite,
 # the one that trains on threads).

@@ -38,7 +38,9 @@ TEST(Conv1D, CausalOutputsDoNotSeeTheFuture) {
     for (int t = 0; t < 8; ++t)
       for (int f = 0; f < 3; ++f) {
         const int64_t i = (b * 8 + t) * 3 + f;
-        if (t < 5) EXPECT_EQ(after[i], before[i]) << "b " << b << " t " << t;
+        if (t < 5) {
+          EXPECT_EQ(after[i], before[i]) << "b " << b << " t " << t;
+        }
       }
   EXPECT_NE(after[5 * 3], before[5 * 3]);
 }

@@ -142,7 +142,9 @@ TEST(ThreadPool, RunsEachTaskOnceAndRethrowsTheFirstError) {
       std::sort(ranOn.begin(), ranOn.end());
       const auto distinct = std::unique(ranOn.begin(), ranOn.end()) - ranOn.begin();
       EXPECT_LE(distinct, threadCount) << count;
-      if (count >= 100) EXPECT_EQ(distinct, threadCount);
+      if (count >= 100) {
+        EXPECT_EQ(distinct, threadCount);
+      }
     }
   }
   setThreads(3);
@@ -307,7 +309,9 @@ TEST_F(ParallelSharding, EvaluateOnShardsGivesTheOneThreadLogs) {
     }
     History h;
     auto classifier = fittedAttentionModel(d, 2, 0.3, options, &h);
-    if (withValidation) EXPECT_EQ(h.at("val_loss").size(), 2u);
+    if (withValidation) {
+      EXPECT_EQ(h.at("val_loss").size(), 2u);
+    }
     return weightsOf(*classifier);
   };
   EXPECT_EQ(train(true), train(false));
