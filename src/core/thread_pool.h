@@ -1,6 +1,6 @@
-// The library's threads: one pool, started once, sized by setThreads(). Training, predict and
-// evaluate split a batch into shards (one per thread, or setFixedShards' count; Model's
-// data-parallel step); nothing else runs on the pool.
+// The library's threads: one pool, started once, sized by setThreads(). Training, predict,
+// evaluate, getActivations and getAttention split a batch into shards (one per thread, or
+// setFixedShards' count; Model's data-parallel step); nothing else runs on the pool.
 //
 // run(count, task) calls task(0) .. task(count - 1), task i on thread i % n where n is threads()
 // or the pool's size if smaller (the caller is thread 0), and returns when every call has; an
@@ -30,6 +30,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
+  // run() calls so far: the tests' evidence that a call went through the pool.
+  uint64_t runs() const { return generation_.load(std::memory_order_relaxed); }
 
   template <class Task>
   void run(int count, Task& task) {

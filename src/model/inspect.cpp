@@ -37,51 +37,47 @@ Tensor Model::getActivations(const std::vector<Tensor>& xs, const std::string& l
   const int samples = checkData("getActivations", xs, nullptr);
   Tensor out(node.outputShapes[outputIndex].withBatch(samples));
   const int64_t row = out.size() / samples;
-  for (int start = 0; start < samples; start += batchSize) {
-    const int count = std::min(batchSize, samples - start);
-    gatherBatch(xs, nullptr, nullptr, start, count);
-    forward(false, &rng_);
-    std::memcpy(out.data() + start * row, node.outputs[outputIndex]->data(), count * row * sizeof(float));
-  }
+  // Replicas are built from this model's config: the same nodes at the same indices.
+  forwardInBatches(xs, samples, batchSize, [&](const Model& ran, int start, int count) {
+    std::memcpy(out.data() + start * row, ran.nodes_[at]->outputs[outputIndex]->data(), count * row * sizeof(float));
+  });
   return out;
 }
 
 Tensor Model::getAttention(const std::vector<Tensor>& xs, const std::string& layerName, int batchSize) {
   ATTN_CHECK(batchSize >= 1, "getAttention: batchSize must be >= 1, got ", batchSize);
   const int samples = checkData("getAttention", xs, nullptr);
-  Tensor out;
-  const Layer* chosen = nullptr;
-  for (int start = 0; start < samples; start += batchSize) {
-    const int count = std::min(batchSize, samples - start);
-    gatherBatch(xs, nullptr, nullptr, start, count);
-    forward(false, &rng_);
-    if (!chosen) {
-      if (!layerName.empty()) {
-        const int at = nodeIndex(layerName);
-        ATTN_CHECK(at >= 0 && nodes_[at]->layer, "getAttention: no layer named '", layerName, "'");
-        chosen = nodes_[at]->layer.get();
-        ATTN_CHECK(chosen->attentionWeights(), "getAttention: ", layerName, " (", chosen->className(),
-                   ") has no attention weights");
-      } else {
-        std::string found;
-        for (auto& node : nodes_)
-          if (node->layer && node->layer->attentionWeights()) {
-            ATTN_CHECK(!chosen, "getAttention: the model has several attention layers (", chosen ? chosen->name() : "",
-                       ", ", node->name, "): pass a layer name");
-            chosen = node->layer.get();
-          }
-        ATTN_CHECK(chosen, "getAttention: the model has no attention layer");
+  int at = -1;  // the attention layer's node
+  if (!layerName.empty()) {
+    at = nodeIndex(layerName);
+    ATTN_CHECK(at >= 0 && nodes_[at]->layer, "getAttention: no layer named '", layerName, "'");
+    const Layer& named = *nodes_[at]->layer;
+    ATTN_CHECK(named.attentionWeights(), "getAttention: ", layerName, " (", named.className(),
+               ") has no attention weights");
+  } else {
+    for (int i = 0; i < static_cast<int>(nodes_.size()); ++i)
+      if (nodes_[i]->layer && nodes_[i]->layer->attentionWeights()) {
+        ATTN_CHECK(at < 0, "getAttention: the model has several attention layers (", at < 0 ? "" : nodes_[at]->name,
+                   ", ", nodes_[i]->name, "): pass a layer name");
+        at = i;
       }
-      Shape s = chosen->attentionWeights()->shape();
+    ATTN_CHECK(at >= 0, "getAttention: the model has no attention layer");
+  }
+  // The weights' shape per sample is known once the layer has run: `out` is sized by the first batch.
+  Tensor out;
+  forwardInBatches(xs, samples, batchSize, [&](const Model& ran, int start, int count) {
+    const Layer& layer = *ran.nodes_[at]->layer;
+    const Tensor& w = *layer.attentionWeights();
+    if (start == 0) {
+      Shape s = w.shape();
       s[0] = samples;
       out.resize(s);
     }
-    const Tensor& w = *chosen->attentionWeights();
     const int64_t row = out.size() / samples;
-    ATTN_CHECK(w.size() == count * row, "getAttention: ", chosen->name(), " returned attention weights of shape ",
+    ATTN_CHECK(w.size() == count * row, "getAttention: ", layer.name(), " returned attention weights of shape ",
                w.shape().str(), " for a batch of ", count);
     std::memcpy(out.data() + start * row, w.data(), w.size() * sizeof(float));
-  }
+  });
   return out;
 }
 

@@ -244,12 +244,19 @@ class Model {
   // shard order, so a seed and a shard count give the same weights every time. Models with
   // non-trainable state (BatchNormalization's moving statistics couple the batch) and batches
   // smaller than two samples per shard train unsharded.
-  // predict() shards its batches the same way (a forward pass per shard, outputs written to the
-  // shard's rows: the same numbers on every run for a thread count, one thread's to rounding),
-  // and so do evaluate() and fit's validation (forward and loss per shard, summed in shard order).
+  // predict(), getActivations() and getAttention() shard their batches the same way
+  // (forwardInBatches: the same numbers on every run for a thread count, one thread's to
+  // rounding), and so do evaluate() and fit's validation (forward and loss per shard, summed in
+  // shard order).
   int shardsFor(int batch) const;
   // The first `shards` replicas, made on first use; `compiled`: compiled as this model is now.
   void prepareReplicas(int shards, bool compiled);
+  // Inference over `samples` rows of xs in batches of batchSize, each batch cut into shardsFor's
+  // shards and run forward on the replicas. After a batch, `collect(ran, start, count)` is called
+  // once per shard, in row order and on the calling thread, with the model (this one or a
+  // replica) whose nodes hold the results for rows [start, start + count).
+  void forwardInBatches(const std::vector<Tensor>& xs, int samples, int batchSize,
+                        const std::function<void(const Model& ran, int start, int count)>& collect);
   // The outputs of the last forward pass into rows [start, start + batch) of `out` (predict's).
   void copyOutputs(std::vector<Tensor>& out, int start) const;
   // One batch on `shards` replicas; `training`: also backward, the gradients summed into the model's.

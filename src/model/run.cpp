@@ -368,31 +368,39 @@ Logs Model::logsFrom(const std::vector<double>& totals, const std::vector<double
 
 // ---- inference ------------------------------------------------------------------------------------
 
-std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, int batchSize) {
-  ATTN_CHECK(batchSize >= 1, "predict: batchSize must be >= 1, got ", batchSize);
-  const int samples = checkData("predict", xs, nullptr);
-  std::vector<Tensor> out;
-  for (int o = 0; o < outputCount(); ++o) out.emplace_back(outputShape(o).withBatch(samples));
+void Model::forwardInBatches(const std::vector<Tensor>& xs, int samples, int batchSize,
+                             const std::function<void(const Model& ran, int start, int count)>& collect) {
   for (int start = 0; start < samples; start += batchSize) {
     const int count = std::min(batchSize, samples - start);
     const int shards = shardsFor(count);
     if (shards == 1) {
       gatherBatch(xs, nullptr, nullptr, start, count);
       forward(false, &rng_);
-      copyOutputs(out, start);
+      collect(*this, start, count);
       continue;
     }
-    // Each shard's replica reads its rows straight from xs and writes its rows of the outputs.
+    // Each shard's replica reads its rows straight from xs.
     prepareReplicas(shards, false);
-    auto predictShard = [&](int k) {
+    auto forwardShard = [&](int k) {
       Shard& shard = *shards_[k];
       const ShardRows part = shardRows(count, k, shards);
       shard.replica->gatherBatch(xs, nullptr, nullptr, start + part.first, part.rows);
       shard.replica->forward(false, &shard.rng);
-      shard.replica->copyOutputs(out, start + part.first);
     };
-    threadPool().run(shards, predictShard);
+    threadPool().run(shards, forwardShard);
+    for (int k = 0; k < shards; ++k) {
+      const ShardRows part = shardRows(count, k, shards);
+      collect(*shards_[k]->replica, start + part.first, part.rows);
+    }
   }
+}
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& xs, int batchSize) {
+  ATTN_CHECK(batchSize >= 1, "predict: batchSize must be >= 1, got ", batchSize);
+  const int samples = checkData("predict", xs, nullptr);
+  std::vector<Tensor> out;
+  for (int o = 0; o < outputCount(); ++o) out.emplace_back(outputShape(o).withBatch(samples));
+  forwardInBatches(xs, samples, batchSize, [&](const Model& ran, int start, int) { ran.copyOutputs(out, start); });
   return out;
 }
 

@@ -280,6 +280,38 @@ TEST_F(ParallelSharding, PredictOnShardsGivesTheOneThreadOutputs) {
   EXPECT_EQ(byThreads[1], byThreads[0]);
 }
 
+// getActivations and getAttention run their batches on the shards as predict does: on 2 and 3
+// threads they go through the pool, give the same numbers on every run and one thread's to
+// rounding, for batches that split evenly and unevenly (a shard's rows land in its rows).
+TEST_F(ParallelSharding, ActivationsAndAttentionOnShardsGiveTheOneThreadNumbers) {
+  const SequenceData d = sequenceData(41, 6, 11);
+  auto tokens = input({6}, "tokens");
+  auto embedded = layers::apply("embedding", {{"inputDim", 10}, {"outputDim", 4}, {"maskZero", true}}, tokens);
+  auto steps = layers::apply("lstm", {{"units", 5}, {"returnSequences", true}, {"name", "steps"}}, embedded);
+  auto attended = layers::apply("attention", {{"units", 4}, {"name", "pooled"}}, steps);
+  auto model = functionalModel({tokens}, {layers::apply("dense", {{"units", 1}}, attended)});
+  auto inspected = [&](int batchSize) {
+    const Tensor activations = model->getActivations({d.tokens}, "steps", 0, batchSize);
+    const Tensor attention = model->getAttention({d.tokens}, "", batchSize);
+    EXPECT_EQ(attention.shape(), Shape({41, 6}));
+    return std::vector<std::vector<float>>{{activations.data(), activations.data() + activations.size()},
+                                           {attention.data(), attention.data() + attention.size()}};
+  };
+  setThreads(1);
+  const auto reference = inspected(41);
+  for (int threadCount : {2, 3}) {
+    for (int batchSize : {41, 16}) {
+      SCOPED_TRACE(::testing::Message() << "threads " << threadCount << ", batch " << batchSize);
+      setThreads(threadCount);
+      const uint64_t runsBefore = threadPool().runs();
+      const auto sharded = inspected(batchSize);
+      EXPECT_GE(threadPool().runs() - runsBefore, 2u * ((41 + batchSize - 1) / batchSize)) << "not on the pool";
+      EXPECT_EQ(inspected(batchSize), sharded);
+      for (size_t i = 0; i < reference.size(); ++i) EXPECT_LT(maxRelativeDifference(reference[i], sharded[i]), 1e-5f);
+    }
+  }
+}
+
 // evaluate() and fit's validation shard like predict: the masked tagger's loss and accuracy are
 // the same on every run for a thread count and one thread's to rounding, for batches that split
 // evenly and unevenly; validation draws nothing from the dropout stream, so training with
