@@ -177,9 +177,11 @@ const targets = [
     met: all(trainRows.filter((r) => !r.skipped.includes('tfjsCpu')), (r) => r.speedupVsTfjsCpu && r.speedupVsTfjsCpu >= 100),
     detail: trainRows.map((r) => (r.skipped.includes('tfjsCpu') ? `${r.model} skipped (TF.js cpu: minutes per step)`
       : `${r.model} ${fx(r.speedupVsTfjsCpu)}x (cpu ${fx(r.cpu.speedupVsTfjsCpu)}x)`)).join(', ') },
-  { target: 'inference >= 5x faster than TF.js wasm',
-    met: all(predictRows, (r) => r.speedupVsTfjsWasm && r.speedupVsTfjsWasm >= 5),
-    detail: predictRows.map((r) => `${r.model} ${fx(r.speedupVsTfjsWasm)}x (cpu ${fx(r.cpu.speedupVsTfjsWasm)}x)`).join(', ') },
+  { target: 'inference >= 5x faster than TF.js wasm, one thread each, in Node and in Chromium',
+    met: all(predictRows, (r) => r.speedupVsTfjsWasm && r.chromiumSpeedupVsTfjsWasm &&
+                                 r.speedupVsTfjsWasm >= 5 && r.chromiumSpeedupVsTfjsWasm >= 5),
+    detail: predictRows.map((r) => `${r.model}: Node ${fx(r.speedupVsTfjsWasm)}x (cpu ${fx(r.cpu.speedupVsTfjsWasm)}x), ` +
+      `Chromium ${fx(r.chromiumSpeedupVsTfjsWasm)}x`).join(', ') },
   { target: 'wasm GEMM >= 35 GFLOP/s at n=256, NN, TN and NT (Node, best round)',
     met: gemm256.every((g) => g.wasm !== null) ? gemm256.every((g) => g.wasm >= 35) : null,
     detail: gemm256.map((g) => `${g.variant} ${fx(g.wasm)} (no-liftoff ${fx(g.wasmNoLiftoff)})`).join(', ') },
