@@ -213,8 +213,9 @@ export interface AttentionWasm {
    * (a page cannot start more later). Returns the count. */
   setThreads(count: number): number;
   /** Shards every batch is cut into whatever the thread count (0, the default: one per thread).
-   * With a count k >= 1 a model trains, predicts and evaluates to the same numbers, to the bit,
-   * on any number of threads (with k at least the thread count, every thread gets a shard). */
+   * With a count k >= 1 a model trains, predicts, evaluates and reports attention and
+   * activations to the same numbers, to the bit, on any number of threads (with k at least the
+   * thread count, every thread gets a shard). */
   readonly fixedShards: number;
   /** Sets fixedShards (a whole number from 0 to 64, else an Error) from the next batch on;
    * returns it. */

@@ -371,19 +371,21 @@ TEST_F(ParallelSharding, SameSeedAndThreadsGiveBitIdenticalWeights) {
 
 // setFixedShards(k): every batch is cut into k shards whatever the thread count, so 1, 2 and 3
 // threads (k not a multiple of 2 or 3: some threads run more shards than others) train to the
-// same weights to the bit, dropout included, and predict and evaluate the same numbers; with
-// the default (one shard per thread) one thread's weights differ. Counts outside [0, 64] throw.
+// same weights to the bit, dropout included, and predict, getAttention and evaluate the same
+// numbers; with the default (one shard per thread) one thread's weights differ. Counts outside
+// [0, 64] throw.
 TEST_F(ParallelSharding, FixedShardsGiveTheSameNumbersOnAnyThreadCount) {
   const SequenceData d = sequenceData(96, 6, 13);
   struct Run {
-    std::vector<float> weights, predicted;
+    std::vector<float> weights, predicted, attention;
     std::vector<double> evaluated;
   };
   auto run = [&](int threadCount) {
     auto model = fittedAttentionModel(d, threadCount, 0.3, fitOptions(2, 40, 6));
     const Tensor y = model->predict({d.tokens}, 40)[0];
+    const Tensor a = model->getAttention({d.tokens}, "", 40);
     return Run{weightsOf(*model), std::vector<float>(y.data(), y.data() + y.size()),
-               model->evaluate({d.tokens}, {d.binary}, 40).values};
+               std::vector<float>(a.data(), a.data() + a.size()), model->evaluate({d.tokens}, {d.binary}, 40).values};
   };
   const Run perThread = run(1);
   setFixedShards(5);
@@ -394,6 +396,7 @@ TEST_F(ParallelSharding, FixedShardsGiveTheSameNumbersOnAnyThreadCount) {
     const Run other = run(threadCount);
     EXPECT_EQ(other.weights, one.weights);
     EXPECT_EQ(other.predicted, one.predicted);
+    EXPECT_EQ(other.attention, one.attention);
     EXPECT_EQ(other.evaluated, one.evaluated);
   }
   EXPECT_THROW(setFixedShards(-1), Error);
