@@ -41,8 +41,8 @@ export function createApi(M, { threaded = false, relaxed = false } = {}) {
       }
       return M.setThreads(count);
     },
-    // Cuts every batch into `count` shards whatever the thread count (0: one per thread), so that
-    // a model trains, predicts and evaluates to the same numbers on any number of threads.
+    // Cuts every batch into `count` shards whatever the thread count (0: one per thread); the rule
+    // and its checks are the core's (attn::setFixedShards).
     get fixedShards() {
       return M.fixedShards();
     },

@@ -4,8 +4,8 @@
 //
 // run(count, task) calls task(0) .. task(count - 1), task i on thread i % n where n is threads()
 // or the pool's size if smaller (the caller is thread 0), and returns when every call has; an
-// exception from a task is rethrown in the caller, the lowest task index first. The task is a template parameter, not a std::function, so
-// a call allocates nothing.
+// exception from a task is rethrown in the caller, the lowest task index first. The task is a
+// template parameter, not a std::function, so a call allocates nothing.
 #pragma once
 #include <atomic>
 #include <condition_variable>

@@ -37,7 +37,6 @@ Tensor Model::getActivations(const std::vector<Tensor>& xs, const std::string& l
   const int samples = checkData("getActivations", xs, nullptr);
   Tensor out(node.outputShapes[outputIndex].withBatch(samples));
   const int64_t row = out.size() / samples;
-  // Replicas are built from this model's config: the same nodes at the same indices.
   forwardInBatches(xs, samples, batchSize, [&](const Model& ran, int start, int count) {
     std::memcpy(out.data() + start * row, ran.nodes_[at]->outputs[outputIndex]->data(), count * row * sizeof(float));
   });

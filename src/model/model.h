@@ -254,7 +254,8 @@ class Model {
   // Inference over `samples` rows of xs in batches of batchSize, each batch cut into shardsFor's
   // shards and run forward on the replicas. After a batch, `collect(ran, start, count)` is called
   // once per shard, in row order and on the calling thread, with the model (this one or a
-  // replica) whose nodes hold the results for rows [start, start + count).
+  // replica) whose nodes hold the results for rows [start, start + count). A replica is built
+  // from this model's config: its nodes and outputs sit at this model's indices.
   void forwardInBatches(const std::vector<Tensor>& xs, int samples, int batchSize,
                         const std::function<void(const Model& ran, int start, int count)>& collect);
   // The outputs of the last forward pass into rows [start, start + batch) of `out` (predict's).
@@ -296,7 +297,8 @@ class Model {
 double setMinimumShardWork(double work);
 // Shards per batch: 0 (the default) cuts a batch into one shard per thread; k >= 1 into k shards
 // whatever the thread count (run round-robin on the threads, in fixed order), so that training,
-// predict and evaluate give the same numbers to the bit on any number of threads. Throws unless
+// predict, evaluate, getActivations and getAttention give the same numbers to the bit on any
+// number of threads. Throws unless
 // k is a whole number in [0, 64]. Returns the previous value.
 int setFixedShards(double shards);
 int fixedShards();
