@@ -2,7 +2,7 @@
 // then publishes window.benchResult (or window.benchError) for bench/js/browser.mjs.
 import { init } from '/dist/index.js';
 
-import { benchAll, registerWasmUnsortedSegmentSum } from './common.mjs';
+import { benchAll, OURS_TIMING, registerWasmUnsortedSegmentSum, TFJS_TIMING } from './common.mjs';
 
 const log = (line) => { document.getElementById('log').textContent += line + '\n'; };
 
@@ -11,8 +11,7 @@ async function run() {
   const impl = params.get('impl') ?? 'ours';
   const only = params.get('models') ? params.get('models').split(',') : null;
   const all = await (await fetch('/bench/models.json')).json();
-  const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500 }
-    : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
+  const timing = impl === 'ours' ? OURS_TIMING : TFJS_TIMING;
   // One thread unless ?threads= says otherwise (the page is cross-origin isolated: scripts/serve.mjs).
   // The relaxed-SIMD module where Chromium validates it, unless ?relaxed=0.
   const threads = Number(params.get('threads') ?? 1);

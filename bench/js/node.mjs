@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { init } from 'attention-wasm';
 
-import { benchAll, registerWasmUnsortedSegmentSum } from './common.mjs';
+import { benchAll, OURS_TIMING, registerWasmUnsortedSegmentSum, TFJS_TIMING } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const all = JSON.parse(readFileSync(join(here, '..', 'models.json'), 'utf8'));
@@ -19,10 +19,8 @@ const only = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : nu
 // BENCH_SKIP: models this run leaves out (scripts/bench.sh: TF.js cpu on the BiLSTM, whose steps
 // take minutes); they are listed in the output as skipped.
 const skip = process.env.BENCH_SKIP ? process.env.BENCH_SKIP.split(',') : [];
-// TF.js takes seconds per step on the recurrent models: it gets 1 warm-up step (its first step builds the graph; the second is already steady) and at least 3 timed steps or 1.5 s per model.
 const cpuClock = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const timing = impl === 'ours' ? { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500, cpuClock }
-  : { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500, cpuClock };
+const timing = { ...(impl === 'ours' ? OURS_TIMING : TFJS_TIMING), cpuClock };
 
 // One thread unless BENCH_THREADS says otherwise (scripts/bench.sh runs ours again on 2).
 const aw = await init({ threads: Number(process.env.BENCH_THREADS ?? 1) });

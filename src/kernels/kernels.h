@@ -51,6 +51,7 @@ void mulAdd(const float* a, const float* b, float* y, int64_t n);     // y += a 
 void scale(float alpha, float* y, int64_t n);                          // y *= alpha
 float sum(const float* x, int64_t n);
 float dot(const float* a, const float* b, int64_t n);
+bool allFinite(const float* x, int64_t n);                             // no NaN, no +-Infinity
 
 // ---- row/column helpers for (rows x cols) matrices, contiguous ----
 void addRowVector(const float* bias, float* y, int rows, int cols);    // y[r,:] += bias

@@ -1,6 +1,7 @@
 // Elementwise vector ops, dot/sum and the row/column helpers: each written once as a generic
 // body over xsimd batches and, for the ragged tail, plain floats.
 #include <algorithm>
+#include <cmath>
 
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
@@ -82,6 +83,11 @@ ATTN_INLINE float blockedSum(int64_t n, Term&& term) {
 
 float sum(const float* x, int64_t n) {
   return blockedSum(n, [&]<class V>(int64_t i, V acc) { return acc + load<V>(x + i); });
+}
+
+bool allFinite(const float* x, int64_t n) {
+  // x * 0 is 0 for a finite x and NaN for NaN or +-Infinity, and a sum with one NaN in it is NaN.
+  return !std::isnan(blockedSum(n, [&]<class V>(int64_t i, V acc) { return acc + load<V>(x + i) * V(0.f); }));
 }
 
 float dot(const float* a, const float* b, int64_t n) {

@@ -20,6 +20,7 @@ int Model::checkData(const char* entry, const std::vector<Tensor>& xs, const std
              plural(static_cast<int64_t>(xs.size()), "input tensor"));
   int samples = -1;
   auto checkFinite = [&](const Tensor& t, const char* what, size_t i) {
+    if (kernels::allFinite(t.data(), t.size())) return;
     const float* d = t.data();
     const int64_t rowSize = t.dim(0) ? t.size() / t.dim(0) : 1;
     for (int64_t j = 0; j < t.size(); ++j)
@@ -339,11 +340,7 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
     loss += params_.applyRegularization();
     if (!std::isfinite(loss)) failNonFinite(at, "loss", std::isnan(loss) ? "NaN" : "Infinity");
     // One pass over the gradient block; names the first bad parameter only when there is one.
-    const float* grads = params_.trainableGrads();
-    const int64_t count = params_.trainableSize();
-    float sum = 0.f;
-    for (int64_t i = 0; i < count; ++i) sum += grads[i] * 0.f;  // NaN unless every gradient is finite
-    if (std::isnan(sum)) {
+    if (!kernels::allFinite(params_.trainableGrads(), params_.trainableSize())) {
       for (const Param& p : params_.params())
         if (p.trainable)
           for (int64_t i = 0; i < p.size(); ++i)

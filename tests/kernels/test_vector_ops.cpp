@@ -86,6 +86,24 @@ TEST(VectorOps, ElementwiseOpsAllowAliasing) {
   }
 }
 
+TEST(VectorOps, AllFiniteFindsANonFiniteValueAtAnyPositionAndReadsNoFurther) {
+  Rng rng(9);
+  const float bad[] = {NAN, INFINITY, -INFINITY};
+  for (int64_t n : kLengths) {
+    auto x = randomVector(n + 1, rng);
+    if (n > 0) x[0] = 3.4e38f;  // huge but finite
+    x[n] = NAN;                 // one past the end: must not be read
+    ASSERT_TRUE(kernels::allFinite(x.data(), n)) << n;
+    for (int64_t i = 0; i < n; ++i)
+      for (float value : bad) {
+        const float kept = x[i];
+        x[i] = value;
+        ASSERT_FALSE(kernels::allFinite(x.data(), n)) << "n=" << n << " at " << i << ": " << value;
+        x[i] = kept;
+      }
+  }
+}
+
 TEST(VectorOps, SumAndDotMatchReference) {
   Rng rng(4);
   for (int64_t n : kLengths) {

@@ -322,6 +322,23 @@ TEST(BadInput, NonFiniteLossRestoresMovingStatistics) {
   EXPECT_TRUE(std::isfinite(model->trainOnBatch({filled(Shape{4, 2}, 1.f)}, {y}).at("loss")));
 }
 
+// A finite loss whose gradient overflows: the gradient check (not the loss check) stops the
+// step, names the parameter, and leaves the weights as they were.
+TEST(BadInput, NonFiniteGradientWithAFiniteLossNamesTheParameter) {
+  auto model = sequentialModel({layer("Dense", {{"units", 1}, {"useBias", false}, {"inputShape", {1}}})});
+  model->compile({{"optimizer", "sgd"}, {"loss", "mse"}});
+  auto w = model->getWeights();
+  w[0].value[0] = 1e-37f;
+  model->setWeights(w);
+  // Prediction 10, loss 100; dLoss/dkernel = 2 * 10 * 1e38, past float range.
+  const Tensor x = filled(Shape{1, 1}, 1e38f), y(Shape{1, 1});
+  const std::string message = errorOf([&] { model->trainOnBatch({x}, {y}); });
+  EXPECT_NE(message.find("trainOnBatch: the gradient became Infinity in " + w[0].name + "; the weights were left unchanged"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(model->getWeights()[0].value[0], 1e-37f);
+}
+
 TEST(BadInput, AFailedFitSessionEndsAndTheModelFitsAgain) {
   auto model = mlp();
   Tensor x = randomTensor(Shape{8, 3}, 1), y = randomTensor(Shape{8, 1}, 2);
