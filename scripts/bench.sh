@@ -80,6 +80,8 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   node bench/js/browser.mjs ours --no-liftoff "$raw/chromium-ours-noliftoff.json"
   node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm.json"
   BENCH_THREADS=2 node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm-threads2.json"
+  # TF.js cpu runs on the page's one JS thread; the BiLSTM is left out as in Node.
+  BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/browser.mjs tfjs-cpu "$raw/chromium-tfjs-cpu.json"
 fi
 
 node -e '

@@ -10,13 +10,14 @@ async function run() {
   const params = new URLSearchParams(location.search);
   const impl = params.get('impl') ?? 'ours';
   const only = params.get('models') ? params.get('models').split(',') : null;
+  const skip = params.get('skip') ? params.get('skip').split(',') : [];
   const all = await (await fetch('/bench/models.json')).json();
   const timing = impl === 'ours' ? OURS_TIMING : TFJS_TIMING;
   // One thread unless ?threads= says otherwise (the page is cross-origin isolated: scripts/serve.mjs).
   // The relaxed-SIMD module where Chromium validates it, unless ?relaxed=0.
   const threads = Number(params.get('threads') ?? 1);
   const aw = await init({ threads, relaxedSimd: params.get('relaxed') === '0' ? false : undefined });
-  const info = { impl, userAgent: navigator.userAgent, results: {} };
+  const info = { impl, userAgent: navigator.userAgent, skipped: skip, results: {} };
   const tf = globalThis.tf;
   if (impl === 'ours') {
     info.backend = aw.backend;
@@ -34,7 +35,7 @@ async function run() {
     info.backend = tf.getBackend();
     if (impl === 'tfjs-wasm') info.threads = tf.wasm.getThreadsCount?.() ?? null;
   }
-  const figures = await benchAll({ aw, tf, impl, all, only, timing,
+  const figures = await benchAll({ aw, tf, impl, all, only, skip, timing,
     log: (key, r) => log(`${key}: median ${r.medianMs.toFixed(3)} ms (${r.runs} runs)`) });
   info.results = figures.results;
   if (Object.keys(figures.oneThread).length) info.oneThread = figures.oneThread;

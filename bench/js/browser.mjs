@@ -1,7 +1,8 @@
 // Drives bench/js/browser.html in headless Chromium (playwright-core + /usr/bin/chromium):
 //   node bench/js/browser.mjs <ours|tfjs-cpu|tfjs-wasm> [--no-liftoff] [out.json]
-//   (BENCH_MODELS=a,b limits the models; BENCH_THREADS=n runs ours on n threads: the page is
-//   cross-origin isolated; BENCH_RELAXED=0 keeps ours on the SIMD128 module)
+//   (BENCH_MODELS=a,b limits the models, BENCH_SKIP=a,b leaves models out (listed as skipped);
+//   BENCH_THREADS=n runs ours on n threads: the page is cross-origin isolated; BENCH_RELAXED=0
+//   keeps ours on the SIMD128 module)
 import { writeFileSync } from 'node:fs';
 
 import { chromium } from 'playwright-core';
@@ -30,6 +31,7 @@ try {
   }
   page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
   const query = new URLSearchParams({ impl, ...(process.env.BENCH_MODELS ? { models: process.env.BENCH_MODELS } : {}),
+    ...(process.env.BENCH_SKIP ? { skip: process.env.BENCH_SKIP } : {}),
     threads,
     ...(process.env.BENCH_RELAXED ? { relaxed: process.env.BENCH_RELAXED } : {}) });
   await page.goto(`http://127.0.0.1:${server.address().port}/bench/js/browser.html?${query}`);

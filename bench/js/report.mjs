@@ -84,6 +84,7 @@ const runs = {
   tfjsCpu: readJson('node-tfjs-cpu.json'),
   chromiumTfjsWasm: readJson('chromium-tfjs-wasm.json'),
   chromiumTfjsWasmThreads2: readJson('chromium-tfjs-wasm-threads2.json'),
+  chromiumTfjsCpu: readJson('chromium-tfjs-cpu.json'),
 };
 // Training on one thread of the threaded modules, interleaved with their 2-thread runs
 // (bench/js/common.mjs benchOursThreads): the "same build" side of the 2-thread speed-ups.
@@ -132,6 +133,7 @@ const rows = modelKeys.map((key) => {
   row.speedupVsTfjsCpu = ratio(row.tfjsCpuMs, row.oursMs);
   row.chromiumSpeedupVsTfjsWasm = ratio(row.chromiumTfjsWasmMs, row.chromiumMs);
   row.chromiumThreads2SpeedupVsTfjsWasmThreads2 = ratio(row.chromiumTfjsWasmThreads2Ms, row.chromiumThreads2Ms);
+  row.chromiumThreads2SpeedupVsTfjsCpu = ratio(row.chromiumTfjsCpuMs, row.chromiumThreads2Ms);
   row.wasmOverNative = ratio(row.oursMs, row.nativeMs);
   row.wasmOverNativeSse = ratio(row.oursMs, row.nativeSseMs);
   // The same ratios on CPU time (Node's process.cpuUsage, Google Benchmark's cpu_time), which
@@ -212,6 +214,10 @@ const targets = [
     met: runs.chromiumTfjsWasmThreads2?.threads === 2 ? all(trainRows, (r) => r.chromiumThreads2SpeedupVsTfjsWasmThreads2 && r.chromiumThreads2SpeedupVsTfjsWasmThreads2 >= 20) : null,
     detail: `TF.js threads: ${runs.chromiumTfjsWasmThreads2?.threads ?? '–'}; ` +
       trainRows.map((r) => `${r.model} ${fx(r.chromiumThreads2SpeedupVsTfjsWasmThreads2)}x`).join(', ') },
+  { target: 'training in Chromium on 2 threads >= 100x TF.js cpu in Chromium on every model it can train',
+    met: all(trainRows.filter((r) => !r.skipped.includes('chromiumTfjsCpu')), (r) => r.chromiumThreads2SpeedupVsTfjsCpu && r.chromiumThreads2SpeedupVsTfjsCpu >= 100),
+    detail: trainRows.map((r) => (r.skipped.includes('chromiumTfjsCpu') ? `${r.model} skipped (TF.js cpu: minutes per step)`
+      : `${r.model} ${fx(r.chromiumThreads2SpeedupVsTfjsCpu)}x`)).join(', ') },
   { target: `native widest GEMM (${nativeArch}) >= 60% of one core's peak`,
     met: widestPeak ? nativeGemmBest >= 0.6 * widestPeak : null,
     detail: `best ${fx(nativeGemmBest)} GFLOP/s of ${fx(widestPeak)} peak = ${widestPeak ? fx(100 * nativeGemmBest / widestPeak) : '?'}%` },
@@ -277,12 +283,14 @@ for (const r of rows) {
   const paired = (two) => (threadSpeedup(r, two) ? `${fx(threadSpeedup(r, two))}x` : '–');
   md.push(`| ${r.model} | ${fx(r.nativeMs)} | ${fx(r.nativeThreads2Ms)} | ${up(r.nativeMs, r.nativeThreads2Ms)} | ${fx(r.nativeSseMs)} | ${fx(r.nativeSseThreads2Ms)} | ${up(r.nativeSseMs, r.nativeSseThreads2Ms)} | ${fx(r.oursMs)} | ${fx(r.oursThreads2At1Ms)} | ${fx(r.oursThreads2Ms)} | ${paired('oursThreads2')} | ${fx(r.chromiumMs)} | ${fx(r.chromiumThreads2At1Ms)} | ${fx(r.chromiumThreads2Ms)} | ${paired('chromiumThreads2')} |`);
 }
-md.push('', '## Training in Chromium on 2 threads: attention-wasm vs TF.js\' threaded-SIMD wasm build (wall-clock ms per batch)', '');
+md.push('', '## Training in Chromium on 2 threads: attention-wasm vs TF.js\' threaded-SIMD wasm build and TF.js cpu (wall-clock ms per batch)', '');
 md.push(`Both on a cross-origin isolated page. TF.js caps its pool at navigator.hardwareConcurrency / 2, so its page reports 4 cores to run on 2 threads (TF.js threads reported: ${runs.chromiumTfjsWasmThreads2?.threads ?? '–'}).`, '');
-md.push('| model | attention-wasm relaxed, 2T | TF.js wasm threaded-SIMD, 2T | speed-up | TF.js wasm, 1T |');
-md.push('|---|---:|---:|---:|---:|');
+md.push('TF.js cpu runs on the page\'s one JavaScript thread.', '');
+md.push('| model | attention-wasm relaxed, 2T | TF.js wasm threaded-SIMD, 2T | speed-up | TF.js wasm, 1T | TF.js cpu | speed-up vs cpu |');
+md.push('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  md.push(`| ${r.model} | ${fx(r.chromiumThreads2Ms)} | ${fx(r.chromiumTfjsWasmThreads2Ms)} | ${fx(r.chromiumThreads2SpeedupVsTfjsWasmThreads2)}x | ${fx(r.chromiumTfjsWasmMs)} |`);
+  const cpu = r.skipped.includes('chromiumTfjsCpu') ? 'skipped' : fx(r.chromiumTfjsCpuMs);
+  md.push(`| ${r.model} | ${fx(r.chromiumThreads2Ms)} | ${fx(r.chromiumTfjsWasmThreads2Ms)} | ${fx(r.chromiumThreads2SpeedupVsTfjsWasmThreads2)}x | ${fx(r.chromiumTfjsWasmMs)} | ${cpu} | ${r.chromiumThreads2SpeedupVsTfjsCpu ? `${fx(r.chromiumThreads2SpeedupVsTfjsCpu)}x` : '–'} |`);
 }
 md.push('', '## Relaxed SIMD (FMA) vs SIMD128 (mul + add), wall-clock ms per batch', '');
 md.push('Node 20 runs the relaxed-SIMD module with --experimental-wasm-relaxed-simd; Chromium validates it and picks it by default (SIMD128 with init({ relaxedSimd: false })).', '');

@@ -441,18 +441,29 @@ TEST(Parallel, BatchNormalizationTrainsUnsharded) {
   EXPECT_EQ(train(1), train(2));
 }
 
-// Under the default work threshold a small model's step stays on one thread: bit-identical to
-// a one-thread run, since waking the pool would cost more than the step.
-TEST_F(ParallelSharding, SmallStepsStayOnOneThread) {
+// Under the default work threshold (trainable weights x samples x time steps) a small model's
+// step stays on one thread: no pool run, and the numbers of a one-thread run. Past it, the same
+// model's step runs on the pool.
+TEST_F(ParallelSharding, TheDefaultWorkThresholdKeepsSmallStepsOnOneThread) {
   setMinimumShardWork(guard.minimumWork);
-  const SequenceData d = sequenceData(64, 6, 2);
-  auto train = [&](int threadCount) {
+  // Token ids of 6 steps: an input of rank 1 per sample, which the rule counts as one time step.
+  const int64_t weights = attentionModel(0.0)->countParams();
+  const int small = 16, large = static_cast<int>(guard.minimumWork / double(weights)) + 4;
+  ASSERT_LT(double(weights) * small, guard.minimumWork);
+  const SequenceData smallData = sequenceData(small, 6, 2), largeData = sequenceData(large, 6, 2);
+  auto train = [&](int threadCount, const SequenceData& d, uint64_t* poolRuns) {
     setThreads(threadCount);
     auto model = attentionModel(0.0);
+    const uint64_t before = threadPool().runs();
     model->trainOnBatch({d.tokens}, {d.binary});
+    *poolRuns = threadPool().runs() - before;
     return weightsOf(*model);
   };
-  EXPECT_EQ(train(1), train(2));
+  uint64_t oneThreadRuns = 0, smallRuns = 0, largeRuns = 0;
+  EXPECT_EQ(train(1, smallData, &oneThreadRuns), train(2, smallData, &smallRuns));
+  EXPECT_EQ(smallRuns, 0u) << "a step of " << weights * small << " work went to the pool";
+  train(2, largeData, &largeRuns);
+  EXPECT_EQ(largeRuns, 2u) << "a step of " << weights * large << " work stayed on one thread";
 }
 
 TEST_F(ParallelSharding, AShardsErrorLeavesTheWeightsAndTheModelUsable) {
