@@ -117,7 +117,7 @@ FitSession::FitSession(Model& model, std::vector<Tensor> xs, std::vector<Tensor>
   trainWeights_.assign(metrics, 0.0);
   valTotals_.assign(metrics, 0.0);
   valWeights_.assign(metrics, 0.0);
-  batchLogs_ = model.logsFrom(trainTotals_, trainWeights_, "");
+  model.writeLogs(trainTotals_, trainWeights_, batchLogs_);
   epochLogs_ = batchLogs_;
   if (valCount_ > 0)
     for (const auto& name : model.metricNames_) epochLogs_.set("val_" + name, 0.0);
@@ -135,9 +135,7 @@ void FitSession::startEpoch() {
 }
 
 void FitSession::finishEpoch() {
-  const size_t metrics = model_.metricNames_.size();
-  for (size_t i = 0; i < metrics; ++i)
-    epochLogs_.values[i] = trainWeights_[i] > 0 ? trainTotals_[i] / trainWeights_[i] : 0.0;
+  model_.writeMeans(trainTotals_, trainWeights_, epochLogs_.values);
   if (valCount_ > 0) {
     std::fill(valTotals_.begin(), valTotals_.end(), 0.0);
     std::fill(valWeights_.begin(), valWeights_.end(), 0.0);
@@ -146,8 +144,7 @@ void FitSession::finishEpoch() {
       model_.gatherBatch(valXs_, &valYs_, nullptr, start, count);
       model_.runBatch(false, &dropoutRng_, valTotals_, valWeights_);
     }
-    for (size_t i = 0; i < metrics; ++i)
-      epochLogs_.values[metrics + i] = valWeights_[i] > 0 ? valTotals_[i] / valWeights_[i] : 0.0;
+    model_.writeMeans(valTotals_, valWeights_, epochLogs_.values, model_.metricNames_.size());
   }
   for (size_t k = 0; k < history_.values.size(); ++k) history_.values[k].push_back(epochLogs_.values[k]);
 }
@@ -177,8 +174,7 @@ FitProgress FitSession::step() {
     done_ = true;  // a failed batch ends the fit; the history keeps the epochs completed
     throw;
   }
-  for (size_t i = 0; i < batchLogs_.values.size(); ++i)
-    batchLogs_.values[i] = trainWeights_[i] > 0 ? trainTotals_[i] / trainWeights_[i] : 0.0;
+  model_.writeMeans(trainTotals_, trainWeights_, batchLogs_.values);
   progress.batchLogs = &batchLogs_;
   if (++batch_ == batchesPerEpoch_) {
     finishEpoch();

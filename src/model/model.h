@@ -177,7 +177,9 @@ class Model {
 
   std::vector<Tensor> predict(const std::vector<Tensor>& xs, int batchSize = 32);
   Logs evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, int batchSize = 32);
-  Logs trainOnBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys);
+  // One batch; the logs stay valid until the next call (a call per batch allocates nothing once
+  // the first has run).
+  const Logs& trainOnBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys);
 
   // Output `outputIndex` of the named layer for every sample, as Keras' get_activations.
   Tensor getActivations(const std::vector<Tensor>& xs, const std::string& layerName, int outputIndex = 0,
@@ -263,7 +265,12 @@ class Model {
   // One batch on `shards` replicas; `training`: also backward, the gradients summed into the model's.
   void runShards(bool training, int shards, Rng* rng, std::vector<double>& outputLosses,
                  std::vector<double>& totals, std::vector<double>& weights);
-  Logs logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const;
+  // values[offset + i] = metric i's mean: its total over its weight (0 before any weight).
+  void writeMeans(const std::vector<double>& totals, const std::vector<double>& weights, std::vector<double>& values,
+                  size_t offset = 0) const;
+  // `logs` under the metric names with the means of totals / weights, rewritten in place (names
+  // only when they changed), so that a call per batch allocates nothing.
+  void writeLogs(const std::vector<double>& totals, const std::vector<double>& weights, Logs& logs) const;
 
   std::string name_;
   bool sequential_ = false;
@@ -285,6 +292,8 @@ class Model {
   std::vector<double> outputLosses_;           // per output, of the running batch
   std::vector<double> lossNormalizers_;        // per output, the sharded batch's loss row weights
 
+  std::vector<double> onBatchTotals_, onBatchWeights_;  // trainOnBatch's metric sums
+  Logs onBatchLogs_;                                    // trainOnBatch's result
   std::vector<Tensor> batchInputs_, batchTargets_, batchSampleWeights_;
   bool batchWeighted_ = false;  // the batch carries sample weights
   Tensor stateSnapshot_;  // non-trainable values before the running training batch (sized once)

@@ -356,11 +356,15 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
   return loss;
 }
 
-Logs Model::logsFrom(const std::vector<double>& totals, const std::vector<double>& weights, const char* prefix) const {
-  Logs logs;
-  for (size_t i = 0; i < metricNames_.size(); ++i)
-    logs.set(prefix + metricNames_[i], weights[i] > 0 ? totals[i] / weights[i] : 0.0);
-  return logs;
+void Model::writeMeans(const std::vector<double>& totals, const std::vector<double>& weights,
+                       std::vector<double>& values, size_t offset) const {
+  for (size_t i = 0; i < metricNames_.size(); ++i) values[offset + i] = weights[i] > 0 ? totals[i] / weights[i] : 0.0;
+}
+
+void Model::writeLogs(const std::vector<double>& totals, const std::vector<double>& weights, Logs& logs) const {
+  if (logs.names != metricNames_) logs.names = metricNames_;
+  logs.values.resize(metricNames_.size());
+  writeMeans(totals, weights, logs.values);
 }
 
 // ---- inference ------------------------------------------------------------------------------------
@@ -419,16 +423,20 @@ Logs Model::evaluate(const std::vector<Tensor>& xs, const std::vector<Tensor>& y
     gatherBatch(xs, &ys, nullptr, start, count);
     runBatch(false, &rng_, totals, weights);
   }
-  return logsFrom(totals, weights, "");
+  Logs logs;
+  writeLogs(totals, weights, logs);
+  return logs;
 }
 
-Logs Model::trainOnBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys) {
+const Logs& Model::trainOnBatch(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys) {
   checkCompiled("trainOnBatch");
   const int samples = checkData("trainOnBatch", xs, &ys);
-  std::vector<double> totals(metricNames_.size(), 0.0), weights(metricNames_.size(), 0.0);
+  onBatchTotals_.assign(metricNames_.size(), 0.0);
+  onBatchWeights_.assign(metricNames_.size(), 0.0);
   gatherBatch(xs, &ys, nullptr, 0, samples);
-  runBatch(true, &rng_, totals, weights);
-  return logsFrom(totals, weights, "");
+  runBatch(true, &rng_, onBatchTotals_, onBatchWeights_);
+  writeLogs(onBatchTotals_, onBatchWeights_, onBatchLogs_);
+  return onBatchLogs_;
 }
 
 }  // namespace attn

@@ -153,6 +153,29 @@ TEST(NoAllocation, EveryAttentionLayerMaskedOrNotWithEveryOptimizerAllocatesNoth
       }
 }
 
+// A JS training loop calls trainOnBatch once per batch (the demo, the benchmarks): after the first
+// call of each batch size, a call allocates nothing, its logs included.
+TEST(NoAllocation, TrainOnBatchAllocatesNothingAfterTheFirstCall) {
+  auto x = input({6});
+  auto h = layers::apply("dense", {{"units", 8}, {"activation", "relu"}}, x);
+  auto y = layers::apply("dense", {{"units", 1}, {"activation", "sigmoid"}}, h);
+  auto model = functionalModel({x}, {y});
+  model->compile({{"optimizer", "adam"}, {"loss", "binaryCrossentropy"}, {"metrics", {"accuracy"}}});
+  Rng rng(2);
+  Tensor xs(Shape{16, 6}), ys(Shape{16, 1});
+  for (int64_t i = 0; i < xs.size(); ++i) xs[i] = rng.normal();
+  for (int64_t i = 0; i < ys.size(); ++i) ys[i] = static_cast<float>(rng.below(2));
+  const std::vector<Tensor> inputs{xs}, targets{ys};
+  model->trainOnBatch(inputs, targets);
+  double loss = 0;
+  const auto counted = allocationsDuring([&] {
+    for (int step = 0; step < 5; ++step) loss = model->trainOnBatch(inputs, targets).at("loss");
+  });
+  EXPECT_EQ(counted.news, 0) << "operator new calls in 5 trainOnBatch calls";
+  EXPECT_EQ(counted.tensors, 0) << "tensor allocations in 5 trainOnBatch calls";
+  EXPECT_TRUE(std::isfinite(loss));
+}
+
 // A pointer stored through a volatile escapes, so the compiler may not elide the allocations
 // (C++14 lets it drop a new/delete pair whose result never escapes).
 std::vector<int>* volatile g_escaped = nullptr;
