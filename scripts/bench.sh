@@ -66,8 +66,9 @@ BENCH_THREADS=2 node --experimental-wasm-relaxed-simd bench/js/node.mjs ours "$r
 node bench/js/node.mjs tfjs-wasm "$raw/node-tfjs-wasm.json"
 # TF.js cpu trains the BiLSTM model at minutes per step (one step had not finished after 4 min
 # of CPU time on the 2-vCPU benchmark machine): left out unless BENCH_TFJS_CPU_ALL=1.
-BENCH_SKIP=${BENCH_TFJS_CPU_ALL:+none}
-BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
+tfjs_cpu_skip=${BENCH_TFJS_CPU_ALL:+none}
+tfjs_cpu_skip=${tfjs_cpu_skip:-bilstm-additive-attention}
+BENCH_SKIP=$tfjs_cpu_skip node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
 
 if [ -z "${BENCH_QUICK:-}" ]; then
   echo "== wasm GEMM in headless Chromium (SIMD128 and relaxed SIMD)"
@@ -80,8 +81,8 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   node bench/js/browser.mjs ours --no-liftoff "$raw/chromium-ours-noliftoff.json"
   node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm.json"
   BENCH_THREADS=2 node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm-threads2.json"
-  # TF.js cpu runs on the page's one JS thread; the BiLSTM is left out as in Node.
-  BENCH_SKIP=${BENCH_SKIP:-bilstm-additive-attention} node bench/js/browser.mjs tfjs-cpu "$raw/chromium-tfjs-cpu.json"
+  # TF.js cpu runs on the page's one JS thread; the models left out are Node's.
+  BENCH_SKIP=$tfjs_cpu_skip node bench/js/browser.mjs tfjs-cpu "$raw/chromium-tfjs-cpu.json"
 fi
 
 node -e '

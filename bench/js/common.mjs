@@ -58,21 +58,19 @@ const now = () => performance.now();
 // `step(i)` may return a promise. Returns ms per call: median, mean, best, and the run count;
 // with `cpuClock` (ms of CPU time this process used, Node: process.cpuUsage) also the mean CPU
 // ms per call, the figure that other processes on a loaded machine disturb least.
-// `stepsPerRun` skips the calibration below (a later round of timeInterleaved reuses its first's).
-export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns = 7, budgetMs = 2000, maxRuns = 200, cpuClock = null,
-                                        stepsPerRun = 0, first = 0 } = {}) {
-  let i = first;
+export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns = 7, budgetMs = 2000, maxRuns = 200, cpuClock = null } = {}) {
+  let i = 0;
   const warmStart = now();
-  while (i - first < warmupRuns || now() - warmStart < warmupMs) await step(i++);
+  while (i < warmupRuns || now() - warmStart < warmupMs) await step(i++);
   // Browsers round performance.now() to 0.1 ms or coarser: a sample of very short steps times
   // several of them (at least ~2 ms), and records the time per step.
   // Steps of several seconds (TF.js' cpu backend on the recurrent models) get 2 timed runs, or
   // 1 beyond 10 s, so that the whole comparison stays within minutes (the ratios there are in
   // the hundreds, far beyond what one run's noise changes); latest.json records every run count.
-  const warmStepMs = i > first ? (now() - warmStart) / (i - first) : 0;
+  const warmStepMs = (now() - warmStart) / i;
   if (warmStepMs > 3000) minRuns = Math.min(minRuns, warmStepMs > 10000 ? 1 : 2);
-  let perSample = stepsPerRun;
-  if (!perSample) for (const calibrate = now(); now() - calibrate < 2; perSample++) await step(i++);
+  let perSample = 0;
+  for (const calibrate = now(); now() - calibrate < 2; perSample++) await step(i++);
   const times = [];
   let steps = 0;
   const cpuStart = cpuClock?.();
@@ -84,7 +82,7 @@ export async function timeSteps(step, { warmupRuns = 5, warmupMs = 500, minRuns 
     steps += perSample;
   }
   const cpuMs = cpuClock ? (cpuClock() - cpuStart) / steps : null;
-  return { ...summarize(times), stepsPerRun: perSample, cpuMs, times, steps, next: i };
+  return { ...summarize(times), stepsPerRun: perSample, cpuMs, times, steps };
 }
 
 function summarize(times) {
@@ -100,39 +98,9 @@ function summarize(times) {
 
 const median = (values) => summarize(values).medianMs;
 
-// Contenders timed in interleaved rounds (the first's round, the second's, ..., `rounds` times),
-// so that a neighbour loading this shared machine slows each of them alike instead of one run:
-// the VM's speed changes in phases of seconds to minutes, longer than a pair of rounds. Each
-// contender is { step, timing, before?, rewarmRuns }: `before` runs ahead of each of its rounds
-// (aw.setThreads); round 0 warms up and calibrates with `timing`, later rounds only rewarm
-// `rewarmRuns` calls (caches, the pool) and reuse round 0's calls per sample. The budget and
-// minRuns of `timing` are split across the rounds. Returns per contender the figures over all
-// rounds' samples (median, mean, best, runs, cpuMs) and `roundMedians`, for pairedSpeedup.
-export async function timeInterleaved(contenders, rounds) {
-  const runs = contenders.map(() => ({ times: [], roundMedians: [], cpuMs: 0, steps: 0, stepsPerRun: 0, next: 0 }));
-  for (let round = 0; round < rounds; round++) {
-    for (const [c, contender] of contenders.entries()) {
-      const { timing } = contender;
-      const run = runs[c];
-      contender.before?.();
-      const r = await timeSteps(contender.step, { ...timing, first: run.next,
-        warmupRuns: round === 0 ? timing.warmupRuns : contender.rewarmRuns, warmupMs: round === 0 ? timing.warmupMs : 0,
-        stepsPerRun: run.stepsPerRun, minRuns: Math.ceil(timing.minRuns / rounds), budgetMs: timing.budgetMs / rounds });
-      run.times.push(...r.times);
-      run.roundMedians.push(r.medianMs);
-      run.cpuMs += (r.cpuMs ?? 0) * r.steps;
-      run.steps += r.steps;
-      run.stepsPerRun = r.stepsPerRun;
-      run.next = r.next;
-    }
-  }
-  return runs.map((run, c) => ({ ...summarize(run.times), stepsPerRun: run.stepsPerRun, rounds,
-    cpuMs: contenders[c].timing.cpuClock ? run.cpuMs / run.steps : null, roundMedians: run.roundMedians }));
-}
-
-// How many times faster `fast` ran than `slow`, two contenders of one timeInterleaved call: the
-// median over the rounds of each round's ratio. A round's pair ran back to back, in the same phase
-// of the machine's load, so a slow phase moves both sides of a ratio, not one.
+// How many times faster `fast` ran than `slow`, two thread counts of one benchOursThreads call:
+// the median over the rounds of each round's ratio. A round's pair ran back to back, in the same
+// phase of the machine's load, so a slow phase moves both sides of a ratio, not one.
 export function pairedSpeedup(slow, fast) {
   return median(slow.roundMedians.map((ms, round) => ms / fast.roundMedians[round]));
 }
@@ -194,16 +162,35 @@ export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timi
 const THREAD_ROUNDS = 12;
 
 // One model on the threaded module at each of `counts` threads (aw.setThreads), in interleaved
-// rounds on the same model (timeInterleaved). Returns { [count]: figures }.
+// rounds on the same model, so that a neighbour loading this shared machine slows every count
+// alike instead of one run. Figures over all rounds' steps, and each round's median
+// (roundMedians, for pairedSpeedup); returns { [count]: figures }.
 export async function benchOursThreads(aw, all, entry, timing, counts, rounds = THREAD_ROUNDS) {
   const spec = resolveSpec(all, entry);
   const model = buildOurs(aw, all, spec);
   const started = aw.threads;
   try {
     const step = ourStep(model, entry, makeBatches(spec, all.batchSize), all.batchSize);
-    const figures = await timeInterleaved(counts.map((count) => ({ step, timing, rewarmRuns: 2, before: () => aw.setThreads(count) })),
-                                          rounds);
-    return Object.fromEntries(counts.map((count, c) => [count, { params: model.countParams(), ...figures[c] }]));
+    const runs = Object.fromEntries(counts.map((count) => [count, { times: [], roundMedians: [], cpuMs: 0, steps: 0, stepsPerRun: 0 }]));
+    for (let round = 0; round < rounds; round++) {
+      for (const count of counts) {
+        aw.setThreads(count);
+        // The first round warms V8 and the pool up; later ones only the caches.
+        const r = await timeSteps(step, { ...timing, warmupRuns: round === 0 ? timing.warmupRuns : 2,
+          warmupMs: round === 0 ? timing.warmupMs : 0, minRuns: Math.ceil(timing.minRuns / rounds), budgetMs: timing.budgetMs / rounds });
+        const run = runs[count];
+        run.times.push(...r.times);
+        run.roundMedians.push(r.medianMs);
+        run.cpuMs += (r.cpuMs ?? 0) * r.steps;
+        run.steps += r.steps;
+        run.stepsPerRun = r.stepsPerRun;
+      }
+    }
+    return Object.fromEntries(counts.map((count) => {
+      const { times, cpuMs, steps, ...run } = runs[count];
+      return [count, { params: model.countParams(), ...summarize(times), ...run,
+        cpuMs: timing.cpuClock ? cpuMs / steps : null, rounds }];
+    }));
   } finally {
     aw.setThreads(started);
     model.dispose();
@@ -371,7 +358,7 @@ export async function benchTf(tf, all, entry, timing, expectedParams) {
     const step = entry.task === 'train'
       ? async (i) => { const b = data[i % DATA_BATCHES]; await model.trainOnBatch(b.x, b.y); }
       : (i) => { const out = model.predict(data[i % DATA_BATCHES].x, { batchSize: all.batchSize }); out.dataSync(); out.dispose(); };
-    const { times, steps, next, ...result } = await timeSteps(step, timing);
+    const { times, steps, ...result } = await timeSteps(step, timing);
     for (const b of data) { b.x.dispose(); b.y.dispose(); }
     return { params, ...result };
   } finally {

@@ -169,10 +169,11 @@ const nativeArch = native?.context?.simd_architecture ?? '?';
 const widestPeak = nativeArch.startsWith('avx512') ? peaks.avx512 : nativeArch.includes('avx') || nativeArch.includes('fma') ? peaks.avx2 : peaks.sseMulAdd;
 
 // ---- targets ---------------------------------------------------------------------------------------
-// A 2-thread run's speed-up over one thread of the same module: paired over its interleaved
-// rounds, or (older raw files) the quotient of the medians.
-const threadSpeedup = (r, two) => r[`${two}SpeedupVsOneThread`] ??
-  (r[`${oneThreadOf[two]}Ms`] && r[`${two}Ms`] ? r[`${oneThreadOf[two]}Ms`] / r[`${two}Ms`] : null);
+// A 2-thread run's speed-up over one thread of the same module (paired over its interleaved
+// rounds: bench/js/common.mjs pairedSpeedup).
+const threadSpeedup = (r, two) => r[`${two}SpeedupVsOneThread`];
+// The rounds those runs interleaved, as they recorded them.
+const threadRounds = Object.values(runs.oursThreads2?.results ?? runs.chromiumThreads2?.results ?? {})[0]?.rounds ?? '?';
 const trainRows = rows.filter((r) => r.task === 'train');
 const predictRows = rows.filter((r) => r.task === 'predict');
 const all = (list, f) => list.length > 0 && list.every((r) => f(r) !== null && f(r) !== undefined) ? list.every((r) => f(r)) : null;
@@ -275,7 +276,7 @@ for (const r of rows) {
   md.push(`| ${r.model} | ${r.task} | ${r.params ?? '–'} | ${fx(r.nativeMs)} | ${fx(r.nativeSseMs)} | **${fx(r.oursMs)}** | ${cell('oursNoLiftoff')} | ${cell('chromium')} | ${cell('chromiumNoLiftoff')} | ${cell('tfjsWasm')} | ${cell('tfjsCpu')} | ${cell('chromiumTfjsWasm')} |`);
 }
 md.push('', '## 2 threads vs 1 (data-parallel shards; wall-clock ms per batch: native best repetition, Node and Chromium median)', '');
-md.push('wasm Node: SIMD128 modules; Chromium: relaxed-SIMD modules. "1 (same)" is the threaded module set to one thread (aw.setThreads(1)), timed in 12 rounds interleaved with its 2-thread runs on the same model; "speed-up vs same" is the median over those rounds of each round\'s ratio (a slow phase of the shared machine then moves both sides of a ratio), the ms columns the medians over all rounds\' steps; "1 (single)" is the single-threaded module, timed in its own run.', '');
+md.push(`wasm Node: SIMD128 modules; Chromium: relaxed-SIMD modules. "1 (same)" is the threaded module set to one thread (aw.setThreads(1)), timed in ${threadRounds} rounds interleaved with its 2-thread runs on the same model; "speed-up vs same" is the median over those rounds of each round's ratio (a slow phase of the shared machine then moves both sides of a ratio), the ms columns the medians over all rounds' steps; "1 (single)" is the single-threaded module, timed in its own run.`, '');
 md.push('| model | native, 1 thread | native, 2 threads | speed-up | native SSE, 1 | native SSE, 2 | speed-up | wasm Node, 1 (single) | wasm Node, 1 (same) | wasm Node, 2 | speed-up vs same | Chromium, 1 (single) | Chromium, 1 (same) | Chromium, 2 | speed-up vs same |');
 md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {

@@ -307,8 +307,7 @@ double setMinimumShardWork(double work);
 // Shards per batch: 0 (the default) cuts a batch into one shard per thread; k >= 1 into k shards
 // whatever the thread count (run round-robin on the threads, in fixed order), so that training,
 // predict, evaluate, getActivations and getAttention give the same numbers to the bit on any
-// number of threads. Throws unless
-// k is a whole number in [0, 64]. Returns the previous value.
+// number of threads. Throws unless k is a whole number in [0, 64]. Returns the previous value.
 int setFixedShards(double shards);
 int fixedShards();
 
