@@ -70,6 +70,27 @@ tfjs_cpu_skip=${BENCH_TFJS_CPU_ALL:+none}
 tfjs_cpu_skip=${tfjs_cpu_skip:-bilstm-additive-attention}
 BENCH_SKIP=$tfjs_cpu_skip node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
 
+# Inference against TF.js wasm once more, in groups of short predict-only processes that follow
+# each other (ours first in odd groups, TF.js first in even ones): this VM's slow phases last
+# minutes, longer than a group, so they move both sides of a group's ratios (the runs above are
+# minutes apart). Each group: ours on one thread, ours on 2 threads (what init() picks on this
+# machine), TF.js wasm.
+predict_models=$(node -e 'const m = require("./bench/models.json").models; console.log(m.filter((e) => e.task === "predict").map((e) => e.name).join(","))')
+inference_groups=5
+grouped_inference() {  # <runner: node.mjs | browser.mjs> <file prefix>
+  local group run
+  for group in $(seq 1 "$inference_groups"); do
+    for run in $([ $((group % 2)) -eq 1 ] && echo "ours:1 ours:2 tfjs-wasm:1" || echo "tfjs-wasm:1 ours:2 ours:1"); do
+      local impl=${run%:*} threads=${run#*:}
+      local file="$raw/$2-group$group-$impl.json"
+      if [ "$threads" -gt 1 ]; then file="$raw/$2-group$group-$impl-threads$threads.json"; fi
+      BENCH_THREADS=$threads BENCH_MODELS=$predict_models node "bench/js/$1" "$impl" "$file"
+    done
+  done
+}
+echo "== inference in Node, grouped processes ($inference_groups groups)"
+grouped_inference node.mjs node-inference
+
 if [ -z "${BENCH_QUICK:-}" ]; then
   echo "== wasm GEMM in headless Chromium (SIMD128 and relaxed SIMD)"
   node bench/js/gemm-browser.mjs 0.3 "$raw/chromium-gemm.json"
@@ -83,6 +104,8 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   BENCH_THREADS=2 node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm-threads2.json"
   # TF.js cpu runs on the page's one JS thread; the models left out are Node's.
   BENCH_SKIP=$tfjs_cpu_skip node bench/js/browser.mjs tfjs-cpu "$raw/chromium-tfjs-cpu.json"
+  echo "== inference in Chromium, grouped pages ($inference_groups groups)"
+  grouped_inference browser.mjs chromium-inference
 fi
 
 node -e '

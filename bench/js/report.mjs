@@ -147,6 +147,33 @@ const rows = modelKeys.map((key) => {
   return row;
 });
 
+// ---- inference, grouped processes (scripts/bench.sh grouped_inference) ------------------------------
+// Group i holds predict-only runs of ours and of TF.js wasm, back to back; its ratio is TF.js'
+// median over ours. The figure is the median of the groups' ratios, with the medians of each side.
+const medianOf = (values) => {
+  const v = [...values].sort((a, b) => a - b), mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+function groupedInference(prefix, key, oursSuffix = '') {
+  const ratios = [], ours = [], tfjs = [];
+  for (let group = 1; ; ++group) {
+    const a = readJson(`${prefix}-group${group}-ours${oursSuffix}.json`), b = readJson(`${prefix}-group${group}-tfjs-wasm.json`);
+    if (!a || !b) break;
+    const oursMs = a.results?.[key]?.medianMs, tfjsMs = b.results?.[key]?.medianMs;
+    if (!oursMs || !tfjsMs) continue;
+    ours.push(oursMs);
+    tfjs.push(tfjsMs);
+    ratios.push(tfjsMs / oursMs);
+  }
+  return ratios.length ? { ratios, speedup: medianOf(ratios), oursMs: medianOf(ours), tfjsMs: medianOf(tfjs) } : null;
+}
+for (const r of rows.filter((row) => row.task === 'predict')) {
+  r.groupedNode = groupedInference('node-inference', r.model);
+  r.groupedChromium = groupedInference('chromium-inference', r.model);
+  r.groupedNodeThreads2 = groupedInference('node-inference', r.model, '-threads2');
+  r.groupedChromiumThreads2 = groupedInference('chromium-inference', r.model, '-threads2');
+}
+
 // ---- GEMM table ----------------------------------------------------------------------------------
 const gemmRows = [];
 for (const variant of ['NN', 'TN', 'NT']) {
@@ -187,11 +214,11 @@ const targets = [
     met: all(trainRows.filter((r) => !r.skipped.includes('tfjsCpu')), (r) => r.speedupVsTfjsCpu && r.speedupVsTfjsCpu >= 100),
     detail: trainRows.map((r) => (r.skipped.includes('tfjsCpu') ? `${r.model} skipped (TF.js cpu: minutes per step)`
       : `${r.model} ${fx(r.speedupVsTfjsCpu)}x (cpu ${fx(r.cpu.speedupVsTfjsCpu)}x)`)).join(', ') },
-  { target: 'inference >= 5x faster than TF.js wasm, one thread each, in Node and in Chromium',
-    met: all(predictRows, (r) => r.speedupVsTfjsWasm && r.chromiumSpeedupVsTfjsWasm &&
-                                 r.speedupVsTfjsWasm >= 5 && r.chromiumSpeedupVsTfjsWasm >= 5),
-    detail: predictRows.map((r) => `${r.model}: Node ${fx(r.speedupVsTfjsWasm)}x (cpu ${fx(r.cpu.speedupVsTfjsWasm)}x), ` +
-      `Chromium ${fx(r.chromiumSpeedupVsTfjsWasm)}x`).join(', ') },
+  { target: 'inference >= 5x faster than TF.js wasm, one thread each, in Node and in Chromium (grouped processes)',
+    met: all(predictRows, (r) => r.groupedNode && r.groupedChromium && r.groupedNode.speedup >= 5 && r.groupedChromium.speedup >= 5),
+    detail: predictRows.map((r) => `${r.model}: Node ${fx(r.groupedNode?.speedup)}x, Chromium ${fx(r.groupedChromium?.speedup)}x ` +
+      `(medians of ${r.groupedNode?.ratios.length ?? 0} and ${r.groupedChromium?.ratios.length ?? 0} groups; the single runs above: ` +
+      `Node ${fx(r.speedupVsTfjsWasm)}x, cpu ${fx(r.cpu.speedupVsTfjsWasm)}x, Chromium ${fx(r.chromiumSpeedupVsTfjsWasm)}x)`).join(', ') },
   { target: 'wasm GEMM >= 35 GFLOP/s at n=256, NN, TN and NT (Node, best round)',
     met: gemm256.every((g) => g.wasm !== null) ? gemm256.every((g) => g.wasm >= 35) : null,
     detail: gemm256.map((g) => `${g.variant} ${fx(g.wasm)} (no-liftoff ${fx(g.wasmNoLiftoff)})`).join(', ') },
@@ -312,6 +339,17 @@ md.push('| model | samples/s (wasm Node) | vs TF.js wasm | vs TF.js cpu | Chromi
 md.push('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   md.push(`| ${r.model} | ${fx(r.samplesPerSec, 0)} | ${fx(r.speedupVsTfjsWasm)}x (${fx(r.cpu.speedupVsTfjsWasm)}x) | ${fx(r.speedupVsTfjsCpu)}x (${fx(r.cpu.speedupVsTfjsCpu)}x) | ${fx(r.chromiumSpeedupVsTfjsWasm)}x | ${fx(r.wasmOverNative)} (${fx(r.cpu.wasmOverNative)}) | ${fx(r.wasmOverNativeSse)} (${fx(r.cpu.wasmOverNativeSse)}) |`);
+}
+md.push('', '## Inference vs TF.js wasm in grouped processes (wall-clock)', '');
+md.push('The runs above are minutes apart, and a slow phase of the shared machine can fall on either library. Here predict-only processes (Node) or pages (Chromium) of attention-wasm and TF.js wasm follow each other in groups, ours first in odd groups and TF.js first in even ones; a group\'s ratio is TF.js\' median over ours, and the speed-up is the median of the groups\' ratios. Chromium runs the relaxed-SIMD module, Node the SIMD128 one.', '');
+md.push('Each group also runs ours on 2 threads, the count init() picks on this 2-core machine (TF.js wasm runs on one thread in Node; in Chromium its threaded build needs setThreadsCount). The target is the one-thread row.', '');
+md.push('| model | where | attention-wasm threads | groups | attention-wasm, ms (median of groups) | TF.js wasm, 1T, ms | speed-up | each group\'s ratio |');
+md.push('|---|---|---:|---:|---:|---:|---:|---|');
+for (const r of rows.filter((row) => row.task === 'predict')) {
+  for (const [where, threads, p] of [['Node', 1, r.groupedNode], ['Node', 2, r.groupedNodeThreads2],
+                                     ['Chromium', 1, r.groupedChromium], ['Chromium', 2, r.groupedChromiumThreads2]]) {
+    md.push(`| ${r.model} | ${where} | ${threads} | ${p?.ratios.length ?? 0} | ${fx(p?.oursMs)} | ${fx(p?.tfjsMs)} | ${p ? `${fx(p.speedup)}x` : '–'} | ${p ? p.ratios.map((x) => fx(x)).join(', ') : '–'} |`);
+  }
 }
 md.push('', '## GEMM, GFLOP/s (best round; mean in parentheses), one core', '');
 md.push(`Peak of one core: ${fx(peaks.avx512)} (AVX-512 FMA), ${fx(peaks.avx2)} (AVX2 FMA), ${fx(peaks.sseMulAdd)} (128-bit mul+add, no FMA: the SSE4 / wasm SIMD128 ceiling); clock ${fx(peaks.clockGHz)} GHz.`, '');
