@@ -69,27 +69,40 @@ node bench/js/node.mjs tfjs-wasm "$raw/node-tfjs-wasm.json"
 tfjs_cpu_skip=${BENCH_TFJS_CPU_ALL:+none}
 tfjs_cpu_skip=${tfjs_cpu_skip:-bilstm-additive-attention}
 BENCH_SKIP=$tfjs_cpu_skip node bench/js/node.mjs tfjs-cpu "$raw/node-tfjs-cpu.json"
+tfjs_cpu_trains=$(node -e 'const skip = process.argv[1].split(","); const m = require("./bench/models.json").models;
+  console.log(m.filter((e) => e.task === "train" && !skip.includes(e.name)).map((e) => e.name).join(","))' "$tfjs_cpu_skip")
 
-# Inference against TF.js wasm once more, in groups of short predict-only processes that follow
-# each other (ours first in odd groups, TF.js first in even ones): this VM's slow phases last
-# minutes, longer than a group, so they move both sides of a group's ratios (the runs above are
-# minutes apart). Each group: ours on one thread, ours on 2 threads (what init() picks on this
-# machine), TF.js wasm.
-predict_models=$(node -e 'const m = require("./bench/models.json").models; console.log(m.filter((e) => e.task === "predict").map((e) => e.name).join(","))')
-inference_groups=5
-grouped_inference() {  # <runner: node.mjs | browser.mjs> <file prefix>
-  local group run
-  for group in $(seq 1 "$inference_groups"); do
-    for run in $([ $((group % 2)) -eq 1 ] && echo "ours:1 ours:2 tfjs-wasm:1" || echo "tfjs-wasm:1 ours:2 ours:1"); do
-      local impl=${run%:*} threads=${run#*:}
-      local file="$raw/$2-group$group-$impl.json"
-      if [ "$threads" -gt 1 ]; then file="$raw/$2-group$group-$impl-threads$threads.json"; fi
-      BENCH_THREADS=$threads BENCH_MODELS=$predict_models node "bench/js/$1" "$impl" "$file"
-    done
+# Comparisons whose sides run minutes apart above are made once more in groups of short runs
+# that follow each other, the order reversed in even groups: this VM's slow phases last minutes,
+# longer than a group, so they move both sides of a group's ratio. The report takes the median
+# of the groups' ratios.
+groups=5
+grouped() {  # <file prefix> <side>... ; run_<side> <output file> runs one side
+  local prefix=$1 group side order
+  shift
+  for group in $(seq 1 "$groups"); do
+    order=("$@")
+    if [ $((group % 2)) -eq 0 ]; then order=(); for side in "$@"; do order=("$side" "${order[@]}"); done; fi
+    for side in "${order[@]}"; do "run_$side" "$raw/$prefix-group$group-$side.json"; done
   done
 }
-echo "== inference in Node, grouped processes ($inference_groups groups)"
-grouped_inference node.mjs node-inference
+# The sides: attention-wasm on one thread and on 2 (what init() picks on this machine), TF.js
+# wasm and cpu, each in $runner (node.mjs or browser.mjs) on the models in $models (all if
+# empty); native SSE on every model.
+runner=node.mjs models=
+run_ours() { BENCH_THREADS=1 BENCH_MODELS=$models node "bench/js/$runner" ours "$1"; }
+run_ours-threads2() { BENCH_THREADS=2 BENCH_MODELS=$models node "bench/js/$runner" ours "$1"; }
+run_tfjs-wasm() { BENCH_THREADS=1 BENCH_MODELS=$models node "bench/js/$runner" tfjs-wasm "$1"; }
+run_tfjs-cpu() { BENCH_THREADS=1 BENCH_MODELS=$models node "bench/js/$runner" tfjs-cpu "$1"; }
+run_native-sse() {
+  build/sse/attn_bench --benchmark_filter='BM_Model(Train|Predict)/' --benchmark_min_time=0.2 \
+    --benchmark_out="$1" --benchmark_out_format=json >/dev/null
+}
+predict_models=$(node -e 'const m = require("./bench/models.json").models; console.log(m.filter((e) => e.task === "predict").map((e) => e.name).join(","))')
+echo "== inference in Node vs TF.js wasm, grouped processes ($groups groups)"
+runner=node.mjs models=$predict_models grouped node-inference ours ours-threads2 tfjs-wasm
+echo "== wasm in Node vs native SSE, grouped processes ($groups groups)"
+runner=node.mjs models= grouped wasm-vs-sse ours native-sse
 
 if [ -z "${BENCH_QUICK:-}" ]; then
   echo "== wasm GEMM in headless Chromium (SIMD128 and relaxed SIMD)"
@@ -104,8 +117,10 @@ if [ -z "${BENCH_QUICK:-}" ]; then
   BENCH_THREADS=2 node bench/js/browser.mjs tfjs-wasm "$raw/chromium-tfjs-wasm-threads2.json"
   # TF.js cpu runs on the page's one JS thread; the models left out are Node's.
   BENCH_SKIP=$tfjs_cpu_skip node bench/js/browser.mjs tfjs-cpu "$raw/chromium-tfjs-cpu.json"
-  echo "== inference in Chromium, grouped pages ($inference_groups groups)"
-  grouped_inference browser.mjs chromium-inference
+  echo "== inference in Chromium vs TF.js wasm, grouped pages ($groups groups)"
+  runner=browser.mjs models=$predict_models grouped chromium-inference ours ours-threads2 tfjs-wasm
+  echo "== training in Chromium, 2 threads vs TF.js cpu, grouped pages ($groups groups)"
+  runner=browser.mjs models=$tfjs_cpu_trains grouped chromium-vs-cpu ours-threads2 tfjs-cpu
 fi
 
 node -e '
