@@ -63,7 +63,7 @@ void activationForward(Activation a, const float* x, float* y, int64_t n, int co
       unary(x, y, n, [&](Batch v) { return sigmoid(v); });
       return;
     case Activation::Tanh:
-      unary(x, y, n, [&](Batch v) { return xsimd::tanh(v); });
+      unary(x, y, n, [&](Batch v) { return simd::tanh(v); });
       return;
     case Activation::Elu:
       // elu(x) = x for x > 0, e^x - 1 otherwise (expm1 keeps precision near 0).

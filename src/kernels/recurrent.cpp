@@ -15,7 +15,6 @@ using simd::Batch;
 using simd::load;
 using simd::store;
 
-using simd::sigmoid;
 inline float clip01(float x) { return std::min(std::max(x, 0.f), 1.f); }
 inline Batch clip01(const Batch& x) { return xsimd::min(xsimd::max(x, Batch(0.f)), Batch(1.f)); }
 inline float insideUnit(float y, float slope) { return y > 0.f && y < 1.f ? slope : 0.f; }
@@ -27,7 +26,7 @@ inline Batch insideUnit(const Batch& y, float slope) {
 template <GateActivation A, class V>
 inline V gate(const V& x) {
   if constexpr (A == GateActivation::Sigmoid)
-    return sigmoid(x);
+    return simd::gateSigmoid(x);
   else
     return clip01(V(0.2f) * x + V(0.5f));
 }
@@ -38,8 +37,6 @@ inline V gateSlope(const V& y) {
   else
     return insideUnit(y, 0.2f);
 }
-inline float tanhOf(float x) { return std::tanh(x); }
-inline Batch tanhOf(const Batch& x) { return xsimd::tanh(x); }
 
 // Runs body.operator()<V>(j) over the units: SIMD batches first, then the scalar tail.
 template <class Body>
@@ -69,26 +66,24 @@ void lstmForwardStepImpl(const LstmForwardStep& s) {
     float* tc = s.tanhC.row(r);
     float* h = s.h.row(r);
     const bool keep = kept(s.keep, r);
-    // i, f, o = sigma(z); g = tanh(z); c = f c_prev + i g; h = o tanh(c)  (masked: c, h carried)
+    // i, f, o = sigma(z); g = tanh(z); c = f c_prev + i g; h = o tanh(c)  (masked: c, h carried).
+    // The activations run first over the row's gate blocks, then the cell update: each loop body
+    // is short and independent from one batch to the next, which the CPU overlaps better.
+    forEachUnit(2 * U, [&]<class V>(int j) { store(g + j, gate<A>(load<V>(g + j))); });
+    forEachUnit(U, [&]<class V>(int j) { store(g + 2 * U + j, simd::tanh(load<V>(g + 2 * U + j))); });
+    forEachUnit(U, [&]<class V>(int j) { store(g + 3 * U + j, gate<A>(load<V>(g + 3 * U + j))); });
     forEachUnit(U, [&]<class V>(int j) {
-      const V i = gate<A>(load<V>(g + j));
-      const V f = gate<A>(load<V>(g + U + j));
-      const V cand = tanhOf(load<V>(g + 2 * U + j));
-      const V o = gate<A>(load<V>(g + 3 * U + j));
-      store(g + j, i);
-      store(g + U + j, f);
-      store(g + 2 * U + j, cand);
-      store(g + 3 * U + j, o);
+      const V i = load<V>(g + j), f = load<V>(g + U + j), cand = load<V>(g + 2 * U + j), o = load<V>(g + 3 * U + j);
       if (keep) {
         const V cNew = f * load<V>(cp + j) + i * cand;
-        const V t = tanhOf(cNew);
+        const V t = simd::tanh(cNew);
         store(c + j, cNew);
         store(tc + j, t);
         store(h + j, o * t);
       } else {
         const V cOld = load<V>(cp + j);
         store(c + j, cOld);
-        store(tc + j, tanhOf(cOld));
+        store(tc + j, simd::tanh(cOld));
         store(h + j, load<V>(hp + j));
       }
     });
@@ -141,7 +136,7 @@ void gruForwardStepImpl(const GruForwardStep& s) {
     forEachUnit(U, [&]<class V>(int j) {
       const V z = gate<A>(load<V>(g + j) + load<V>(in + j));
       const V reset = gate<A>(load<V>(g + U + j) + load<V>(in + U + j));
-      const V cand = tanhOf(load<V>(g + 2 * U + j) + reset * load<V>(in + 2 * U + j));
+      const V cand = simd::tanh(load<V>(g + 2 * U + j) + reset * load<V>(in + 2 * U + j));
       store(g + j, z);
       store(g + U + j, reset);
       store(g + 2 * U + j, cand);
@@ -217,7 +212,7 @@ void gruResetBeforeOutput(const GruOutputStep& s) {
     // h~ = tanh(x_h + rh U_h); h = z h_prev + (1-z) h~
     forEachUnit(U, [&]<class V>(int j) {
       const V z = load<V>(g + j);
-      const V cand = tanhOf(load<V>(g + 2 * U + j) + load<V>(inH + j));
+      const V cand = simd::tanh(load<V>(g + 2 * U + j) + load<V>(inH + j));
       store(g + 2 * U + j, cand);
       const V prev = load<V>(hp + j);
       store(h + j, keep ? V(z * prev + (V(1.f) - z) * cand) : prev);

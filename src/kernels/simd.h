@@ -135,8 +135,55 @@ inline constexpr int kGemmDepth = kGemmCols >= 32 ? 192 : 256;
 inline constexpr int kGemmBlockRows = kGemmRows * (kGemmRows >= 8 ? 16 : 32);
 inline constexpr int kGemmBlockCols = kGemmCols * 128;
 
-// sigmoid(x) = 1 / (1 + e^-x), from e = e^-|x| so the exponential never overflows; one rule for
-// the activation kernels and the recurrent gates.
+// x clamped to [lo, hi], NaN kept NaN (so a diverging model still shows NaN downstream). The
+// operand order matters: std::max(NaN, lo) and x86's maxps(lo, NaN) return the NaN. Under wasm,
+// SSE's min/max are emulated with a compare and a select; SIMD128's pmin/pmax (x86's minps/maxps
+// rule) are one instruction each.
+template <class V>
+ATTN_INLINE V clampKeepingNaN(const V& x, float lo, float hi) {
+  if constexpr (std::is_same_v<V, float>)
+    return std::min(std::max(x, lo), hi);
+#if defined(__EMSCRIPTEN__)
+  else if constexpr (V::size == 4)  // pmax(a, b) = a < b ? b : a; pmin(a, b) = b < a ? b : a
+    return V(__m128(wasm_f32x4_pmin(wasm_f32x4_pmax(v128_t(__m128(x)), wasm_f32x4_splat(lo)), wasm_f32x4_splat(hi))));
+#endif
+  else
+    return xsimd::min(V(hi), xsimd::max(V(lo), x));
+}
+
+// tanh(x) = x P(x^2) / Q(x^2) on |x| <= 9 (beyond, tanh rounds to +-1 in float), with the rational
+// minimax coefficients scripts/fit-tanh.py prints: relative error 5.9e-8 in exact arithmetic,
+// 3.8e-7 (6.4 ulp) evaluated in float over every float (tests/kernels/test_activations.cpp
+// samples every 1021st). One division and eight multiply-adds: xsimd's tanh and sigmoid (exp, its
+// range selects, a division) cost two to three times more and were most of the LSTM and GRU gate
+// kernels' time (lstm-attention-T20's predict: 2.36 -> 1.93 ms in Node). The odd form keeps
+// tanh(x) ~ x exact near 0. Floats and batches share the formula, so SIMD bodies and scalar tails
+// agree.
+template <class V>
+ATTN_INLINE V tanh(const V& input) {
+  const V x = clampKeepingNaN(input, -9.f, 9.f);
+  const V t = x * x;
+  const V p = mulAdd(mulAdd(mulAdd(mulAdd(mulAdd(V(1.8255005100376602e-11f), t, V(-1.2780335508955111e-8f)), t,
+                                          V(9.2673818676680799e-6f)),
+                                   t, V(0.0029207572547945345f)),
+                            t, V(0.12919224122462688f)),
+                     t, V(0.9999999412561106f));
+  const V q = mulAdd(mulAdd(mulAdd(V(0.00022809958365226504f), t, V(0.02376314966371615f)), t,
+                            V(0.46252508004441021f)),
+                     t, V(1.f));
+  return x * p / q;
+}
+
+// The recurrent gates' sigmoid, 1/2 + tanh(x/2) / 2: absolute error <= 2.1e-7, which is what a
+// gate needs (it scales a state), at the cost of one tanh. The activation layers keep `sigmoid`
+// below, accurate relative to tiny outputs, because log losses read those.
+template <class V>
+ATTN_INLINE V gateSigmoid(const V& x) {
+  return mulAdd(V(0.5f), simd::tanh(V(0.5f) * x), V(0.5f));  // qualified: ADL would pick xsimd::tanh
+}
+
+// sigmoid(x) = 1 / (1 + e^-x), from e = e^-|x| so the exponential never overflows: the
+// activation kernels' sigmoid (the recurrent gates use gateSigmoid above).
 ATTN_INLINE float sigmoid(float x) {
   const float e = std::exp(-std::fabs(x));
   const float r = 1.f / (1.f + e);
