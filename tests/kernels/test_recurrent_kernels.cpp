@@ -189,18 +189,21 @@ TEST(RecurrentKernels, GruResetBeforeMatchesTwins) {
 TEST(RecurrentKernels, LstmGateActivationsAreAccurate) {
   const int U = 67, rows = 400;
   std::vector<float> gates(rows * 4 * U), state(rows * U, 0.f), c(rows * U), tc(rows * U), h(rows * U);
+  const auto step = [&](float* z, int batch) {
+    kernels::lstmForwardStep({batch,
+                              U,
+                              {z, 4 * U},
+                              {state.data(), U},
+                              {state.data(), U},
+                              {c.data(), U},
+                              {tc.data(), U},
+                              {h.data(), U},
+                              {}});
+  };
   const auto input = [&](int r, int j) { return -20.f + 40.f * float(r * U + j) / float(rows * U - 1); };
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < 4 * U; ++j) gates[r * 4 * U + j] = input(r, j % U);
-  kernels::lstmForwardStep({rows,
-                            U,
-                            {gates.data(), 4 * U},
-                            {state.data(), U},
-                            {state.data(), U},
-                            {c.data(), U},
-                            {tc.data(), U},
-                            {h.data(), U},
-                            {}});
+  step(gates.data(), rows);
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < U; ++j) {
       const double x = input(r, j), sigma = 1.0 / (1.0 + std::exp(-x)), t = std::tanh(x);
@@ -211,15 +214,7 @@ TEST(RecurrentKernels, LstmGateActivationsAreAccurate) {
       ASSERT_NEAR(g[2 * U + j], t, 5e-7 * std::fabs(t) + 1e-37) << "candidate at " << x;
     }
   std::vector<float> nan(4 * U, std::nanf(""));
-  kernels::lstmForwardStep({1,
-                            U,
-                            {nan.data(), 4 * U},
-                            {state.data(), U},
-                            {state.data(), U},
-                            {c.data(), U},
-                            {tc.data(), U},
-                            {h.data(), U},
-                            {}});
+  step(nan.data(), 1);
   for (int j = 0; j < 4 * U; ++j) ASSERT_TRUE(std::isnan(nan[j])) << j;
   for (int j = 0; j < U; ++j) ASSERT_TRUE(std::isnan(h[j])) << j;
 }
