@@ -15,8 +15,6 @@ using simd::Batch;
 using simd::load;
 using simd::store;
 
-inline float clip01(float x) { return std::min(std::max(x, 0.f), 1.f); }
-inline Batch clip01(const Batch& x) { return xsimd::min(xsimd::max(x, Batch(0.f)), Batch(1.f)); }
 inline float insideUnit(float y, float slope) { return y > 0.f && y < 1.f ? slope : 0.f; }
 inline Batch insideUnit(const Batch& y, float slope) {
   return xsimd::select((y > Batch(0.f)) & (y < Batch(1.f)), Batch(slope), Batch(0.f));
@@ -28,7 +26,7 @@ inline V gate(const V& x) {
   if constexpr (A == GateActivation::Sigmoid)
     return simd::gateSigmoid(x);
   else
-    return clip01(V(0.2f) * x + V(0.5f));
+    return simd::clampKeepingNaN(V(0.2f) * x + V(0.5f), 0.f, 1.f);
 }
 template <GateActivation A, class V>
 inline V gateSlope(const V& y) {

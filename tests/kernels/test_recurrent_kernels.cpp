@@ -182,14 +182,13 @@ TEST(RecurrentKernels, GruResetBeforeMatchesTwins) {
       }
 }
 
-// Saturated inputs must stay finite (sigmoid via exp(-x) overflows to inf for very negative x).
 // The gates' own activations (src/kernels/simd.h): sigmoid to 2.5e-7 absolute and tanh to 5e-7
 // relative, from -20 to 20, against double precision, in the SIMD body and the scalar tail (67
 // units); a NaN pre-activation gives NaN (a diverging model must not look healthy).
 TEST(RecurrentKernels, LstmGateActivationsAreAccurate) {
   const int U = 67, rows = 400;
   std::vector<float> gates(rows * 4 * U), state(rows * U, 0.f), c(rows * U), tc(rows * U), h(rows * U);
-  const auto step = [&](float* z, int batch) {
+  const auto step = [&](float* z, int batch, GateActivation gate = GateActivation::Sigmoid) {
     kernels::lstmForwardStep({batch,
                               U,
                               {z, 4 * U},
@@ -198,7 +197,8 @@ TEST(RecurrentKernels, LstmGateActivationsAreAccurate) {
                               {c.data(), U},
                               {tc.data(), U},
                               {h.data(), U},
-                              {}});
+                              {},
+                              gate});
   };
   const auto input = [&](int r, int j) { return -20.f + 40.f * float(r * U + j) / float(rows * U - 1); };
   for (int r = 0; r < rows; ++r)
@@ -217,8 +217,13 @@ TEST(RecurrentKernels, LstmGateActivationsAreAccurate) {
   step(nan.data(), 1);
   for (int j = 0; j < 4 * U; ++j) ASSERT_TRUE(std::isnan(nan[j])) << j;
   for (int j = 0; j < U; ++j) ASSERT_TRUE(std::isnan(h[j])) << j;
+  // The hard sigmoid's clip keeps NaN too, in the SIMD body as in the scalar tail.
+  std::vector<float> hardNaN(4 * U, std::nanf(""));
+  step(hardNaN.data(), 1, GateActivation::HardSigmoid);
+  for (int j = 0; j < 4 * U; ++j) ASSERT_TRUE(std::isnan(hardNaN[j])) << "hard sigmoid, gate value " << j;
 }
 
+// Saturated inputs must stay finite (sigmoid via exp(-x) overflows to inf for very negative x).
 TEST(RecurrentKernels, LstmSaturatesWithoutNaN) {
   const int U = 9;
   std::vector<float> gates(4 * U), state(U, 0.f), c(U), tc(U), h(U);
