@@ -1,6 +1,7 @@
 // The library's threads: one pool, started once, sized by setThreads(). Training, predict,
 // evaluate, getActivations and getAttention split a batch into shards (one per thread, or
-// setFixedShards' count; Model's data-parallel step); nothing else runs on the pool.
+// setFixedShards' count; Model's data-parallel step), and a sharded training step of a large
+// model runs its optimizer update in as many parts of the weights; nothing else runs on the pool.
 //
 // run(count, task) calls task(0) .. task(count - 1), task i on thread i % n where n is threads()
 // or the pool's size if smaller (the caller is thread 0), and returns when every call has; an

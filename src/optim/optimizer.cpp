@@ -17,11 +17,15 @@ void Optimizer::reset(int64_t size) {
   iterations_ = 0;
 }
 
-void Optimizer::step(float* values, const float* grads, int64_t size) {
+void Optimizer::beginStep(int64_t size) {
   for (const Tensor& slot : slots_)
     ATTN_CHECK(slot.size() == size, type(), ": optimizer state holds ", slot.size(), " values, the model has ", size);
   ++iterations_;
-  update(values, grads, size, iterations_);
+}
+
+void Optimizer::step(float* values, const float* grads, int64_t size) {
+  beginStep(size);
+  updateRange(values, grads, 0, size);
 }
 
 std::vector<Tensor*> Optimizer::stateSlots() {
@@ -44,14 +48,14 @@ class Sgd final : public Optimizer {
   }
 
  private:
-  void update(float* w, const float* g, int64_t n, int64_t) override {
+  void update(float* w, const float* g, int64_t first, int64_t n, int64_t) override {
     const float lr = learningRate_, m = momentum_;
     if (m == 0.f) {
       // w -= lr g
       for (int64_t i = 0; i < n; ++i) w[i] -= lr * g[i];
       return;
     }
-    float* v = slots_[0].data();
+    float* v = slots_[0].data() + first;
     if (nesterov_) {
       // v = m v - lr g;  w += m v - lr g
       for (int64_t i = 0; i < n; ++i) {
@@ -87,9 +91,9 @@ class Adam final : public Optimizer {
   }
 
  private:
-  void update(float* w, const float* g, int64_t n, int64_t t) override {
-    float* m = slots_[0].data();
-    float* v = slots_[1].data();
+  void update(float* w, const float* g, int64_t first, int64_t n, int64_t t) override {
+    float* m = slots_[0].data() + first;
+    float* v = slots_[1].data() + first;
     const float b1 = beta1_, b2 = beta2_, eps = epsilon_;
     // Bias correction folded into the step size, as Keras: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t).
     const double td = static_cast<double>(t);
@@ -123,9 +127,9 @@ class RmsProp final : public Optimizer {
 
  private:
   // As Keras >= 2.11 and TF.js, epsilon sits inside the square root.
-  void update(float* w, const float* g, int64_t n, int64_t) override {
-    float* ms = slots_[0].data();
-    float* mom = slots_[1].data();
+  void update(float* w, const float* g, int64_t first, int64_t n, int64_t) override {
+    float* ms = slots_[0].data() + first;
+    float* mom = slots_[1].data() + first;
     const float rho = rho_, lr = learningRate_, eps = epsilon_, mu = momentum_;
     if (mu == 0.f) {
       // ms = rho ms + (1 - rho) g^2;  w -= lr g / sqrt(ms + eps)

@@ -23,6 +23,13 @@ class Optimizer {
   void reset(int64_t size);
   // values -= update(grads); counts one iteration.
   void step(float* values, const float* grads, int64_t size);
+  // The same step in parts that may run at once (the model's sharded step, on the pool):
+  // beginStep counts the iteration, then updateRange over disjoint ranges covering the values.
+  // Every rule is elementwise, so the parts give step's numbers whatever their boundaries.
+  void beginStep(int64_t size);
+  void updateRange(float* values, const float* grads, int64_t first, int64_t count) {
+    update(values + first, grads + first, first, count, iterations_);
+  }
 
   int64_t iterations() const { return iterations_; }
   float learningRate() const { return learningRate_; }
@@ -33,8 +40,9 @@ class Optimizer {
 
  protected:
   explicit Optimizer(float learningRate, int slotCount) : learningRate_(learningRate), slots_(slotCount) {}
-  // One update over all values; `iteration` counts from 1.
-  virtual void update(float* values, const float* grads, int64_t size, int64_t iteration) = 0;
+  // The update of values [first, first + count) (values and grads point at `first`, the state
+  // slots are indexed from it); `iteration` counts from 1.
+  virtual void update(float* values, const float* grads, int64_t first, int64_t count, int64_t iteration) = 0;
 
   float learningRate_;
   std::vector<Tensor> slots_;

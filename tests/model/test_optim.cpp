@@ -126,6 +126,39 @@ TEST(Optimizer, OneLoopOverManyValuesMatchesScalarSteps) {
   EXPECT_EQ(optimizer->stateSlots().size(), 2u);
 }
 
+// beginStep + updateRange over uneven parts (the sharded step's parted update) gives step()'s
+// numbers to the bit, state slots included, for every rule and over several iterations: each
+// part must read and write its own slice of the moments.
+TEST(Optimizer, UpdateInPartsMatchesOneStep) {
+  const Json specs[] = {{{"type", "sgd"}, {"learningRate", 0.1}, {"momentum", 0.9}},
+                        {{"type", "sgd"}, {"learningRate", 0.1}, {"momentum", 0.9}, {"nesterov", true}},
+                        Json("adam"),
+                        {{"type", "rmsprop"}, {"momentum", 0.5}}};
+  const int n = 203;
+  const int cuts[] = {0, 17, 18, 130, n};
+  for (const Json& spec : specs) {
+    SCOPED_TRACE(spec.dump());
+    auto whole = createOptimizer(spec), parted = createOptimizer(spec);
+    whole->reset(n);
+    parted->reset(n);
+    std::vector<float> a(n), b(n), g(n);
+    for (int i = 0; i < n; ++i) a[i] = b[i] = std::sin(0.37f * i);
+    for (int t = 0; t < 4; ++t) {
+      for (int i = 0; i < n; ++i) g[i] = std::cos(1.3f * i + t) * (1.f + 0.1f * i);
+      whole->step(a.data(), g.data(), n);
+      parted->beginStep(n);
+      for (int part = 3; part >= 0; --part) parted->updateRange(b.data(), g.data(), cuts[part], cuts[part + 1] - cuts[part]);
+    }
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(parted->iterations(), whole->iterations());
+    for (size_t slot = 0; slot < whole->stateSlots().size(); ++slot) {
+      const Tensor& x = *whole->stateSlots()[slot];
+      const Tensor& y = *parted->stateSlots()[slot];
+      EXPECT_EQ(std::vector<float>(x.data(), x.data() + n), std::vector<float>(y.data(), y.data() + n)) << "slot " << slot;
+    }
+  }
+}
+
 TEST(Optimizer, ConfigRoundTripsAndRejectsBadOptions) {
   auto adam = createOptimizer({{"type", "adam"}, {"learningRate", 0.5}});
   EXPECT_EQ(adam->config()["learningRate"].get<float>(), 0.5f);
