@@ -32,6 +32,10 @@ struct PackedB {
 void packB(Trans transB, int K, int N, const float* B, int ldb, PackedB& out);
 void gemmPackedB(Trans transA, int M, float alpha, const float* A, int lda, const PackedB& B, float beta, float* C,
                  int ldc);
+// Whether gemm (and gemmPackedB) run a product of this shape on packed slivers. When they do not
+// (a vector, a tiny product, one row of C: an LSTM step at batch 1), gemmPackedB reads B in place,
+// and packing it first is work for nothing.
+bool gemmPacks(Trans transA, Trans transB, int M, int N, int K);
 
 // The register tile (rows x cols of C per micro-kernel call) and cache blocks (depth of K,
 // rows of A, cols of B) the compiled architecture uses: tests sweep shapes around them.

@@ -64,6 +64,13 @@ const Tensor* RecurrentLayer::outputMask(int index) const {
 
 const Tensor& RecurrentLayer::stateSequence(int /*k*/) const { return *states_; }
 
+// op(U_blocks): U's gate blocks [firstBlock, firstBlock + blocks) as (U, width) for the forward
+// product, or transposed, (width, U), for the backward one.
+RecurrentLayer::BlocksOperand RecurrentLayer::blocksOperand(int firstBlock, int blocks, Trans trans) const {
+  const int U = units_, width = blocks * U;
+  return {recurrent_->value + int64_t(firstBlock) * U, trans == Trans::No ? U : width, trans == Trans::No ? width : U};
+}
+
 const kernels::PackedB& RecurrentLayer::packedRecurrent(int firstBlock, int blocks, Trans trans) {
   PackedBlocks* entry = nullptr;
   for (PackedBlocks& p : packedBlocks_)
@@ -75,26 +82,34 @@ const kernels::PackedB& RecurrentLayer::packedRecurrent(int firstBlock, int bloc
     entry->trans = trans;
   }
   if (entry->pass != pass_) {
-    const int U = units_, width = blocks * U;
-    const float* columns = recurrent_->value + int64_t(firstBlock) * U;
-    if (trans == Trans::No)  // U_blocks: (U, width)
-      kernels::packB(Trans::No, U, width, columns, gateWidth(), entry->packed);
-    else  // U_blocks^T: (width, U)
-      kernels::packB(Trans::Yes, width, U, columns, gateWidth(), entry->packed);
+    const BlocksOperand b = blocksOperand(firstBlock, blocks, trans);
+    kernels::packB(trans, b.K, b.N, b.columns, gateWidth(), entry->packed);
     entry->pass = pass_;
   }
   return entry->packed;
 }
 
+// out = in op(U_blocks) + beta out, with U packed once per pass. A batch too small for packed
+// products (batch 1) multiplies U in place instead: gemm gives gemmPackedB's numbers, and
+// packing U at every pass would be work for nothing.
+void RecurrentLayer::recurrentGemm(int batch, ConstRows in, int firstBlock, int blocks, Trans trans, float beta,
+                                   Rows out) {
+  const BlocksOperand b = blocksOperand(firstBlock, blocks, trans);
+  if (kernels::gemmPacks(Trans::No, trans, batch, b.N, b.K))
+    kernels::gemmPackedB(Trans::No, batch, 1.f, in.data, int(in.stride), packedRecurrent(firstBlock, blocks, trans),
+                         beta, out.data, int(out.stride));
+  else
+    kernels::gemm(Trans::No, trans, batch, b.N, b.K, 1.f, in.data, int(in.stride), b.columns, gateWidth(), beta,
+                  out.data, int(out.stride));
+}
+
 void RecurrentLayer::recurrentProduct(int batch, ConstRows in, int firstBlock, int blocks, float beta, Rows out) {
-  kernels::gemmPackedB(Trans::No, batch, 1.f, in.data, int(in.stride), packedRecurrent(firstBlock, blocks, Trans::No),
-                       beta, out.data, int(out.stride));
+  recurrentGemm(batch, in, firstBlock, blocks, Trans::No, beta, out);
 }
 
 void RecurrentLayer::recurrentProductTransposed(int batch, ConstRows in, int firstBlock, int blocks, float beta,
                                                 Rows out) {
-  kernels::gemmPackedB(Trans::No, batch, 1.f, in.data, int(in.stride), packedRecurrent(firstBlock, blocks, Trans::Yes),
-                       beta, out.data, int(out.stride));
+  recurrentGemm(batch, in, firstBlock, blocks, Trans::Yes, beta, out);
 }
 
 void RecurrentLayer::onForward(const ForwardPass& pass) {

@@ -77,7 +77,8 @@ class RecurrentLayer : public Layer {
   // The recurrent products of a step over U's gate blocks [firstBlock, firstBlock + blocks):
   //   forward   out = in U_blocks + beta out,   backward  out = in U_blocks^T + beta out.
   // Each block range is packed for the GEMM once per pass (at the first step that asks), not
-  // once per step: the same numbers as kernels::gemm on U, with the packing out of the loop.
+  // once per step: the same numbers as kernels::gemm on U, with the packing out of the loop. A
+  // batch too small for packed products (batch 1) multiplies U in place, unpacked.
   void recurrentProduct(int batch, kernels::ConstRows in, int firstBlock, int blocks, float beta, kernels::Rows out);
   void recurrentProductTransposed(int batch, kernels::ConstRows in, int firstBlock, int blocks, float beta,
                                   kernels::Rows out);
@@ -101,7 +102,14 @@ class RecurrentLayer : public Layer {
   void onForward(const ForwardPass& pass) final;
   void onBackward(const BackwardPass& pass) final;
   int inputTime(int step, int steps) const { return goBackwards_ ? steps - 1 - step : step; }
+  struct BlocksOperand {
+    const float* columns;
+    int K, N;
+  };
+  BlocksOperand blocksOperand(int firstBlock, int blocks, kernels::Trans trans) const;
   const kernels::PackedB& packedRecurrent(int firstBlock, int blocks, kernels::Trans trans);
+  void recurrentGemm(int batch, kernels::ConstRows in, int firstBlock, int blocks, kernels::Trans trans, float beta,
+                     kernels::Rows out);
 
   int units_ = 0, gateBlocks_ = 1, stateCount_ = 1, inputDim_ = 0;
   bool gated_ = false, returnSequences_ = false, returnState_ = false, goBackwards_ = false;

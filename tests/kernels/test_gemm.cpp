@@ -172,6 +172,31 @@ TEST(Gemm, MatchesReferenceOverAwkwardShapes) {
           }
 }
 
+// A one-row C (an LSTM step at batch 1) is built in register chunks of its columns, with the
+// multiply-adds of axpys over B's rows in the same order: bitwise the axpys' numbers, for widths
+// on each side of a chunk (8 vectors) and beta 0, 1 and neither.
+TEST(Gemm, OneRowIsBitwiseItsAxpys) {
+  Rng rng(41);
+  const int chunk = 8 * kernels::gemmTiling().cols / 2;  // 8 vectors: the tile's rows are 2 vectors wide
+  for (int N : {2, 5, chunk - 1, chunk, chunk + 3, 3 * chunk + 7})  // N = 1 is a gemv
+    for (int K : {1, 2, 17, 64})
+      for (float beta : {0.f, 1.f, 0.5f}) {
+        const int ldb = N + 3;
+        std::vector<float> a(K), B(size_t(K) * ldb), c(N);
+        for (auto& v : a) v = rng.normal();
+        for (auto& v : B) v = rng.normal();
+        for (auto& v : c) v = rng.normal();
+        std::vector<float> got = c, want = c;
+        kernels::gemm(Trans::No, Trans::No, 1, N, K, 0.75f, a.data(), K, B.data(), ldb, beta, got.data(), N);
+        if (beta == 0.f)
+          kernels::fill(want.data(), 0.f, N);
+        else if (beta != 1.f)
+          kernels::scale(beta, want.data(), N);
+        for (int k = 0; k < K; ++k) kernels::axpy(0.75f * a[k], B.data() + size_t(k) * ldb, want.data(), N);
+        ASSERT_EQ(got, want) << "N=" << N << " K=" << K << " beta=" << beta;
+      }
+}
+
 // gemmPackedB gives bitwise gemm's numbers for every shape (packed or not, across cache blocks and
 // around the tiles), transpose, alpha and beta: a recurrent layer may use either. Packing a
 // second B of the same shape reuses the storage, and the product follows the new B.
