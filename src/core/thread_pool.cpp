@@ -94,6 +94,11 @@ void ThreadPool::workerLoop(int thread) {
 }
 
 void ThreadPool::runTasks(int count, TaskFn fn, void* context) {
+  // One task would run on the caller (thread 0) anyway: no wake-up, no hand-off (~0.03 ms in wasm).
+  if (count <= 1) {
+    if (count == 1) fn(context, 0);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     fn_ = fn;

@@ -31,7 +31,8 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
-  // run() calls so far: the tests' evidence that a call went through the pool.
+  // run() calls of two tasks or more so far (one task runs on the caller, unseen by the other
+  // threads): the tests' evidence that a call went through the pool.
   uint64_t runs() const { return generation_.load(std::memory_order_relaxed); }
 
   template <class Task>

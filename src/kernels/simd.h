@@ -160,35 +160,44 @@ ATTN_INLINE V clampKeepingNaN(const V& x, float lo, float hi) {
 // tanh(x) ~ x exact near 0. Floats and batches share the formula, so SIMD bodies and scalar tails
 // agree.
 struct OddRational {
+  float limit;       // x is clamped to [-limit, limit]
   float p[6], q[4];  // lowest power first
 };
 inline constexpr OddRational kTanhFit{
+    9.f,
     {0.9999999412561106f, 0.12919224122462688f, 0.0029207572547945345f, 9.2673818676680799e-6f,
      -1.2780335508955111e-8f, 1.8255005100376602e-11f},
     {1.f, 0.46252508004441021f, 0.02376314966371615f, 0.00022809958365226504f}};
 
 // The same fit for tanh(x/2) / 2 as a function of x: with x^2 = 4 (x/2)^2, P's coefficient k over
-// 4^(k+1) and Q's over 4^k. Scaling by powers of two is exact, so it gives 1/2 tanh(x/2) from
-// kTanhFit bit for bit, without the two multiplies by 1/2.
+// 4^(k+1) and Q's over 4^k, and twice the clamp. Scaling by powers of two is exact, so it gives
+// 1/2 tanh(x/2) from kTanhFit bit for bit, without the two multiplies by 1/2.
 constexpr OddRational halfArgumentHalved(const OddRational& f) {
   OddRational out = f;
-  float scale = 1.f;
-  for (int k = 0; k < 6; ++k, scale *= 0.25f) {
-    out.p[k] = f.p[k] * scale * 0.25f;
-    if (k < 4) out.q[k] = f.q[k] * scale;
+  out.limit = 2.f * f.limit;
+  float scale = 0.25f;
+  for (float& c : out.p) {
+    c *= scale;
+    scale *= 0.25f;
+  }
+  scale = 1.f;
+  for (float& c : out.q) {
+    c *= scale;
+    scale *= 0.25f;
   }
   return out;
 }
 inline constexpr OddRational kHalfTanhOfHalfFit = halfArgumentHalved(kTanhFit);
 
-// x P(x^2) / Q(x^2). P and Q go by Estrin's scheme (pairs of terms, then powers of x^4), not
+// x P(x^2) / Q(x^2), x clamped to the fit's limit (NaN kept). P and Q go by Estrin's scheme (pairs of terms, then powers of x^4), not
 // Horner's: the gate loops run 16-32 independent batches each, too few for the CPU to hide a
 // 60-cycle chain. With the halvings folded into kHalfTanhOfHalfFit, the shorter chain made the
 // LSTM gate kernel ~1.1x faster (native SSE, median of 16 alternating pairs) and
 // lstm-attention-T20's predict ~1.02-1.03x in Node (12 pairs), at the same accuracy (3.75e-7
 // over every float).
 template <const OddRational& F, class V>
-ATTN_INLINE V oddRational(const V& x) {
+ATTN_INLINE V oddRational(const V& input) {
+  const V x = clampKeepingNaN(input, -F.limit, F.limit);
   const V t = x * x;
   const V t2 = t * t;
   const V p = mulAdd(t2, mulAdd(t2, mulAdd(V(F.p[5]), t, V(F.p[4])), mulAdd(V(F.p[3]), t, V(F.p[2]))),
@@ -199,7 +208,7 @@ ATTN_INLINE V oddRational(const V& x) {
 
 template <class V>
 ATTN_INLINE V tanh(const V& x) {
-  return oddRational<kTanhFit>(clampKeepingNaN(x, -9.f, 9.f));
+  return oddRational<kTanhFit>(x);
 }
 
 // The recurrent gates' sigmoid, 1/2 + tanh(x/2) / 2: absolute error <= 2.1e-7, which is what a
@@ -207,7 +216,7 @@ ATTN_INLINE V tanh(const V& x) {
 // below, accurate relative to tiny outputs, because log losses read those.
 template <class V>
 ATTN_INLINE V gateSigmoid(const V& x) {
-  return oddRational<kHalfTanhOfHalfFit>(clampKeepingNaN(x, -18.f, 18.f)) + V(0.5f);
+  return oddRational<kHalfTanhOfHalfFit>(x) + V(0.5f);
 }
 
 // sigmoid(x) = 1 / (1 + e^-x), from e = e^-|x| so the exponential never overflows: the

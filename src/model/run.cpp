@@ -250,14 +250,6 @@ ShardRows shardRows(int count, int k, int shards) {
 constexpr int64_t kPartedValues = int64_t(1) << 17;
 int valueParts(int64_t size, int shards) { return size >= kPartedValues ? shards : 1; }
 
-template <class Task>
-void runParts(int parts, Task& task) {
-  if (parts == 1)
-    task(0);
-  else
-    threadPool().run(parts, task);
-}
-
 // Part k of `parts` over `size` values, in whole 64-byte lines so no two threads write one line.
 struct ValueRange {
   int64_t first, count;
@@ -379,13 +371,17 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
     float* values = params_.trainableValues();
     const float* grads = params_.trainableGrads();
     const int64_t size = params_.trainableSize();
-    const int parts = valueParts(size, shards);
-    optimizer_->beginStep(size);
-    auto updatePart = [&](int part) {
-      const ValueRange range = valueRange(size, part, parts);
-      if (range.count > 0) optimizer_->updateRange(values, grads, range.first, range.count);
-    };
-    runParts(parts, updatePart);
+    if (shards > 1) {  // the pool has just run this step's shards
+      const int parts = valueParts(size, shards);
+      optimizer_->beginStep(size);
+      auto updatePart = [&](int part) {
+        const ValueRange range = valueRange(size, part, parts);
+        if (range.count > 0) optimizer_->updateRange(values, grads, range.first, range.count);
+      };
+      threadPool().run(parts, updatePart);
+    } else {
+      optimizer_->step(values, grads, size);
+    }
   } else {
     loss += params_.regularizationLoss();
   }
