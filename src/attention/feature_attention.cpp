@@ -37,8 +37,8 @@ class FeatureAttention final : public Layer {
     const int B = x.dim(0), D = dim_;
     weights_.resize({B, D});
     // a = softmax(x W + b) over features
-    kernels::gemm(Trans::No, Trans::No, B, D, D, 1.f, x.data(), D, kernel_->value, D, 0.f, weights_.data(), D);
-    kernels::addRowVector(bias_->value, weights_.data(), B, D);
+    kernels::gemm(Trans::No, Trans::No, B, D, D, 1.f, x.data(), D, kernel_->value, D, 0.f, weights_.data(), D,
+                  bias_->value);
     kernels::softmax(weights_.data(), weights_.data(), B, D, 1);
     Tensor& out = outputs_[0];
     out.resize({B, D});

@@ -124,8 +124,7 @@ class MultiHeadAttention final : public Layer {
     out.resize({batch, t, outputDim_});
     // out = context Wo (+ bo)
     kernels::gemm(Trans::No, Trans::No, batch * t, outputDim_, hv, 1.f, context_.data(), hv, outputKernel_->value,
-                  outputDim_, 0.f, out.data(), outputDim_);
-    if (useBias_) kernels::addRowVector(outputBias_->value, out.data(), batch * t, outputDim_);
+                  outputDim_, 0.f, out.data(), outputDim_, useBias_ ? outputBias_->value : nullptr);
   }
 
   void onBackward(const BackwardPass& pass) override {
@@ -193,8 +192,7 @@ class MultiHeadAttention final : public Layer {
   void project(const Tensor& x, const Param* kernel, const Param* bias, int cols, Tensor& out) {
     const int inDim = x.dim(2), rows = x.dim(0) * x.dim(1);
     kernels::gemm(Trans::No, Trans::No, rows, cols, inDim, 1.f, x.data(), inDim, kernel->value, cols, 0.f, out.data(),
-                  cols);
-    if (bias) kernels::addRowVector(bias->value, out.data(), rows, cols);
+                  cols, bias ? bias->value : nullptr);
   }
 
   // dW += x^T dOut; db += sum_rows dOut; dx += dOut W^T

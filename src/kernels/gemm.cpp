@@ -33,11 +33,12 @@ PackBuffers& packBuffers() {
 // The micro-kernel: an MR x (V * kWidth) tile of C from kc steps over a packed MR-row sliver of A
 // (a[k*MR + r]) and the first V vectors of a packed NR-column sliver of B (b[k*NR + c]); V < NV
 // serves C's narrow last column sliver without multiplying padding.
-// beta == 0 writes C without reading it; beta == 1 accumulates. Kept out of line so V8 tiers it
-// up to optimized code after its first few calls even inside one long gemm call.
+// beta == 0 writes C without reading it; beta == 1 accumulates; then a bias (the tile's columns
+// of it, or null) is added. Kept out of line so V8 tiers it up to optimized code after its first
+// few calls even inside one long gemm call.
 template <int V>
 ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int ldc,
-                               float beta) {
+                               float beta, const float* bias) {
   Batch acc[MR][V];
 #pragma GCC unroll 32
   for (int r = 0; r < MR; ++r)
@@ -60,54 +61,60 @@ ATTN_UNROLL(ATTN_GEMM_DEPTH_UNROLL)
     b += NR;
   }
 
+  // C's tile as beta says, then the bias: the numbers of addRowVector after the product.
   if (beta == 0.f) {
-#pragma GCC unroll 32
-    for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v].store_unaligned(c + r * ldc + v * kWidth);
   } else if (beta == 1.f) {
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) {
-        float* p = c + r * ldc + v * kWidth;
-        (acc[r][v] + Batch::load_unaligned(p)).store_unaligned(p);
-      }
+      for (int v = 0; v < V; ++v) acc[r][v] = acc[r][v] + Batch::load_unaligned(c + r * ldc + v * kWidth);
   } else {
     const Batch betaV(beta);
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) {
-        float* p = c + r * ldc + v * kWidth;
-        simd::mulAdd(betaV, Batch::load_unaligned(p), acc[r][v]).store_unaligned(p);
-      }
+      for (int v = 0; v < V; ++v) acc[r][v] = simd::mulAdd(betaV, Batch::load_unaligned(c + r * ldc + v * kWidth), acc[r][v]);
   }
+  if (bias) {
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const Batch biasV = Batch::load_unaligned(bias + v * kWidth);
+#pragma GCC unroll 32
+      for (int r = 0; r < MR; ++r) acc[r][v] = acc[r][v] + biasV;
+    }
+  }
+#pragma GCC unroll 32
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v].store_unaligned(c + r * ldc + v * kWidth);
 }
 
 // The widest kernel that covers `cols` columns: vectors = ceil(cols / kWidth) <= NV.
 template <int V = NV>
-void dispatchKernel(int vectors, int kc, const float* a, const float* b, float* c, int ldc, float beta) {
+void dispatchKernel(int vectors, int kc, const float* a, const float* b, float* c, int ldc, float beta,
+                    const float* bias) {
   if constexpr (V > 1) {
-    if (vectors < V) return dispatchKernel<V - 1>(vectors, kc, a, b, c, ldc, beta);
+    if (vectors < V) return dispatchKernel<V - 1>(vectors, kc, a, b, c, ldc, beta, bias);
   }
-  microKernel<V>(kc, a, b, c, ldc, beta);
+  microKernel<V>(kc, a, b, c, ldc, beta, bias);
 }
 
 // A tile of rows <= MR by cols <= NR. Whole vectors of columns with all MR rows go straight to C;
 // anything ragged runs into a scratch tile that is then merged.
-void tileKernel(int kc, const float* a, const float* b, float* c, int ldc, float beta, int rows, int cols) {
+void tileKernel(int kc, const float* a, const float* b, float* c, int ldc, float beta, const float* bias, int rows,
+                int cols) {
   const int vectors = (cols + kWidth - 1) / kWidth;
   if (rows == MR && cols == vectors * kWidth) {
-    dispatchKernel(vectors, kc, a, b, c, ldc, beta);
+    dispatchKernel(vectors, kc, a, b, c, ldc, beta, bias);
     return;
   }
   alignas(64) float tile[MR * NR];
-  dispatchKernel(vectors, kc, a, b, tile, NR, 0.f);
+  dispatchKernel(vectors, kc, a, b, tile, NR, 0.f, nullptr);
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < cols; ++j) {
       float& out = c[r * ldc + j];
       out = beta == 0.f ? tile[r * NR + j] : tile[r * NR + j] + beta * out;
+      if (bias) out += bias[j];
     }
 }
 
@@ -191,17 +198,19 @@ void packBlockOfB(Trans t, const float* B, int ldb, int row0, int col0, int kc, 
   }
 }
 
-void macroKernel(int mc, int nc, int kc, const float* a, const float* b, float* c, int ldc, float beta) {
+void macroKernel(int mc, int nc, int kc, const float* a, const float* b, float* c, int ldc, float beta,
+                 const float* bias) {
   for (int j = 0; j < nc; j += NR) {
     const int cols = std::min(NR, nc - j);
     const float* bSliver = b + j * kc;
+    const float* tileBias = bias ? bias + j : nullptr;
     for (int i = 0; i < mc; i += MR) {
       const int rows = std::min(MR, mc - i);
       float* tile = c + static_cast<int64_t>(i) * ldc + j;
       if (rows == MR && cols == NR)
-        microKernel<NV>(kc, a + i * kc, bSliver, tile, ldc, beta);
+        microKernel<NV>(kc, a + i * kc, bSliver, tile, ldc, beta, tileBias);
       else
-        tileKernel(kc, a + i * kc, bSliver, tile, ldc, beta, rows, cols);
+        tileKernel(kc, a + i * kc, bSliver, tile, ldc, beta, tileBias, rows, cols);
     }
   }
 }
@@ -317,7 +326,7 @@ float* sliversOf(PackedB& p) { return const_cast<float*>(sliversOf(static_cast<c
 // columns [jc, jc+nc) and depth [pc, pc+kc), packed, in this loop's order.
 template <class BlockOfB>
 void blockedGemm(Trans transA, int M, int N, int K, float alpha, const float* A, int lda, float beta, float* C, int ldc,
-                 BlockOfB&& blockOfB) {
+                 const float* bias, BlockOfB&& blockOfB) {
   PackBuffers& buffers = packBuffers();
   const size_t aSize = static_cast<size_t>(std::min(M, MC) + MR) * std::min(K, KC);
   if (buffers.a.size() < aSize) buffers.a.resize(aSize);
@@ -327,21 +336,24 @@ void blockedGemm(Trans transA, int M, int N, int K, float alpha, const float* A,
       const int kc = std::min(KC, K - pc);
       // Only the first K block applies the caller's beta; later blocks accumulate onto it.
       const float blockBeta = pc == 0 ? beta : 1.f;
+      // and only the last adds the bias, onto the finished sum.
+      const float* blockBias = bias && pc + kc == K ? bias + jc : nullptr;
       const float* b = blockOfB(jc, pc, kc, nc);
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         packA(transA, A, lda, ic, pc, mc, kc, alpha, buffers.a.data());
-        macroKernel(mc, nc, kc, buffers.a.data(), b, C + static_cast<int64_t>(ic) * ldc + jc, ldc, blockBeta);
+        macroKernel(mc, nc, kc, buffers.a.data(), b, C + static_cast<int64_t>(ic) * ldc + jc, ldc, blockBeta,
+                    blockBias);
       }
     }
   }
 }
 
 // The products that skip the packed kernel (empty, a vector, or too small to pay for packing)
-// run here, for gemm and gemmPackedB alike; returns false for the ones the packed kernel takes.
-bool unpackedGemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda,
-                  const float* B, int ldb, float beta, float* C, int ldc) {
-  if (M <= 0 || N <= 0) return true;
+// run here, for gemm and gemmPackedB alike, bias included; returns false for the ones the packed
+// kernel takes.
+bool unpackedGemmWithoutBias(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda,
+                             const float* B, int ldb, float beta, float* C, int ldc) {
   if (K <= 0 || alpha == 0.f) {
     scaleOnly(M, N, beta, C, ldc);
     return true;
@@ -356,6 +368,14 @@ bool unpackedGemm(Trans transA, Trans transB, int M, int N, int K, float alpha, 
   }
   return false;
 }
+bool unpackedGemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda,
+                  const float* B, int ldb, float beta, float* C, int ldc, const float* bias) {
+  if (M <= 0 || N <= 0) return true;
+  if (!unpackedGemmWithoutBias(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return false;
+  if (bias)
+    for (int i = 0; i < M; ++i) addInPlace(bias, C + static_cast<int64_t>(i) * ldc, N);
+  return true;
+}
 
 }  // namespace
 
@@ -364,12 +384,12 @@ bool gemmPacks(Trans transA, Trans transB, int M, int N, int K) {
 }
 
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
-          int ldb, float beta, float* C, int ldc) {
-  if (unpackedGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return;
+          int ldb, float beta, float* C, int ldc, const float* bias) {
+  if (unpackedGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bias)) return;
   PackBuffers& buffers = packBuffers();
   const size_t bSize = static_cast<size_t>(std::min(N, NC) + NR) * std::min(K, KC);
   if (buffers.b.size() < bSize) buffers.b.resize(bSize);
-  blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, [&](int jc, int pc, int kc, int nc) -> const float* {
+  blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, bias, [&](int jc, int pc, int kc, int nc) -> const float* {
     packBlockOfB(transB, B, ldb, pc, jc, kc, nc, buffers.b.data());
     return buffers.b.data();
   });
@@ -396,13 +416,13 @@ void packB(Trans transB, int K, int N, const float* B, int ldb, PackedB& out) {
 }
 
 void gemmPackedB(Trans transA, int M, float alpha, const float* A, int lda, const PackedB& B, float beta, float* C,
-                 int ldc) {
+                 int ldc, const float* bias) {
   const int N = B.N, K = B.K;
   // The shapes gemm would not pack go the same unpacked way, so both give the same numbers.
-  if (unpackedGemm(transA, B.trans, M, N, K, alpha, A, lda, B.source, B.ldb, beta, C, ldc)) return;
+  if (unpackedGemm(transA, B.trans, M, N, K, alpha, A, lda, B.source, B.ldb, beta, C, ldc, bias)) return;
   const float* slivers = sliversOf(B);
   size_t at = 0;
-  blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, [&](int /*jc*/, int /*pc*/, int kc, int nc) -> const float* {
+  blockedGemm(transA, M, N, K, alpha, A, lda, beta, C, ldc, bias, [&](int /*jc*/, int /*pc*/, int kc, int nc) -> const float* {
     const float* block = slivers + at;
     at += static_cast<size_t>(roundUp(nc, NR)) * kc;
     return block;

@@ -14,15 +14,16 @@ enum class Trans { No, Yes };
 
 // C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C.
 // op(A) is A (M x K, lda >= K) or A^T (A stored K x M, lda >= M); likewise op(B).
-// beta == 0 overwrites C without reading it (C may hold garbage or NaN).
+// beta == 0 overwrites C without reading it (C may hold garbage or NaN). A bias (N floats) is
+// then added to every row of C: addRowVector's numbers, without another pass over C.
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
-          int ldb, float beta, float* C, int ldc);
+          int ldb, float beta, float* C, int ldc, const float* bias = nullptr);
 
 // op(B) packed once for many products with it: a recurrent layer multiplies its recurrent
 // kernel at every step, and packing it per step costs as much as a small product. packB lays out
 // op(B) [K, N] in the micro-kernel's slivers (grow-only storage: repacking the same shape does not
-// allocate); gemmPackedB then computes C[M,N] = alpha * op(A)[M,K] * op(B) + beta * C, the same
-// numbers as gemm. B itself must not change or move between the two (small products read it).
+// allocate); gemmPackedB then computes C[M,N] = alpha * op(A)[M,K] * op(B) + beta * C (+ bias),
+// the same numbers as gemm. B itself must not change or move between the two (small products read it).
 struct PackedB {
   Trans trans = Trans::No;
   int K = 0, N = 0, ldb = 0;
@@ -31,7 +32,7 @@ struct PackedB {
 };
 void packB(Trans transB, int K, int N, const float* B, int ldb, PackedB& out);
 void gemmPackedB(Trans transA, int M, float alpha, const float* A, int lda, const PackedB& B, float beta, float* C,
-                 int ldc);
+                 int ldc, const float* bias = nullptr);
 // Whether gemm (and gemmPackedB) run a product of this shape on packed slivers. When they do not
 // (a vector, a tiny product, one row of C: an LSTM step at batch 1), gemmPackedB reads B in place,
 // and packing it first is work for nothing.

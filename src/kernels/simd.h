@@ -103,12 +103,20 @@ ATTN_INLINE void forEachLane(int64_t n, Body&& body) {
 
 // GEMM register tile: kGemmRows rows of C by kGemmVectors batches of columns. Sized so the
 // accumulators plus one broadcast of A and the row of B fit the register file: 32 zmm on
-// AVX-512, 16 ymm/xmm on AVX2/SSE, and V8's ~15 usable xmm for wasm (4x2 measured best for both
-// wasm modules; 4x3, 6x2 and 3x3 were slower with relaxed madd too).
+// AVX-512, 16 ymm/xmm on AVX2/SSE, and V8's ~15 usable xmm for wasm. Under wasm, V8's k step
+// carries ~7 instructions besides the tile's loads and multiply-adds (a stack check, index
+// zero-extensions, the counter), so the tile with the most multiply-adds per step that fits wins:
+// 5x2 (10 accumulators; 5 broadcasts and 2 loads per 20 mul/add) beat 4x2 by ~5% on
+// lstm-attention-T20 predict in Node (4x3, 6x2 and 3x3 were slower). The relaxed kernels keep
+// 4x2: V8 schedules a relaxed_madd loop's 7 loads ahead of its multiply-adds, 17 live registers
+// at 5x2, and spilled two accumulators (T20 predict 1.7 -> 3.0 ms). Natively (SSE) 5x2 was no
+// faster than 4x2.
 #if defined(ATTN_GEMM_ROWS) && defined(ATTN_GEMM_VECTORS)  // tuning experiments only
 inline constexpr int kGemmRows = ATTN_GEMM_ROWS, kGemmVectors = ATTN_GEMM_VECTORS;
-#elif defined(__EMSCRIPTEN__)
+#elif defined(__EMSCRIPTEN__) && defined(ATTN_RELAXED_MADD)
 inline constexpr int kGemmRows = 4, kGemmVectors = 2;
+#elif defined(__EMSCRIPTEN__)
+inline constexpr int kGemmRows = 5, kGemmVectors = 2;
 #elif defined(__AVX512F__)
 inline constexpr int kGemmRows = 12, kGemmVectors = 2;
 #elif defined(__AVX__)

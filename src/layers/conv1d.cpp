@@ -58,8 +58,7 @@ class Conv1D final : public Layer {
     // X = im2col(x);  Z = X W (+ b)
     kernels::gatherWindows(windows_, x.data(), cols_.data(), batch);
     kernels::gemm(Trans::No, Trans::No, rows, filters_, width, 1.f, cols_.data(), width, kernel_->value, filters_,
-                  0.f, z.data(), filters_);
-    if (affine_.useBias) kernels::addRowVector(bias_->value, z.data(), rows, filters_);
+                  0.f, z.data(), filters_, affine_.useBias ? bias_->value : nullptr);
     // y = f(z)
     activationStage_.apply(affine_.activation, y);
   }

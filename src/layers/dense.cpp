@@ -43,8 +43,7 @@ class Dense final : public Layer {
     Tensor& z = activationStage_.preActivation(affine_.activation, y);
     // z = x W (+ b)
     kernels::gemm(Trans::No, Trans::No, rows, units_, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, units_,
-                  0.f, z.data(), units_);
-    if (affine_.useBias) kernels::addRowVector(bias_->value, z.data(), rows, units_);
+                  0.f, z.data(), units_, affine_.useBias ? bias_->value : nullptr);
     // y = f(z)
     activationStage_.apply(affine_.activation, y);
   }

@@ -126,8 +126,7 @@ void RecurrentLayer::onForward(const ForwardPass& pass) {
   zeros_.zero();
   // z = x W + b for all B*T rows at once; the time loop only adds the recurrent part
   kernels::gemm(Trans::No, Trans::No, B * T, G, inputDim_, 1.f, x.data(), inputDim_, kernel_->value, G, 0.f,
-                gates_.data(), G);
-  if (useBias_) kernels::addRowVector(bias_->value, gates_.data(), B * T, G);
+                gates_.data(), G, useBias_ ? bias_->value : nullptr);
   beginForward(B, T);
   for (int s = 0; s < T; ++s) {
     const int t = inputTime(s, T);

@@ -231,6 +231,45 @@ TEST(GemmPackedB, BitwiseEqualToGemm) {
           }
 }
 
+// A bias given to gemm / gemmPackedB gives bitwise the numbers of the product followed by
+// addRowVector (Dense, Conv1D and the recurrent input projection rely on it): on packed, edge and
+// unpacked shapes, across depth blocks (the bias lands once, on the finished sum), every
+// transpose and beta; the padding between rows (ldc > N) stays untouched.
+TEST(Gemm, BiasIsTheProductThenAddRowVector) {
+  const kernels::GemmTiling t = kernels::gemmTiling();
+  Rng rng(43);
+  struct Case {
+    int M, N, K;
+  };
+  const std::vector<Case> cases = {{1, 1, 3},  {1, 40, 9},  {2, 3, 4},      {7, 5, 1},     {64, 256, 1},
+                                   {64, 256, 64}, {33, 200, 17}, {16, 1, 16}, {t.rows + 1, 2 * t.cols + 3, t.depth + 5},
+                                   {2 * t.rows, t.cols, 2 * t.depth + 1}};
+  for (Case c : cases)
+    for (Trans ta : {Trans::No, Trans::Yes})
+      for (Trans tb : {Trans::No, Trans::Yes})
+        for (float beta : {0.f, 1.f, 0.5f}) {
+          const int lda = (ta == Trans::No ? c.K : c.M) + 1, ldb = (tb == Trans::No ? c.N : c.K) + 2, ldc = c.N + 3;
+          std::vector<float> A(size_t(ta == Trans::No ? c.M : c.K) * lda), B(size_t(tb == Trans::No ? c.K : c.N) * ldb);
+          std::vector<float> C(size_t(c.M) * ldc), bias(c.N);
+          for (auto& v : A) v = rng.normal();
+          for (auto& v : B) v = rng.normal();
+          for (auto& v : C) v = rng.normal();
+          for (auto& v : bias) v = rng.normal();
+          std::vector<float> want = C, viaGemm = C, viaPacked = C;
+          kernels::gemm(ta, tb, c.M, c.N, c.K, 0.75f, A.data(), lda, B.data(), ldb, beta, want.data(), ldc);
+          for (int i = 0; i < c.M; ++i) kernels::addRowVector(bias.data(), want.data() + size_t(i) * ldc, 1, c.N);
+          kernels::gemm(ta, tb, c.M, c.N, c.K, 0.75f, A.data(), lda, B.data(), ldb, beta, viaGemm.data(), ldc,
+                        bias.data());
+          kernels::PackedB packed;
+          kernels::packB(tb, c.K, c.N, B.data(), ldb, packed);
+          kernels::gemmPackedB(ta, c.M, 0.75f, A.data(), lda, packed, beta, viaPacked.data(), ldc, bias.data());
+          ASSERT_EQ(viaGemm, want) << "M=" << c.M << " N=" << c.N << " K=" << c.K << " ta=" << int(ta)
+                                   << " tb=" << int(tb) << " beta=" << beta;
+          ASSERT_EQ(viaPacked, want) << "packed: M=" << c.M << " N=" << c.N << " K=" << c.K << " ta=" << int(ta)
+                                     << " tb=" << int(tb) << " beta=" << beta;
+        }
+}
+
 TEST(GemmPackedB, RepackingTheSameShapeReusesStorageAndFollowsTheNewB) {
   Rng rng(32);
   const int M = 32, N = 256, K = 64;
