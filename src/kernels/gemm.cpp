@@ -61,14 +61,14 @@ ATTN_UNROLL(ATTN_GEMM_DEPTH_UNROLL)
     b += NR;
   }
 
-  // C's tile as beta says, then the bias: the numbers of addRowVector after the product.
-  if (beta == 0.f) {
-  } else if (beta == 1.f) {
+  // C's tile as beta says (beta == 0: the product alone), then the bias: the numbers of
+  // addRowVector after the product.
+  if (beta == 1.f) {
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = acc[r][v] + Batch::load_unaligned(c + r * ldc + v * kWidth);
-  } else {
+  } else if (beta != 0.f) {
     const Batch betaV(beta);
 #pragma GCC unroll 32
     for (int r = 0; r < MR; ++r)
@@ -349,39 +349,33 @@ void blockedGemm(Trans transA, int M, int N, int K, float alpha, const float* A,
   }
 }
 
-// The products that skip the packed kernel (empty, a vector, or too small to pay for packing)
-// run here, for gemm and gemmPackedB alike, bias included; returns false for the ones the packed
-// kernel takes.
-bool unpackedGemmWithoutBias(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda,
-                             const float* B, int ldb, float beta, float* C, int ldc) {
-  if (K <= 0 || alpha == 0.f) {
-    scaleOnly(M, N, beta, C, ldc);
-    return true;
-  }
-  if (N == 1) {
-    gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return true;
-  }
-  if (!packsFor(transA, transB, M, N, K)) {
-    smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    return true;
-  }
-  return false;
+}  // namespace
+
+bool gemmPacks(Trans transA, Trans transB, int M, int N, int K) {
+  return M > 0 && N > 1 && K > 0 && packsFor(transA, transB, M, N, K);
 }
+
+namespace {
+
+// The products gemmPacks turns away (empty, a vector, or too small to pay for packing), and any
+// with alpha == 0, run here, bias included, for gemm and gemmPackedB alike; returns false for the
+// ones the packed kernel takes.
 bool unpackedGemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda,
                   const float* B, int ldb, float beta, float* C, int ldc, const float* bias) {
+  if (alpha != 0.f && gemmPacks(transA, transB, M, N, K)) return false;
   if (M <= 0 || N <= 0) return true;
-  if (!unpackedGemmWithoutBias(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)) return false;
+  if (K <= 0 || alpha == 0.f)
+    scaleOnly(M, N, beta, C, ldc);
+  else if (N == 1)
+    gemv(transA, transB, M, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  else
+    smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   if (bias)
     for (int i = 0; i < M; ++i) addInPlace(bias, C + static_cast<int64_t>(i) * ldc, N);
   return true;
 }
 
 }  // namespace
-
-bool gemmPacks(Trans transA, Trans transB, int M, int N, int K) {
-  return M > 0 && N > 1 && K > 0 && packsFor(transA, transB, M, N, K);
-}
 
 void gemm(Trans transA, Trans transB, int M, int N, int K, float alpha, const float* A, int lda, const float* B,
           int ldb, float beta, float* C, int ldc, const float* bias) {

@@ -248,7 +248,7 @@ ShardRows shardRows(int count, int k, int shards) {
 // follow the shard count, never the threads, and every optimizer rule is elementwise, so the
 // numbers do not depend on which thread ran which part.
 constexpr int64_t kPartedValues = int64_t(1) << 17;
-int valueParts(int64_t size, int shards) { return size >= kPartedValues ? shards : 1; }
+int valueParts(int64_t size, int shards) { return size >= kPartedValues ? shards : 1; }  // 1 unsharded
 
 // Part k of `parts` over `size` values, in whole 64-byte lines so no two threads write one line.
 struct ValueRange {
@@ -371,8 +371,8 @@ double Model::runBatch(bool training, Rng* rng, std::vector<double>& totals, std
     float* values = params_.trainableValues();
     const float* grads = params_.trainableGrads();
     const int64_t size = params_.trainableSize();
-    if (shards > 1) {  // the pool has just run this step's shards
-      const int parts = valueParts(size, shards);
+    const int parts = valueParts(size, shards);
+    if (parts > 1) {  // the pool has just run this step's shards
       optimizer_->beginStep(size);
       auto updatePart = [&](int part) {
         const ValueRange range = valueRange(size, part, parts);
