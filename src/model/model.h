@@ -299,10 +299,10 @@ class Model {
   Tensor stateSnapshot_;  // non-trainable values before the running training batch (sized once)
 };
 
-// Data-parallel training (see Model::shardsFor) shards a batch only when trainable weights x
-// samples x time steps reaches `work` (default 4e6: below it, waking the threads costs more than
-// they save). 0 shards every batch of two samples or more per thread (tests). Returns the
-// previous value.
+// Data-parallel training (see Model::shardsFor) gives each shard at least `work`, counted as
+// trainable weights x samples x time steps (default 6e4: below it, waking a thread costs more than
+// the shard saves), so a step of less than twice that stays whole. 0 shards every batch of two
+// samples or more per thread (tests). Returns the previous value.
 double setMinimumShardWork(double work);
 // Shards per batch: 0 (the default) cuts a batch into one shard per thread; k >= 1 into k shards
 // whatever the thread count (run round-robin on the threads, in fixed order), so that training,

@@ -195,7 +195,7 @@ void Model::lossAndBackward(bool training, std::vector<double>& outputLosses, st
 }
 
 namespace {
-double g_minimumShardWork = 4e6;
+double g_minimumShardWork = 6e4;
 int g_fixedShards = 0;
 }  // namespace
 
@@ -219,16 +219,21 @@ double setMinimumShardWork(double work) {
 int Model::shardsFor(int batch) const {
   const int wanted = g_fixedShards > 0 ? g_fixedShards : threads();
   if (wanted < 2 || stateSnapshot_.size() > 0) return 1;
-  // A step's work grows with weights x samples x time steps; below the threshold waking the pool
-  // costs more than the shards save. Fixed per model and batch size: the same batches shard the
-  // same way on every run.
+  // A step's work grows with weights x samples x time steps; a shard below the threshold saves
+  // less than waking a thread for it costs, so a small step takes fewer shards (none below twice
+  // the threshold). Fixed per model and batch size: the same batches shard the same way on every
+  // run, whatever the thread count when the shards are fixed.
   int64_t steps = 1;
   for (int node : inputNodes_) {
     const Shape& shape = nodes_[node]->inputShape;
     if (shape.rank >= 2) steps = std::max<int64_t>(steps, shape[0]);
   }
-  if (double(params_.trainableSize()) * batch * double(steps) < g_minimumShardWork) return 1;
-  return std::max(1, std::min(wanted, batch / 2));
+  int shards = std::min(wanted, batch / 2);
+  if (g_minimumShardWork > 0) {
+    const double work = double(params_.trainableSize()) * batch * double(steps);
+    shards = static_cast<int>(std::min<double>(shards, std::floor(work / g_minimumShardWork)));
+  }
+  return std::max(1, shards);
 }
 
 namespace {

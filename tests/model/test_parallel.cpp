@@ -441,15 +441,17 @@ TEST(Parallel, BatchNormalizationTrainsUnsharded) {
   EXPECT_EQ(train(1), train(2));
 }
 
-// Under the default work threshold (trainable weights x samples x time steps) a small model's
-// step stays on one thread: no pool run, and the numbers of a one-thread run. Past it, the same
-// model's step runs on the pool.
+// Under the default work threshold per shard (trainable weights x samples x time steps) a small
+// model's step stays on one thread: no pool run, and the numbers of a one-thread run. With twice
+// the threshold, the same model's step runs on the pool in two shards.
 TEST_F(ParallelSharding, TheDefaultWorkThresholdKeepsSmallStepsOnOneThread) {
   setMinimumShardWork(guard.minimumWork);
   // Token ids of 6 steps: an input of rank 1 per sample, which the rule counts as one time step.
   const int64_t weights = attentionModel(0.0)->countParams();
-  const int small = 16, large = static_cast<int>(guard.minimumWork / double(weights)) + 4;
-  ASSERT_LT(double(weights) * small, guard.minimumWork);
+  const int small = static_cast<int>(2 * guard.minimumWork / double(weights)) - 1;
+  const int large = static_cast<int>(2 * guard.minimumWork / double(weights)) + 2;
+  ASSERT_LT(double(weights) * small, 2 * guard.minimumWork);
+  ASSERT_GE(small, 4) << "the rule under test is the work, not the batch's 2 samples per shard";
   const SequenceData smallData = sequenceData(small, 6, 2), largeData = sequenceData(large, 6, 2);
   auto train = [&](int threadCount, const SequenceData& d, uint64_t* poolRuns) {
     setThreads(threadCount);
