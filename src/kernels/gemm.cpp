@@ -30,18 +30,20 @@ PackBuffers& packBuffers() {
   return buffers;
 }
 
-// The micro-kernel: an MR x (V * kWidth) tile of C from kc steps over a packed MR-row sliver of A
-// (a[k*MR + r]) and the first V vectors of a packed NR-column sliver of B (b[k*NR + c]); V < NV
-// serves C's narrow last column sliver without multiplying padding.
+// The micro-kernel: an R x (V * kWidth) tile of C from kc steps over the first R rows of a packed
+// MR-row sliver of A (a[k*MR + r]) and the first V vectors of a packed NR-column sliver of B
+// (b[k*NR + c]); R < MR and V < NV serve C's last row and column slivers without multiplying
+// padding (a batch of 64 cut into shards of 32 rows ends each shard's products on a 2-row tile
+// of a 5-row kernel: 7 full tiles for 32 rows, 6 and a 2-row one with this).
 // beta == 0 writes C without reading it; beta == 1 accumulates; then a bias (the tile's columns
 // of it, or null) is added. Kept out of line so V8 tiers it up to optimized code after its first
 // few calls even inside one long gemm call.
-template <int V>
+template <int R, int V>
 ATTN_NOINLINE void microKernel(int kc, const float* __restrict a, const float* __restrict b, float* c, int ldc,
                                float beta, const float* bias) {
-  Batch acc[MR][V];
+  Batch acc[R][V];
 #pragma GCC unroll 32
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = Batch(0.f);
 
@@ -52,7 +54,7 @@ ATTN_UNROLL(ATTN_GEMM_DEPTH_UNROLL)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) bv[v] = Batch::load_aligned(b + v * kWidth);
 #pragma GCC unroll 32
-    for (int r = 0; r < MR; ++r) {
+    for (int r = 0; r < R; ++r) {
       const Batch ar(a[r]);
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = simd::mulAdd(ar, bv[v], acc[r][v]);
@@ -65,13 +67,13 @@ ATTN_UNROLL(ATTN_GEMM_DEPTH_UNROLL)
   // addRowVector after the product.
   if (beta == 1.f) {
 #pragma GCC unroll 32
-    for (int r = 0; r < MR; ++r)
+    for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = acc[r][v] + Batch::load_unaligned(c + r * ldc + v * kWidth);
   } else if (beta != 0.f) {
     const Batch betaV(beta);
 #pragma GCC unroll 32
-    for (int r = 0; r < MR; ++r)
+    for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) acc[r][v] = simd::mulAdd(betaV, Batch::load_unaligned(c + r * ldc + v * kWidth), acc[r][v]);
   }
@@ -80,36 +82,40 @@ ATTN_UNROLL(ATTN_GEMM_DEPTH_UNROLL)
     for (int v = 0; v < V; ++v) {
       const Batch biasV = Batch::load_unaligned(bias + v * kWidth);
 #pragma GCC unroll 32
-      for (int r = 0; r < MR; ++r) acc[r][v] = acc[r][v] + biasV;
+      for (int r = 0; r < R; ++r) acc[r][v] = acc[r][v] + biasV;
     }
   }
 #pragma GCC unroll 32
-  for (int r = 0; r < MR; ++r)
+  for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v].store_unaligned(c + r * ldc + v * kWidth);
 }
 
-// The widest kernel that covers `cols` columns: vectors = ceil(cols / kWidth) <= NV.
-template <int V = NV>
-void dispatchKernel(int vectors, int kc, const float* a, const float* b, float* c, int ldc, float beta,
+// The kernel of exactly `rows` rows (<= MR) and the fewest vectors covering the columns
+// (vectors = ceil(cols / kWidth) <= NV).
+template <int R = MR, int V = NV>
+void dispatchKernel(int rows, int vectors, int kc, const float* a, const float* b, float* c, int ldc, float beta,
                     const float* bias) {
-  if constexpr (V > 1) {
-    if (vectors < V) return dispatchKernel<V - 1>(vectors, kc, a, b, c, ldc, beta, bias);
+  if constexpr (R > 1) {
+    if (rows < R) return dispatchKernel<R - 1, V>(rows, vectors, kc, a, b, c, ldc, beta, bias);
   }
-  microKernel<V>(kc, a, b, c, ldc, beta, bias);
+  if constexpr (V > 1) {
+    if (vectors < V) return dispatchKernel<R, V - 1>(rows, vectors, kc, a, b, c, ldc, beta, bias);
+  }
+  microKernel<R, V>(kc, a, b, c, ldc, beta, bias);
 }
 
-// A tile of rows <= MR by cols <= NR. Whole vectors of columns with all MR rows go straight to C;
-// anything ragged runs into a scratch tile that is then merged.
+// A tile of rows <= MR by cols <= NR. Whole vectors of columns go straight to C; a ragged column
+// edge runs into a scratch tile that is then merged.
 void tileKernel(int kc, const float* a, const float* b, float* c, int ldc, float beta, const float* bias, int rows,
                 int cols) {
   const int vectors = (cols + kWidth - 1) / kWidth;
-  if (rows == MR && cols == vectors * kWidth) {
-    dispatchKernel(vectors, kc, a, b, c, ldc, beta, bias);
+  if (cols == vectors * kWidth) {
+    dispatchKernel(rows, vectors, kc, a, b, c, ldc, beta, bias);
     return;
   }
   alignas(64) float tile[MR * NR];
-  dispatchKernel(vectors, kc, a, b, tile, NR, 0.f, nullptr);
+  dispatchKernel(rows, vectors, kc, a, b, tile, NR, 0.f, nullptr);
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < cols; ++j) {
       float& out = c[r * ldc + j];
@@ -208,7 +214,7 @@ void macroKernel(int mc, int nc, int kc, const float* a, const float* b, float* 
       const int rows = std::min(MR, mc - i);
       float* tile = c + static_cast<int64_t>(i) * ldc + j;
       if (rows == MR && cols == NR)
-        microKernel<NV>(kc, a + i * kc, bSliver, tile, ldc, beta, tileBias);
+        microKernel<MR, NV>(kc, a + i * kc, bSliver, tile, ldc, beta, tileBias);
       else
         tileKernel(kc, a + i * kc, bSliver, tile, ldc, beta, tileBias, rows, cols);
     }
