@@ -156,16 +156,21 @@ export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timi
   return { results, oneThread };
 }
 
-// The rounds of benchOursThreads: short (the budget split 12 ways: a few steps of the BiLSTM)
+// The rounds of benchOursThreads: short (the budget split 24 ways: a few steps of the BiLSTM)
 // because this VM's speed changes in phases of seconds; with 4 rounds one count's median could
-// fall in a slow phase the other's missed.
-const THREAD_ROUNDS = 12;
+// fall in a slow phase the other's missed. A paired run gets PAIRED_BUDGET_MS per thread count,
+// more than a single run's budgetMs: this VM has phases of a few seconds in which two busy
+// threads run ~1.5x slower while one does not (native too: T100's 2-thread step 14 -> 21 ms for
+// 1-5 s at a time, ~1 s in 4); a 1.5 s budget let one phase cover half of a model's rounds.
+const THREAD_ROUNDS = 24;
+const PAIRED_BUDGET_MS = 4000;
 
 // One model on the threaded module at each of `counts` threads (aw.setThreads), in interleaved
 // rounds on the same model, so that a neighbour loading this shared machine slows every count
 // alike instead of one run. Figures over all rounds' steps, and each round's median
 // (roundMedians, for pairedSpeedup); returns { [count]: figures }.
 export async function benchOursThreads(aw, all, entry, timing, counts, rounds = THREAD_ROUNDS) {
+  const budgetMs = rounds > 1 ? Math.max(timing.budgetMs, PAIRED_BUDGET_MS) : timing.budgetMs;
   const spec = resolveSpec(all, entry);
   const model = buildOurs(aw, all, spec);
   const started = aw.threads;
@@ -177,7 +182,7 @@ export async function benchOursThreads(aw, all, entry, timing, counts, rounds = 
         aw.setThreads(count);
         // The first round warms V8 and the pool up; later ones only the caches.
         const r = await timeSteps(step, { ...timing, warmupRuns: round === 0 ? timing.warmupRuns : 2,
-          warmupMs: round === 0 ? timing.warmupMs : 0, minRuns: Math.ceil(timing.minRuns / rounds), budgetMs: timing.budgetMs / rounds });
+          warmupMs: round === 0 ? timing.warmupMs : 0, minRuns: Math.ceil(timing.minRuns / rounds), budgetMs: budgetMs / rounds });
         const run = runs[count];
         run.times.push(...r.times);
         run.roundMedians.push(r.medianMs);
