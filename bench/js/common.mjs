@@ -45,8 +45,9 @@ export function makeBatches(spec, batch, outputs = 1, seed = 3) {
 // ---- timing --------------------------------------------------------------------------------------
 // Warm-up and budget per model: attention-wasm's steps take milliseconds; TF.js takes seconds per
 // step on the recurrent models, so it gets 1 warm-up step (its first step builds the graph; the
-// second is already steady) and at least 3 timed steps or 1.5 s per model.
-export const OURS_TIMING = { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500 };
+// second is already steady) and at least 3 timed steps or 1.5 s per model. Ours on several thread
+// counts (benchOursThreads' paired rounds) gets pairedBudgetMs per count: bench/README.md, Threads.
+export const OURS_TIMING = { warmupRuns: 10, warmupMs: 500, minRuns: 15, budgetMs: 1500, pairedBudgetMs: 4000 };
 export const TFJS_TIMING = { warmupRuns: 1, warmupMs: 0, minRuns: 3, budgetMs: 1500 };
 
 const now = () => performance.now();
@@ -158,19 +159,15 @@ export async function benchAll({ aw, tf, impl, all, only = null, skip = [], timi
 
 // The rounds of benchOursThreads: short (the budget split 24 ways: a few steps of the BiLSTM)
 // because this VM's speed changes in phases of seconds; with 4 rounds one count's median could
-// fall in a slow phase the other's missed. A paired run gets PAIRED_BUDGET_MS per thread count,
-// more than a single run's budgetMs: this VM has phases of a few seconds in which two busy
-// threads run ~1.5x slower while one does not (native too: T100's 2-thread step 14 -> 21 ms for
-// 1-5 s at a time, ~1 s in 4); a 1.5 s budget let one phase cover half of a model's rounds.
+// fall in a slow phase the other's missed (bench/README.md, Threads).
 const THREAD_ROUNDS = 24;
-const PAIRED_BUDGET_MS = 4000;
 
 // One model on the threaded module at each of `counts` threads (aw.setThreads), in interleaved
 // rounds on the same model, so that a neighbour loading this shared machine slows every count
 // alike instead of one run. Figures over all rounds' steps, and each round's median
 // (roundMedians, for pairedSpeedup); returns { [count]: figures }.
 export async function benchOursThreads(aw, all, entry, timing, counts, rounds = THREAD_ROUNDS) {
-  const budgetMs = rounds > 1 ? Math.max(timing.budgetMs, PAIRED_BUDGET_MS) : timing.budgetMs;
+  const budgetMs = rounds > 1 ? timing.pairedBudgetMs : timing.budgetMs;
   const spec = resolveSpec(all, entry);
   const model = buildOurs(aw, all, spec);
   const started = aw.threads;
